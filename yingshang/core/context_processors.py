@@ -1,0 +1,41 @@
+"""The navigation bar: the rooms of the house, the ones not yet built shown as such."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+# (label, url name or None while the room is still being built, capability needed to see it)
+NAVIGATION: list[tuple[str, str | None, str | None]] = [
+    ("首页", "home", None),
+    ("市场主体", "registry:enterprise_list", "registry.view"),
+    ("本企业", "registry:my_enterprise", "registry.own_enterprise"),
+    ("政策", None, None),
+    ("诉求", None, None),
+    ("监管", None, None),
+    ("监测", None, None),
+    ("督办", None, None),
+    ("工作日历", "workdays:calendar", "calendar.view"),
+    ("名录导入", "registry:import_upload", "registry.import"),
+    ("变更审计", "registry:audit_log", "audit.view"),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for label, url_name, capability in NAVIGATION:
+        if capability and not user.can(capability):
+            continue
+        items.append(
+            {
+                "label": label,
+                "url": reverse(url_name) if url_name else None,
+                "active": bool(url_name) and request.path == reverse(url_name),
+            }
+        )
+    return {"nav_items": items}

@@ -1,0 +1,50 @@
+"""The roles of the platform and what each may do. Plain Python: views, the API and tests share it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OFFICE_ADMIN = "office_admin"
+    DEPT_STAFF = "dept_staff"
+    INSPECTOR = "inspector"
+    ENTERPRISE = "enterprise"
+    NONE = ""
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.OFFICE_ADMIN: "营商办管理员",
+    Role.DEPT_STAFF: "部门工作人员",
+    Role.INSPECTOR: "执法检查员",
+    Role.ENTERPRISE: "企业用户",
+    Role.NONE: "未分配角色",
+}
+
+# Capabilities are named after what a person does; a view or API endpoint asks for one of them.
+CAPABILITIES: dict[str, frozenset[Role]] = {
+    "registry.view": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF, Role.INSPECTOR}),
+    "registry.import": frozenset({Role.OFFICE_ADMIN}),
+    "registry.export": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF}),
+    "registry.own_enterprise": frozenset({Role.ENTERPRISE}),
+    "departments.view": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF, Role.INSPECTOR}),
+    "audit.view": frozenset({Role.OFFICE_ADMIN}),
+    "calendar.manage": frozenset({Role.OFFICE_ADMIN}),
+    "calendar.view": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF, Role.INSPECTOR}),
+    "api.tokens": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF, Role.INSPECTOR, Role.ENTERPRISE}),
+}
+
+
+def role_can(role: Role | str, capability: str) -> bool:
+    """True when the role holds the capability; an unknown capability is never granted."""
+    allowed = CAPABILITIES.get(capability)
+    if allowed is None:
+        return False
+    try:
+        return Role(role) in allowed
+    except ValueError:
+        return False

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from yingshang.api import api
+from yingshang.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("registry/", include("yingshang.registry.urls")),
+    path("calendar/", include("yingshang.workdays.urls")),
+    path("api/", api.urls),
+    path("django-admin/", admin.site.urls),
+]
+
+handler403 = "yingshang.core.views.permission_denied"
+handler404 = "yingshang.core.views.page_not_found"
+handler500 = "yingshang.core.views.server_error"
