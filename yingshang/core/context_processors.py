@@ -18,6 +18,7 @@ NAVIGATION: list[tuple[str, str | None, str | None]] = [
     ("监测", None, None),
     ("督办", None, None),
     ("工作日历", "workdays:calendar", "calendar.view"),
+    ("部门与人员", "departments", "departments.view"),
     ("名录导入", "registry:import_upload", "registry.import"),
     ("变更审计", "registry:audit_log", "audit.view"),
 ]

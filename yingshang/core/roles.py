@@ -35,6 +35,7 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "audit.view": frozenset({Role.OFFICE_ADMIN}),
     "calendar.manage": frozenset({Role.OFFICE_ADMIN}),
     "calendar.view": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF, Role.INSPECTOR}),
+    "staff.manage": frozenset({Role.OFFICE_ADMIN}),
     "api.tokens": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF, Role.INSPECTOR, Role.ENTERPRISE}),
 }
 
