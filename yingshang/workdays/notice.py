@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from yingshang.workdays.engine import ArrangementEntry, EntryKind, weekday_name
@@ -197,3 +198,29 @@ def _make_date(year: int, month: int, day: int, text: str) -> dt.date:
         return dt.date(year, month, day)
     except ValueError:
         raise _LineError(f"日期“{text}”无效") from None
+
+
+def format_entries(entries: Iterable[ArrangementEntry]) -> str:
+    """Entries as table lines, runs of consecutive days of one kind and name joined into a range; the
+    text the entry form shows when a year is corrected, and which ``parse_arrangement`` reads back."""
+    lines: list[str] = []
+    run: list[ArrangementEntry] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        first, last = run[0], run[-1]
+        span = first.day.isoformat() if first is last else f"{first.day.isoformat()}~{last.day.isoformat()}"
+        lines.append(f"{span},{EntryKind(first.kind).label},{first.name}")
+        run.clear()
+
+    for entry in sorted(entries, key=lambda e: (e.kind != EntryKind.HOLIDAY, e.day)):
+        if run and (
+            entry.kind != run[-1].kind
+            or entry.name != run[-1].name
+            or entry.day != run[-1].day + dt.timedelta(days=1)
+        ):
+            flush()
+        run.append(entry)
+    flush()
+    return "\n".join(lines)
