@@ -1,0 +1,42 @@
+"""The rules engine for 政策找企业: policy packs → machine-checkable reward items → per-enterprise results.
+
+Plain Python (no Django). Entry points:
+
+- `load_pack(text, file)` / `load_pack_file(path)`: a validated Pack, or Chinese errors with places.
+- `replace_working_pack(working, text)`: swap packs only when the candidate is clean.
+- `calculate(pack, profile, as_of)`: the 政策计算器 for one enterprise.
+- `sentence(node)`, `Item.sentence()`: rules rendered back as Chinese.
+
+See docs/rules.md for the rule language and how the tree maps to batch (column) expressions.
+"""
+
+from yingshang.policies.rules.calculator import Calculation, ItemResult, calculate, evaluate_item
+from yingshang.policies.rules.errors import Place, RuleError
+from yingshang.policies.rules.evaluate import Status
+from yingshang.policies.rules.model import Item, Mode, Pack, Policy, Verdict
+from yingshang.policies.rules.pack import load_pack, load_pack_file, replace_working_pack, shipped_pack_paths
+from yingshang.policies.rules.profile import Profile, ProfileError, read_profile
+from yingshang.policies.rules.render import sentence
+
+__all__ = [
+    "Calculation",
+    "Item",
+    "ItemResult",
+    "Mode",
+    "Pack",
+    "Place",
+    "Policy",
+    "Profile",
+    "ProfileError",
+    "RuleError",
+    "Status",
+    "Verdict",
+    "calculate",
+    "evaluate_item",
+    "load_pack",
+    "load_pack_file",
+    "read_profile",
+    "replace_working_pack",
+    "sentence",
+    "shipped_pack_paths",
+]

@@ -1,0 +1,285 @@
+"""Three-valued evaluation of a condition tree for one enterprise.
+
+Every leaf ends PASS, FAIL or UNKNOWN (the enterprise's value is missing); groups combine them by
+Kleene's strong logic: AND is FAIL if any child fails, PASS if all pass, else UNKNOWN; OR is the
+dual; NOT swaps PASS and FAIL and keeps UNKNOWN. So a missing value can only make a result
+UNKNOWN ("needs confirmation"), never silently FAIL.
+
+Each leaf also yields an Outcome with the enterprise's own value and a Chinese reason
+("从业人数 8 人，要求不少于 10 人：不满足") and a stable code ("employees.ge.fail") for batch storage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+
+from yingshang.policies.rules import ast
+from yingshang.policies.rules.fields import field_registry, level_label, qualification_kinds
+from yingshang.policies.rules.profile import Profile, QualRecord
+from yingshang.policies.rules.render import leaf_sentence, predicate, qualification_sentence, show_value
+from yingshang.policies.rules.values import format_date
+
+
+class Status(Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+
+    @property
+    def label(self) -> str:
+        return {"pass": "满足", "fail": "不满足", "unknown": "待确认"}[self.value]
+
+
+def k_and(statuses: Iterable[Status]) -> Status:
+    seen = set(statuses)
+    if Status.FAIL in seen:
+        return Status.FAIL
+    return Status.UNKNOWN if Status.UNKNOWN in seen else Status.PASS
+
+
+def k_or(statuses: Iterable[Status]) -> Status:
+    seen = set(statuses)
+    if Status.PASS in seen:
+        return Status.PASS
+    return Status.UNKNOWN if Status.UNKNOWN in seen else Status.FAIL
+
+
+def k_not(status: Status) -> Status:
+    return {Status.PASS: Status.FAIL, Status.FAIL: Status.PASS}.get(status, Status.UNKNOWN)
+
+
+def of_bool(value: bool) -> Status:
+    return Status.PASS if value else Status.FAIL
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One leaf's result for one enterprise, as shown in the 政策计算器."""
+
+    path: str  # position in the tree: "2", "3.1"
+    sentence: str  # what the rule asks, as staff read it
+    status: Status  # the leaf's contribution (already flipped under an odd number of NOTs)
+    actual: str  # the enterprise's own value as text, "" when unknown
+    reason: str
+    code: str
+    field: str
+    machine_checkable: bool
+
+
+@dataclass(frozen=True)
+class TreeResult:
+    status: Status
+    outcomes: tuple[Outcome, ...]
+
+
+# --- leaves ---------------------------------------------------------------------------------------
+
+_COMPARE = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "lt": operator.lt,
+    "le": operator.le,
+}
+
+
+def full_years(since: dt.date, as_of: dt.date) -> int:
+    """Completed years; a 29 February start completes its years on 1 March in common years."""
+    return as_of.year - since.year - ((as_of.month, as_of.day) < (since.month, since.day))
+
+
+def in_window(day: dt.date, bounds: tuple[dt.date | None, dt.date | None]) -> bool:
+    start, end = bounds
+    return (start is None or start <= day) and (end is None or day <= end)
+
+
+def value_status(leaf: ast.Leaf, value: object, ctx: ast.Context) -> Status:
+    """PASS/FAIL for a known value (UNKNOWN is decided before this is called)."""
+    if isinstance(leaf, ast.Compare):
+        return of_bool(_COMPARE[leaf.op](value, leaf.value))
+    if isinstance(leaf, ast.Member):
+        return of_bool((value in leaf.values) != leaf.negated)
+    if isinstance(leaf, ast.Between):
+        return of_bool(leaf.low <= value <= leaf.high)  # type: ignore[operator]
+    if isinstance(leaf, ast.InWindow):
+        return of_bool(in_window(value, ctx.window(leaf.window)))  # type: ignore[arg-type]
+    if isinstance(leaf, ast.YearsSince):
+        years = full_years(value, ctx.as_of)  # type: ignore[arg-type]
+        return of_bool(years >= leaf.years if leaf.at_least else years < leaf.years)
+    if isinstance(leaf, ast.Contains):
+        return of_bool(leaf.text in str(value))
+    raise TypeError(leaf)  # pragma: no cover
+
+
+def record_status(leaf: ast.HasQualification, record: QualRecord, ctx: ast.Context) -> Status:
+    """Whether one record of the right kind meets every filter of the leaf."""
+    checks: list[Status] = []
+    if leaf.levels:
+        checks.append(Status.UNKNOWN if record.level is None else of_bool(record.level in leaf.levels))
+    if leaf.certified_within:
+        checks.append(of_bool(in_window(record.certified_on, ctx.window(leaf.certified_within))))
+    if leaf.first_certified_within:
+        first = record.first_certified_on
+        checks.append(
+            Status.UNKNOWN
+            if first is None
+            else of_bool(in_window(first, ctx.window(leaf.first_certified_within)))
+        )
+    if leaf.valid_on is not None:
+        day = ctx.as_of if leaf.valid_on == ast.AS_OF else leaf.valid_on
+        checks.append(of_bool(in_window(day, (record.certified_on, record.expires_on))))  # type: ignore[arg-type]
+    return k_and(checks)
+
+
+def matching_records(
+    leaf: ast.HasQualification, profile: Profile, ctx: ast.Context
+) -> list[tuple[QualRecord, Status]]:
+    records = profile.qualifications or ()
+    return [(r, record_status(leaf, r, ctx)) for r in records if r.kind == leaf.kind]
+
+
+def qualification_status(leaf: ast.HasQualification, profile: Profile, ctx: ast.Context) -> Status:
+    statuses = [status for _, status in matching_records(leaf, profile, ctx)]
+    if not profile.knows_all_of(qualification_kinds()[leaf.kind]):
+        statuses.append(Status.UNKNOWN)  # a record we do not hold could still exist
+    return k_or(statuses)
+
+
+def leaf_status(leaf: ast.Leaf, profile: Profile, ctx: ast.Context) -> Status:
+    if isinstance(leaf, ast.HasQualification):
+        return qualification_status(leaf, profile, ctx)
+    value = profile.get(leaf.field)
+    return Status.UNKNOWN if value is None else value_status(leaf, value, ctx)
+
+
+def is_machine_checkable(leaf: ast.Leaf) -> bool:
+    if isinstance(leaf, ast.HasQualification):
+        return qualification_kinds()[leaf.kind].tracked
+    return field_registry()[leaf.field].machine_checkable
+
+
+# --- reasons --------------------------------------------------------------------------------------
+
+
+def op_code(leaf: ast.Leaf) -> str:
+    if isinstance(leaf, ast.Compare):
+        return leaf.op
+    if isinstance(leaf, ast.Member):
+        return "not_in" if leaf.negated else "in"
+    if isinstance(leaf, ast.YearsSince):
+        return "years_at_least" if leaf.at_least else "years_less_than"
+    return {ast.Between: "between", ast.InWindow: "within", ast.Contains: "contains"}[type(leaf)]
+
+
+def reason_code(leaf: ast.Leaf, status: Status) -> str:
+    if isinstance(leaf, ast.HasQualification):
+        return f"qual.{leaf.kind}.{status.value}"
+    return f"{leaf.field}.{op_code(leaf)}.{status.value}"
+
+
+def record_text(record: QualRecord) -> str:
+    kind = qualification_kinds()[record.kind]
+    level = f"{level_label(record.level)}级" if record.level else ""
+    expiry = f"，有效期至{format_date(record.expires_on)}" if record.expires_on else ""
+    return f"{level}{kind.label}（{format_date(record.certified_on)}认定{expiry}）"
+
+
+def actual_text(leaf: ast.Leaf, profile: Profile, ctx: ast.Context) -> str:
+    if isinstance(leaf, ast.HasQualification):
+        records = [r for r, _ in matching_records(leaf, profile, ctx)]
+        if records:
+            return "；".join(record_text(r) for r in records)
+        return f"无{qualification_kinds()[leaf.kind].label}记录"
+    value = profile.get(leaf.field)
+    if value is None:
+        return ""
+    shown = show_value(field_registry()[leaf.field], value).strip("“”")
+    if isinstance(leaf, ast.YearsSince):
+        return f"{shown}（距评估日满 {max(full_years(value, ctx.as_of), 0)} 年）"  # type: ignore[arg-type]
+    return shown
+
+
+def requirement_text(leaf: ast.Leaf, ctx: ast.Context, negated: bool = False) -> str:
+    """What the rule asks, for a reason line: "不少于 10 人"; under NOT, "不满足“…”" with the label."""
+    if negated:
+        text = f"不满足“{leaf_sentence(leaf)}”"
+    else:
+        text = qualification_sentence(leaf) if isinstance(leaf, ast.HasQualification) else predicate(leaf)
+    windows = [getattr(leaf, name, None) for name in ("window", "certified_within", "first_certified_within")]
+    if any(isinstance(w, ast.Window) and w.policy for w in windows):
+        start, end = ctx.policy_start, ctx.policy_end
+        span = f"{format_date(start) if start else '不限'}至{format_date(end) if end else '今'}"
+        text += f"（本政策有效期：{span}）"
+    return text
+
+
+def subject(leaf: ast.Leaf) -> str:
+    if isinstance(leaf, ast.HasQualification):
+        return f"{qualification_kinds()[leaf.kind].label}认定"
+    return field_registry()[leaf.field].label
+
+
+def has_data(leaf: ast.Leaf, profile: Profile, ctx: ast.Context) -> bool:
+    if isinstance(leaf, ast.HasQualification):
+        return bool(matching_records(leaf, profile, ctx))
+    return profile.get(leaf.field) is not None
+
+
+def reason_text(
+    leaf: ast.Leaf, status: Status, actual: str, ctx: ast.Context, negated: bool, known: bool
+) -> str:
+    if status is Status.UNKNOWN and not known:
+        return f"{subject(leaf)}：暂无数据，需企业确认"
+    requirement = requirement_text(leaf, ctx, negated)
+    who = "资质认定" if isinstance(leaf, ast.HasQualification) else subject(leaf)
+    return f"{who} {actual}，要求{requirement}：{status.label}"
+
+
+# --- trees ----------------------------------------------------------------------------------------
+
+
+def _leaf_outcome(leaf: ast.Leaf, path: str, negated: bool, profile: Profile, ctx: ast.Context) -> Outcome:
+    raw = leaf_status(leaf, profile, ctx)
+    status = k_not(raw) if negated else raw
+    actual = actual_text(leaf, profile, ctx)
+    return Outcome(
+        path=path,
+        sentence=f"不满足“{leaf_sentence(leaf)}”" if negated else leaf_sentence(leaf),
+        status=status,
+        actual=actual,
+        reason=reason_text(leaf, status, actual, ctx, negated, has_data(leaf, profile, ctx)),
+        code=reason_code(leaf, status),
+        field=leaf.field,
+        machine_checkable=is_machine_checkable(leaf),
+    )
+
+
+def _walk(
+    node: ast.Node, path: str, negated: bool, profile: Profile, ctx: ast.Context, out: list[Outcome]
+) -> Status:
+    if isinstance(node, ast.AllOf | ast.AnyOf):
+        combine = k_and if isinstance(node, ast.AllOf) else k_or
+        prefix = f"{path}." if path else ""
+        return combine(
+            [
+                _walk(c, f"{prefix}{i}", negated, profile, ctx, out)
+                for i, c in enumerate(node.children, start=1)
+            ]
+        )
+    if isinstance(node, ast.Not):
+        return k_not(_walk(node.child, path, not negated, profile, ctx, out))
+    outcome = _leaf_outcome(node, path or "1", negated, profile, ctx)
+    out.append(outcome)
+    return k_not(outcome.status) if negated else outcome.status
+
+
+def evaluate(node: ast.Node, profile: Profile, ctx: ast.Context, path: str = "") -> TreeResult:
+    """The tree's status plus one Outcome per leaf, in reading order."""
+    outcomes: list[Outcome] = []
+    status = _walk(node, path, False, profile, ctx, outcomes)
+    return TreeResult(status, tuple(outcomes))
