@@ -156,7 +156,7 @@ def _replace_entries(holiday_year: HolidayYear, entries: Sequence[ArrangementEnt
             changed = True
         elif (stored.kind, stored.name) != (entry.kind, entry.name.strip()):
             stored.kind, stored.name = entry.kind, entry.name.strip()
-            stored.full_clean()
+            stored.full_clean(validate_unique=False, validate_constraints=False)  # dates checked above
             stored.save()
             changed = True
     for entry in wanted.values():
@@ -164,7 +164,7 @@ def _replace_entries(holiday_year: HolidayYear, entries: Sequence[ArrangementEnt
             holiday_year=holiday_year, date=entry.day, kind=entry.kind, name=entry.name.strip()
         )
         created._history_user = holiday_year.entered_by
-        created.full_clean()
+        created.full_clean(validate_unique=False, validate_constraints=False)  # dates checked above
         created.save()
         changed = True
     return changed
