@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves Swagger UI from its bundled static files instead of a CDN (offline rule)
     "simple_history",
     "django_tasks",
     "django_tasks_db",
