@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 
 from yingshang.policies.rules import ast
 from yingshang.policies.rules.evaluate import is_machine_checkable
@@ -93,21 +94,24 @@ class Item:
         return ast.Member("entity_type", self.targets) if self.targets else None
 
     def all_leaves(self) -> list[ast.Leaf]:
+        """Targets, conditions, and a tiered amount's qualification unless a condition already asks for it."""
         target = [self.target_leaf] if self.target_leaf else []
-        amount_leaves = [self.amount.qualification] if isinstance(self.amount, ast.Tiered) else []
-        return [*target, *ast.leaves(self.conditions), *amount_leaves]
+        conditions = ast.leaves(self.conditions)
+        asked = {leaf.kind for leaf in conditions if isinstance(leaf, ast.HasQualification)}
+        tiered = self.amount.qualification if isinstance(self.amount, ast.Tiered) else None
+        amount_leaves = [tiered] if tiered is not None and tiered.kind not in asked else []
+        return [*target, *conditions, *amount_leaves]
 
     def manual_leaves(self) -> list[ast.Leaf]:
         """Leaves the platform cannot check from its own data."""
-        manual = [leaf for leaf in self.all_leaves() if not is_machine_checkable(leaf)]
-        return manual
+        return [leaf for leaf in self.all_leaves() if not is_machine_checkable(leaf)]
 
     def amount_is_machine_checkable(self) -> bool:
         if isinstance(self.amount, ast.Percentage | ast.PerUnit):
             return field_registry()[self.amount.field].machine_checkable
         return True
 
-    @property
+    @cached_property
     def effective_mode(self) -> Mode:
         """免申即享 only when every condition and the amount's inputs are machine-checkable."""
         if self.mode is Mode.AUTO and (self.manual_leaves() or not self.amount_is_machine_checkable()):
@@ -137,7 +141,7 @@ class Item:
             "valid_to": self.valid_to.isoformat() if self.valid_to else None,
         }
 
-    @property
+    @cached_property
     def version(self) -> str:
         """Content hash of the normalised rule: changes exactly when what the rule decides changes."""
         return content_hash(self.normal_form())
@@ -177,7 +181,7 @@ class Policy:
     def context(self, as_of: dt.date) -> ast.Context:
         return ast.Context(as_of, self.valid_from, self.valid_to)
 
-    @property
+    @cached_property
     def version(self) -> str:
         head = {
             "id": self.id,
