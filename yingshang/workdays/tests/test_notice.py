@@ -6,8 +6,8 @@ import chinese_calendar
 import pytest
 
 from yingshang.workdays.engine import arrangement_problems
-from yingshang.workdays.notice import parse_arrangement
-from yingshang.workdays.tests.fictional import LINES_2027, NOTICE_2027, d
+from yingshang.workdays.notice import format_entries, parse_arrangement
+from yingshang.workdays.tests.fictional import LINES_2027, NOTICE_2027, d, fictional_2027_entries
 
 # The 2026 notice (国务院办公厅关于2026年部分节假日安排的通知) as published: reading it must give
 # exactly the days chinese-calendar ships for 2026.
@@ -119,3 +119,12 @@ def test_lines_without_dates_and_the_date_of_issue_are_skipped_and_counted():
     assert parsed.problems == []
     assert parsed.skipped_lines == 4
     assert [e.line for e in parsed.entries] == [4]
+
+
+def test_entries_written_back_as_lines_read_back_as_the_same_entries():
+    entries = fictional_2027_entries()
+    text = format_entries(entries)
+    assert "2027-02-05~2027-02-13,放假,春节" in text and "2027-01-31,上班,春节" in text
+    reread = parse_arrangement(text, 2027)
+    assert reread.problems == []
+    assert {(e.day, e.kind, e.name) for e in reread.entries} == {(e.day, e.kind, e.name) for e in entries}
