@@ -11,6 +11,7 @@ Each leaf also yields an Outcome with the enterprise's own value and a Chinese r
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import operator
 from collections.abc import Iterable
@@ -91,6 +92,18 @@ _COMPARE = {
 def full_years(since: dt.date, as_of: dt.date) -> int:
     """Completed years; a 29 February start completes its years on 1 March in common years."""
     return as_of.year - since.year - ((as_of.month, as_of.day) < (since.month, since.day))
+
+
+def years_cutoff(as_of: dt.date, years: int) -> dt.date:
+    """The latest start date with at least `years` completed years on `as_of`.
+
+    `full_years(since, as_of) >= years` exactly when `since <= years_cutoff(as_of, years)`, so a batch
+    evaluator can compare a date column with one constant. 29 February falls back to 28 February.
+    """
+    year = as_of.year - years
+    if as_of.month == 2 and as_of.day == 29 and not calendar.isleap(year):
+        return dt.date(year, 2, 28)
+    return as_of.replace(year=year)
 
 
 def in_window(day: dt.date, bounds: tuple[dt.date | None, dt.date | None]) -> bool:

@@ -7,11 +7,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from yingshang.policies.rules import ast
-from yingshang.policies.rules.evaluate import Status, evaluate, full_years, k_and, k_not, k_or
+from yingshang.policies.rules.evaluate import Status, evaluate, full_years, k_and, k_not, k_or, years_cutoff
 from yingshang.policies.rules.profile import profile_from
 
 D = dt.date
@@ -276,3 +276,17 @@ def test_machine_checkability_comes_from_the_field_registry() -> None:
 )
 def test_full_years_count_completed_anniversaries(since: dt.date, as_of: dt.date, years: int) -> None:
     assert full_years(since, as_of) == years
+
+
+@given(
+    st.dates(min_value=D(1990, 1, 1), max_value=D(2030, 12, 31)),
+    st.dates(min_value=D(2000, 1, 1), max_value=D(2030, 12, 31)),
+    st.integers(min_value=0, max_value=10),
+)
+@example(D(2023, 2, 28), D(2024, 2, 29), 1)
+@example(D(2023, 3, 1), D(2024, 2, 29), 1)
+@example(D(2020, 2, 29), D(2023, 2, 28), 3)
+def test_the_years_cutoff_agrees_with_counting_anniversaries(
+    since: dt.date, as_of: dt.date, years: int
+) -> None:
+    assert (full_years(since, as_of) >= years) == (since <= years_cutoff(as_of, years))

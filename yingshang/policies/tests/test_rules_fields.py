@@ -7,6 +7,7 @@ import datetime as dt
 import subprocess
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -160,3 +161,12 @@ def test_the_rules_engine_does_not_import_django() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_field_and_qualification_tables_in_the_docs_list_every_entry() -> None:
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "rules.md").read_text(encoding="utf-8")
+    rows = {
+        line.split("|")[2].strip(" `") for line in docs.splitlines() if line.startswith("| ") and "`" in line
+    }
+    assert set(field_registry()) <= rows
+    assert set(qualification_kinds()) <= rows
