@@ -13,6 +13,7 @@ from yingshang.core.permissions import capability_required
 from yingshang.registry import industries, vocab
 from yingshang.registry.models import Department, District, Enterprise, Qualification, User
 from yingshang.registry.queries import EnterpriseFilters, filter_enterprises
+from yingshang.workdays.models import HolidayEntry, HolidayYear
 
 PAGE_SIZE = 50
 
@@ -139,6 +140,8 @@ AUDITED = {
     "qualification": ("资质", Qualification),
     "department": ("部门", Department),
     "user": ("用户与角色", User),
+    "holiday_year": ("节假日安排", HolidayYear),
+    "holiday_entry": ("节假日条目", HolidayEntry),
 }
 CHANGE_LABELS = {"+": "新增", "~": "修改", "-": "删除"}
 
