@@ -205,7 +205,7 @@ class PackReader:
             targets=self.targets(top, place),
             exclusivity_group=self.group(top, place),
             budget_cap_fen=self.budget(top, place),
-            tags=tuple(str(t) for t in (top.get("tags") or [])),
+            tags=self.tags(top, place),
             article=str(top.get("article") or ""),
             source_text=str(top.get("source_text") or "").strip(),
             note=str(top.get("note") or "").strip(),
@@ -213,6 +213,17 @@ class PackReader:
             line=line,
             version_label=str(top.get("version") or ""),
         )
+
+    def tags(self, top: LineDict, place: Place) -> tuple[str, ...]:
+        raw = top.get("tags")
+        if raw is None:
+            return ()
+        if isinstance(raw, list) and all(isinstance(t, str) for t in raw):
+            return tuple(t.strip() for t in raw)
+        if isinstance(raw, str):
+            return (raw.strip(),)
+        self.note("syntax.tags", "标签（tags）应是文字列表，如 [科技创新, 高企]", place, line_of(top, "tags"))
+        return ()
 
     def unique_item_id(self, item_id: str, place: Place, line: int | None) -> None:
         if item_id in self.item_ids:

@@ -154,6 +154,8 @@ def read_profile(
     for key, value in raw.items():
         try:
             if key in QUALIFICATION_KEYS:
+                if value is not None and not isinstance(value, list | tuple):
+                    raise RuleSyntaxError("profile.qualification", "资质认定应是资质记录的列表")
                 records = tuple(_record(r) for r in (value or []))
             elif key in CONFIRMED_KEYS:
                 confirmed = _confirmed(value)

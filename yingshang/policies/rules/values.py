@@ -40,10 +40,11 @@ def as_decimal(value: object) -> Decimal | None:
     """A number as an exact Decimal: ints, Decimals, floats via their repr, numeric text."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | Decimal):
+    if isinstance(value, int):
         return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
+    if isinstance(value, Decimal | float):
+        number = value if isinstance(value, Decimal) else Decimal(repr(value))
+        return number if number.is_finite() else None
     if isinstance(value, str) and _NUMBER_RE.match(value):
         try:
             return Decimal(value.replace(",", "").strip())

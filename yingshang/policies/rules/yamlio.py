@@ -22,7 +22,7 @@ class LineDict(dict):
     lines: dict[Any, int]
 
     def line_of(self, key: Any) -> int | None:
-        return self.lines.get(key, self.line)
+        return getattr(self, "lines", {}).get(key, self.line)
 
 
 class LineList(list):
@@ -30,7 +30,8 @@ class LineList(list):
     lines: list[int]
 
     def line_of(self, index: int) -> int | None:
-        return self.lines[index] if index < len(self.lines) else self.line
+        lines = getattr(self, "lines", [])  # lists built in code rather than read carry no lines
+        return lines[index] if index < len(lines) else self.line
 
 
 def line_of(container: object, key: Any = None) -> int | None:
@@ -88,9 +89,18 @@ def _construct_decimal(loader: _Loader, node: yaml.ScalarNode) -> Decimal:
     return number
 
 
+def _construct_date(loader: _Loader, node: yaml.ScalarNode) -> object:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        text = loader.construct_scalar(node)
+        raise RuleSyntaxError("date.invalid", f"日期“{text}”不存在", node.start_mark.line + 1) from None
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_date)
 
 
 def load_yaml(text: str) -> Any:

@@ -170,3 +170,14 @@ def test_the_field_and_qualification_tables_in_the_docs_list_every_entry() -> No
     }
     assert set(field_registry()) <= rows
     assert set(qualification_kinds()) <= rows
+
+
+PROFILE_JUNK = [[], {}, 42, -1, "x", 1.5, float("nan"), Decimal("Infinity"), True, dt.date(2024, 1, 1)]
+PROFILE_JUNK += [dt.datetime(2024, 1, 1), "5%", "5万元", [1], [{}], [{"kind": "hnte"}], None, "", object()]
+
+
+@pytest.mark.parametrize("key", [*field_registry(), "qualification_kinds_confirmed"])
+def test_junk_profile_values_give_errors_not_a_crash(key: str) -> None:
+    for junk in PROFILE_JUNK:
+        profile, errors = read_profile({key: junk})
+        assert (profile is None) == bool(errors)

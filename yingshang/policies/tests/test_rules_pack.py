@@ -260,3 +260,49 @@ def test_a_policy_version_follows_its_items() -> None:
     second, _ = load_pack(pack_text(ITEM.replace("5万元", "6万元")))
     assert first.policies[0].version != second.policies[0].version
     assert first.version != second.version
+
+
+# --- robustness: whatever is typed, the answer is Chinese errors, never a traceback ----------------
+
+FUZZ_BASE = pack_text(
+    ITEM
+    + CASES
+    + """
+- id: tiers
+  title: 层级
+  conditions:
+    - {qualification: 科技领军企业, level: [国家, 省], certified_within: policy_validity}
+    - any: [成立日期 满 2 年, {field: 裁员率, le: 5%}]
+    - not: {field: 企业规模, in: [大型]}
+  amount: {by_level: {qualification: 科技领军企业, tiers: {国家: 100万元, 省: 30万元}}}
+- id: pct
+  title: 比例
+  conditions: [研发费用 >= 1万元]
+  amount: {percent_of: 研发费用, rate: 10%, cap: 5万元}
+  exclusivity_group: g
+  tags: [a]
+""",
+    cases="- id: s\n  as_of: 2025-06-30\n  profile: {从业人数: 12, 主体类型: 企业}\n"
+    "  expect: {payable: {hiring: 5万元}, total: 5万元}\n",
+)
+JUNK = ["[]", "{}", "42", "x", "null", "1.5", "[1, [2]]", "{a: b}", "2024-13-01", "true", "[null]", "5万元"]
+
+
+def _variants(lines: list[str], i: int) -> list[str]:
+    line = lines[i]
+    variants = ["\n".join(lines[:i] + lines[i + 1 :])]
+    head = line[: line.index(":") + 1] if ":" in line else line[: len(line) - len(line.lstrip(" -"))]
+    variants += ["\n".join([*lines[:i], f"{head} {junk}", *lines[i + 1 :]]) for junk in JUNK]
+    return variants
+
+
+def test_the_fuzz_base_pack_is_clean() -> None:
+    assert load_pack(FUZZ_BASE)[1] == []
+
+
+@pytest.mark.parametrize("line_number", range(len(FUZZ_BASE.splitlines())))
+def test_any_line_deleted_or_replaced_by_junk_gives_errors_not_a_crash(line_number: int) -> None:
+    for text in _variants(FUZZ_BASE.splitlines(), line_number):
+        pack, errors = load_pack(text)
+        assert (pack is None) == bool(errors)
+        assert all(e.message for e in errors)
