@@ -111,8 +111,12 @@ def describe_validation_error(error: dict[str, Any]) -> dict[str, Any]:
     loc = [part if isinstance(part, int) else str(part) for part in error.get("loc", ())]
     kind = str(error.get("type", ""))
     template = VALIDATION_MESSAGES.get(kind)
+    ctx = dict(error.get("ctx") or {})
+    if isinstance(ctx.get("expected"), str):
+        # pydantic lists choices as "'a', 'b' or 'c'"; the message should not switch to English.
+        ctx["expected"] = ctx["expected"].replace(" or ", ", ")
     try:
-        msg = template.format(**error.get("ctx", {})) if template else f"取值无效（{error.get('msg', '')}）"
+        msg = template.format(**ctx) if template else f"取值无效（{error.get('msg', '')}）"
     except (KeyError, IndexError):
         msg = "取值无效"
     field = next((p for p in reversed(loc) if isinstance(p, str)), "")

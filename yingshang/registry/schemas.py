@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from typing import Any, Literal
 
+from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
@@ -249,6 +250,10 @@ class EnterpriseDetailOut(EnterpriseOut):
     @staticmethod
     def resolve_qualifications(obj: Enterprise) -> list[Qualification]:
         return list(obj.qualifications.all())
+
+    @staticmethod
+    def resolve_updated_at(obj: Enterprise) -> dt.datetime:
+        return timezone.localtime(obj.updated_at)  # shown in Asia/Shanghai (+08:00), like the pages
 
 
 def provenance_of(enterprise: Enterprise) -> dict[str, dict[str, str | None]]:

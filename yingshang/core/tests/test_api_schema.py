@@ -71,6 +71,11 @@ def test_the_docs_page_loads_only_local_static_files() -> None:
             "q",
             "长度不能超过 100 个字符",
         ),
+        (
+            {"type": "literal_error", "loc": ("query", "scale"), "ctx": {"expected": "'a', 'b' or 'c'"}},
+            "scale",
+            "取值无效，可选值：'a', 'b', 'c'",
+        ),
         ({"type": "mystery", "loc": ("query", "x"), "msg": "odd"}, "x", "取值无效（odd）"),
         ({"type": "greater_than_equal", "loc": ("query", "page")}, "page", "取值无效"),  # no bound given
     ],

@@ -265,6 +265,7 @@ def test_the_profile_carries_money_in_fen_provenance_and_qualifications(world: W
     assert "计算" in body["provenance"]["scale"]["source"]
     assert [(q["kind"], q["level"]) for q in body["qualifications"]] == [("hnte", "national")]
     assert body["qualifications"][0]["kind_label"] == "高新技术企业"
+    assert body["updated_at"].endswith("+08:00")
 
 
 def test_the_profile_accepts_a_lower_case_uscc(world: World) -> None:
