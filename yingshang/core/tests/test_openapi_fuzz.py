@@ -15,14 +15,21 @@ the generated values, so the found-record code paths are fuzzed too.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from yingshang.conftest import World
 from yingshang.registry.models import ApiToken, Department, District, Enterprise
 from yingshang.registry.testing import make_uscc
 from yingshang.wsgi import application
+
+# About half a minute: runs once, in the PostgreSQL pass of `dev.py test` (the SQLite pass skips slow tests).
+pytestmark = pytest.mark.slow
 
 FUZZ_SEED = 20260630
 MAX_EXAMPLES = 30
@@ -57,6 +64,17 @@ schema = schemathesis.openapi.from_wsgi(
         }
     ),
 )
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection_open() -> Iterator[None]:
+    # A real WSGI request closes the database connection when it ends, which would end the test's
+    # transaction on PostgreSQL; Django's own test client unhooks the same signal for the same reason.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
