@@ -331,6 +331,9 @@ class ImportBatch(models.Model):
     created_count = models.PositiveIntegerField("新增", default=0)
     updated_count = models.PositiveIntegerField("更新", default=0)
     problems = models.JSONField("问题清单", default=list, blank=True)
+    # What the preview and the result pages show (counts, notices, sample rows, the error of a failed
+    # apply), so a page view never re-reads a 100,000-row file.
+    report = models.JSONField("导入报告", default=dict, blank=True)
     uploaded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, verbose_name="上传人")
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     applied_at = models.DateTimeField("导入时间", null=True, blank=True)
