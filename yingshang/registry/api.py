@@ -148,7 +148,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
 )
 @paginate(PagePagination)
 def list_enterprises(request: HttpRequest, filters: Query[EnterpriseQuery]) -> QuerySet[Enterprise]:
-    wanted = EnterpriseFilters(**{k: v or "" for k, v in filters.dict().items()})
+    wanted = EnterpriseFilters(**{k: v or "" for k, v in filters.model_dump().items()})
     return (
         filter_enterprises(visible_enterprises(request), wanted).select_related("district").order_by("uscc")
     )
