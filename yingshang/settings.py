@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "yingshang.core",
     "yingshang.workdays",
     "yingshang.registry",
+    "yingshang.policies",
 ]
 
 MIDDLEWARE = [
