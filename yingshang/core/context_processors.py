@@ -21,6 +21,7 @@ NAVIGATION: list[tuple[str, str | None, str | None]] = [
     ("部门与人员", "departments", "departments.view"),
     ("名录导入", "registry:import_upload", "registry.import"),
     ("变更审计", "registry:audit_log", "audit.view"),
+    ("接口令牌", "api_tokens:list", "api.tokens"),
 ]
 
 
