@@ -18,8 +18,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import logging
 import math
+import operator
 import posixpath
 import re
 import zipfile
@@ -32,6 +34,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, models, transaction
+from django.db.models.functions import Cast
 from django.utils import timezone
 from lxml import etree
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
@@ -222,7 +225,28 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUE = {c: i for i, c in enumerate(_USCC_ALPHABET)}
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_SHAPE = re.compile(r"[0-9]{8}[0-9A-HJ-NPQRTUWXY]{10}")
+
+
+def uscc_is_valid(code: str) -> bool:
+    """The same answer as stdnum.cn.uscc.is_valid for a compact code, ten times faster.
+
+    An import checks 100,000 codes; stdnum (which explains what is wrong) is asked only about the bad.
+    """
+    if not _USCC_SHAPE.fullmatch(code):
+        return False
+    total = sum(map(operator.mul, map(_USCC_VALUE.__getitem__, code[:17]), _USCC_WEIGHTS))
+    return code[17] == _USCC_ALPHABET[-total % 31]
+
+
 def parse_uscc(value: Any) -> str:
+    if isinstance(value, str):
+        code = value.strip().upper()
+        if uscc_is_valid(code):
+            return code
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise CellProblem(
             "统一社会信用代码被存成了数字（Excel 会丢失末几位），请把该列设为“文本”格式后重新填写"
@@ -337,6 +361,7 @@ def parse_date(value: Any, label: str) -> dt.date:
     raise CellProblem(f"{label}“{text}”格式不对，请填写如 2024-05-01 的日期")
 
 
+_PLAIN_DECIMAL = re.compile(r"(\d{1,19})(?:\.(\d+))?")
 _GROUPED_NUMBER = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
@@ -355,6 +380,14 @@ def parse_money_fen(value: Any, label: str, unit: str) -> int | None:
         text = cell_text(value)
         if _GROUPED_NUMBER.match(text):
             text = text.replace(",", "")
+    plain = _PLAIN_DECIMAL.fullmatch(text)
+    decimals = UNIT_DECIMALS[unit]
+    if plain and len(plain.group(2) or "") <= decimals:
+        # Integer arithmetic on the digits: exact, and much faster than Decimal for 400,000 cells.
+        fen = int(plain.group(1)) * FEN_PER_UNIT[unit] + int((plain.group(2) or "").ljust(decimals, "0"))
+        if fen > MAX_FEN:
+            raise CellProblem(f"{label}“{text}”数值过大，请核对单位")
+        return fen
     if len(text) > 40:
         raise CellProblem(f"{label}“{text[:40]}…”过长，不是有效金额")
     try:
@@ -837,39 +870,49 @@ def plan_sheet_name(plan: ImportPlan, sheet: str) -> str:
     return (plan.enterprise_sheet if sheet == ENTERPRISE_SHEET else plan.qualification_sheet) or sheet
 
 
-def _enterprise_value(column: Column, raw: Any, lookups: Lookups) -> Any:
+def _enterprise_parser(column: Column, lookups: Lookups) -> Callable[[Any], Any]:
+    """The function that turns one cell of this column into a model value (or raises CellProblem)."""
     name = column.field
     if name == "uscc":
-        return parse_uscc(raw)
+        return parse_uscc
     if name == "name":
-        return parse_text(raw, "名称", 200)
+        return lambda raw: parse_text(raw, "名称", 200)
     if name == "entity_type":
-        return parse_choice(raw, vocab.ENTITY_TYPES, "主体类型")
+        return lambda raw: parse_choice(raw, vocab.ENTITY_TYPES, "主体类型")
     if name == "industry_id":
-        return parse_industry(raw)
+        return parse_industry
     if name == "district_id":
-        text = cell_text(raw)
-        if not text:
-            raise CellProblem("区县不能为空")
-        district = lookups.districts.get(text)
-        if district is None:
-            known = "、".join(lookups.district_names.values()) or "（系统中还没有区县）"
-            raise CellProblem(f"区县“{text}”不在系统中，可填写：{known}（或其区划代码）")
-        return district
+        return lambda raw: _district_of(raw, lookups)
     if name == "street_id":
-        text = cell_text(raw)
-        if len(text) > 50:
-            raise CellProblem(f"街道名称过长：{len(text)} 个字，最多 50 个字")
-        return text or None
+        return _street_name
     if name == "registered_on":
-        return check_not_future(parse_date(raw, "成立日期"), "成立日期", lookups.today)
+        return lambda raw: check_not_future(parse_date(raw, "成立日期"), "成立日期", lookups.today)
     if name == "employees":
-        return parse_count(raw, "从业人数")
+        return lambda raw: parse_count(raw, "从业人数")
     if name == "credit_class":
-        return parse_credit_class(raw)
+        return parse_credit_class
     if name == "status":
-        return parse_choice(raw, vocab.STATUSES, "登记状态")
-    return parse_money_fen(raw, FIELD_LABELS[name], column.unit)
+        return lambda raw: parse_choice(raw, vocab.STATUSES, "登记状态")
+    label, unit = FIELD_LABELS[name], column.unit
+    return lambda raw: parse_money_fen(raw, label, unit)
+
+
+def _district_of(raw: Any, lookups: Lookups) -> int:
+    text = cell_text(raw)
+    district = lookups.districts.get(text)
+    if district is not None:
+        return district
+    if not text:
+        raise CellProblem("区县不能为空")
+    known = "、".join(lookups.district_names.values()) or "（系统中还没有区县）"
+    raise CellProblem(f"区县“{text}”不在系统中，可填写：{known}（或其区划代码）")
+
+
+def _street_name(raw: Any) -> str | None:
+    text = cell_text(raw)
+    if len(text) > 50:
+        raise CellProblem(f"街道名称过长：{len(text)} 个字，最多 50 个字")
+    return text or None
 
 
 def _tick(progress: Progress | None, phase: str, done: int, total: int | None) -> None:
@@ -889,6 +932,10 @@ def _check_enterprise_table(
     sheet = ENTERPRISE_SHEET
     mapped = _map_columns(plan, sheet, headers, ENTERPRISE_HEADERS)
     plan.fields = [c.field for _, c, _ in mapped if c.field != "uscc"]
+    parsers = [
+        (index, column.field, written, _enterprise_parser(column, lookups))
+        for index, column, written in mapped
+    ]
     first_seen: dict[str, int] = {}
     total = (total_hint - header_row) if total_hint else None
     count = 0
@@ -901,10 +948,10 @@ def _check_enterprise_table(
         _tick(progress, "读取并校验", count, total)
         values: dict[str, Any] = {}
         row_ok = True
-        for index, column, written in mapped:
-            raw = cells[index] if index < len(cells) else None
+        width = len(cells)
+        for index, name, written, parse in parsers:
             try:
-                values[column.field] = _enterprise_value(column, raw, lookups)
+                values[name] = parse(cells[index] if index < width else None)
             except CellProblem as problem:
                 plan.add_problem(plan.enterprise_sheet, number, written, str(problem))
                 row_ok = False
@@ -1049,15 +1096,15 @@ def analyse(
 # --------------------------------------------------------------------------------------------------
 
 _COMPARED = (*ENTERPRISE_DATA_FIELDS, "uscc")
-_DERIVED = ("industry_section", "industry_division", "scale")
 
 
-def _existing_enterprises(usccs: list[str]) -> dict[str, dict[str, Any]]:
+def _existing_enterprises(usccs: list[str], *, whole: bool = False) -> dict[str, dict[str, Any]]:
+    """Current values by USCC; `whole` adds what a rewrite of the row needs (provenance as JSON text)."""
+    names = ["id", *_COMPARED, *(("created_at",) if whole else ())]
+    extra = {"provenance_text": Cast("provenance", models.TextField())} if whole else {}
     existing: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(usccs, 500):
-        for record in Enterprise.objects.filter(uscc__in=chunk).values(
-            "id", *_COMPARED, *_DERIVED, "provenance", "created_at"
-        ):
+        for record in Enterprise.objects.filter(uscc__in=chunk).values(*names, **extra):
             existing[record["uscc"]] = record
     return existing
 
@@ -1145,6 +1192,15 @@ def _existing_qualifications(plan: ImportPlan) -> dict[tuple[str, str, str], Qua
 # Writing
 # --------------------------------------------------------------------------------------------------
 
+
+class JsonText(str):
+    """JSON already serialised: provenance is encoded once per distinct value, not once per row."""
+
+
+def json_text(value: Any) -> JsonText:
+    return JsonText(json.dumps(value, ensure_ascii=False, sort_keys=True))
+
+
 _PREPARED_TYPES = {"DateField", "DateTimeField", "JSONField", "DecimalField", "TimeField", "UUIDField"}
 
 
@@ -1162,21 +1218,32 @@ class _RowWriter:
             and (attnames is None or f.attname in attnames)
         ]
         self.table = connection.ops.quote_name(meta.db_table)
-        self._memo: dict[str, tuple[Any, Any]] = {}
+        attnames_in_order = [f.attname for f in self.fields]
+        self._get = operator.itemgetter(*attnames_in_order)
+        # Only dates, datetimes and JSON need the ORM's preparation; the rest go to the driver as they are.
+        self._prepared = [
+            (position, f)
+            for position, f in enumerate(self.fields)
+            if f.get_internal_type() in _PREPARED_TYPES
+        ]
+        self._memo: dict[int, tuple[Any, Any]] = {}
 
     def _prepare(self, record: dict[str, Any]) -> list[Any]:
-        values = []
-        for f in self.fields:
-            value = record[f.attname]
-            if value is not None and f.get_internal_type() in _PREPARED_TYPES:
-                memo = self._memo.get(f.attname)
-                if memo is not None and memo[0] is value:
-                    value = memo[1]  # created_at/updated_at/history_date: one object for every row
-                else:
-                    prepared = f.get_db_prep_save(value, connection)
-                    self._memo[f.attname] = (value, prepared)
-                    value = prepared
-            values.append(value)
+        values = list(self._get(record)) if len(self.fields) > 1 else [self._get(record)]
+        for position, prepared_field in self._prepared:
+            value = values[position]
+            if value is None:
+                continue
+            if isinstance(value, JsonText):
+                values[position] = str(value)  # a plain str for the driver; the column parses it
+                continue
+            memo = self._memo.get(position)
+            if memo is not None and memo[0] is value:
+                values[position] = memo[1]  # created_at/updated_at/history_date: one object for every row
+            else:
+                prepared = prepared_field.get_db_prep_save(value, connection)
+                self._memo[position] = (value, prepared)
+                values[position] = prepared
         return values
 
     def insert(self, records: list[dict[str, Any]]) -> None:
@@ -1245,34 +1312,39 @@ def write_plan(
     now = timezone.now()
     result = ApplyResult()
     streets, result.streets_created = _ensure_streets(plan)
-    existing = _existing_enterprises([r.values["uscc"] for r in plan.enterprises])
+    existing = _existing_enterprises([r.values["uscc"] for r in plan.enterprises], whole=True)
     creates: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     refreshed: list[dict[str, Any]] = []
     stamp = {provenance_key(name): origin for name in plan.fields}
+    new_provenance = json_text({"uscc": origin, **stamp})
+    merged_provenance: dict[str | None, tuple[JsonText, bool]] = {}
     for row in plan.enterprises:
         values = dict(row.values)
-        if "street_id" in values:
-            values["street_id"] = (
-                streets.get((values["district_id"], values["street_id"])) if values["street_id"] else None
-            )
+        if values.get("street_id"):
+            values["street_id"] = streets[(values["district_id"], values["street_id"])]
         current = existing.get(values["uscc"])
         if current is None:
             record = dict.fromkeys(ENTERPRISE_DATA_FIELDS)
             record.update(credit_class="", status="active")
             record.update(values)
-            record["provenance"] = {"uscc": origin, **stamp}
+            record["provenance"] = new_provenance
             record["created_at"] = record["updated_at"] = now
             derive(record)
             creates.append(record)
             continue
-        record = {**current, **values}
-        record["provenance"] = {**(current["provenance"] or {}), **stamp}
+        text = current.pop("provenance_text")
+        if text not in merged_provenance:  # a re-import meets the same few provenance values again and again
+            before = json.loads(text) if text else {}
+            after = {**before, **stamp}
+            merged_provenance[text] = (json_text(after), after != before)
+        provenance, provenance_moved = merged_provenance[text]
+        record = {**current, **values, "provenance": provenance}
         if any(values[name] != current[name] for name in plan.fields):
             derive(record)
             record["updated_at"] = now
             updates.append(record)
-        elif record["provenance"] != current["provenance"]:
+        elif provenance_moved:
             refreshed.append(record)
         else:
             result.unchanged += 1
