@@ -57,6 +57,7 @@ class Policy(models.Model):
     valid_from = models.DateField("有效期起", null=True, blank=True)
     valid_to = models.DateField("有效期止", null=True, blank=True)
     source_text = models.TextField("政策原文", blank=True)
+    source_note = models.CharField("说明（哪些内容为示例）", max_length=300, blank=True)
     department = models.CharField("牵头部门", max_length=100, blank=True)
     version = models.CharField("版本", max_length=16)
 
@@ -87,6 +88,10 @@ class RewardItem(models.Model):
     valid_to = models.DateField("有效期止", null=True, blank=True)
     version = models.CharField("版本（内容哈希）", max_length=16)
     position = models.PositiveIntegerField("顺序", default=0)
+    source_text = models.TextField("政策原文（本项）", blank=True)
+    note = models.TextField("备注", blank=True)
+    # Sentences of the conditions the platform cannot check itself (what an enterprise must confirm).
+    manual_conditions = models.JSONField("需企业确认的条件", default=list, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "奖补事项"
