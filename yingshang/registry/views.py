@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from yingshang.core.permissions import capability_required
 from yingshang.registry import industries, vocab
 from yingshang.registry.models import Department, District, Enterprise, Qualification, User
-from yingshang.registry.queries import EnterpriseFilters, filter_enterprises
+from yingshang.registry.queries import CappedCountPaginator, EnterpriseFilters, filter_enterprises
 from yingshang.workdays.models import HolidayEntry, HolidayYear
 
 PAGE_SIZE = 50
@@ -23,7 +23,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     filters = EnterpriseFilters.from_params(request.GET)
     qs = filter_enterprises(request.user.visible_enterprises(), filters)
     qs = qs.select_related("district", "industry").order_by("uscc")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedCountPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -184,3 +184,150 @@ def _changes_of(record: object) -> list[dict[str, object]]:
         return []
     delta = record.diff_against(previous)
     return [{"field": c.field, "old": c.old, "new": c.new} for c in delta.changes]
+
+
+# ---- 企业名录 import (registry.import) and export (registry.export) ----------------------------------
+# Kept together at the end of the module; their imports are here so this block stays self-contained.
+
+import tempfile  # noqa: E402
+import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from django.conf import settings  # noqa: E402
+from django.contrib import messages  # noqa: E402
+from django.http import FileResponse  # noqa: E402
+from django.shortcuts import redirect  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django.views.decorators.http import require_POST  # noqa: E402
+from django_htmx.http import HttpResponseClientRedirect  # noqa: E402
+
+from yingshang.registry import exporter, importer  # noqa: E402
+from yingshang.registry.forms import ImportUploadForm  # noqa: E402
+from yingshang.registry.models import ImportBatch  # noqa: E402
+
+IMPORT_HISTORY_SIZE = 30
+
+
+def _go(request: HttpRequest, url: str) -> HttpResponse:
+    """Redirect; an htmx request gets its redirect as a header, so the whole page changes."""
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _store_upload(upload: object) -> Path:
+    folder = Path(settings.MEDIA_ROOT) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}{Path(upload.name).suffix.lower()}"
+    with path.open("wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    return path
+
+
+def _render_upload(
+    request: HttpRequest, form: ImportUploadForm, status: int = 200, error: str = ""
+) -> HttpResponse:
+    if request.htmx:
+        status = 200  # htmx swaps only 2xx answers; the form carries its errors either way
+    context = {
+        "form": form,
+        "error": error,
+        "batches": ImportBatch.objects.select_related("uploaded_by")[:IMPORT_HISTORY_SIZE],
+        "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024),
+    }
+    return render(request, "registry/import_upload.html", context, status=status)
+
+
+@capability_required("registry.import")
+def import_upload(request: HttpRequest) -> HttpResponse:
+    """Upload a 企业名录 file; it is read and checked at once and the preview page follows."""
+    if request.method != "POST":
+        return _render_upload(request, ImportUploadForm(initial={"source": "市场监管局企业名录"}))
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    if declared > settings.IMPORT_MAX_BYTES + 64 * 1024:  # refused before the body is parsed
+        try:
+            importer.check_size(declared)
+        except importer.ImportRefused as refused:
+            return _render_upload(request, ImportUploadForm(), status=413, error=refused.message)
+    form = ImportUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_upload(request, form, status=400)
+    upload = form.cleaned_data["file"]
+    path = _store_upload(upload)
+    try:
+        batch, _ = importer.preview_batch(
+            path,
+            file_name=Path(upload.name).name,
+            as_of=form.cleaned_data["as_of"],
+            source=form.cleaned_data["source"],
+            user=request.user,
+        )
+    except importer.ImportRefused as refused:
+        path.unlink(missing_ok=True)
+        form.add_error("file", refused.message)
+        return _render_upload(request, form, status=400)
+    if batch.state == "rejected":
+        path.unlink(missing_ok=True)  # it can never be applied; the problem list is kept
+    return _go(request, reverse("registry:import_batch", args=[batch.pk]))
+
+
+@capability_required("registry.import")
+def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
+    """The preview of a batch before 确认导入, and its result afterwards."""
+    batch = get_object_or_404(ImportBatch.objects.select_related("uploaded_by"), pk=pk)
+    report = batch.report or {}
+    counts = report.get("counts", {})
+    result = report.get("result") or {}
+    context = {
+        "batch": batch,
+        "report": report,
+        "counts": counts,
+        "result": result,
+        "problems": batch.problems,
+        "more_problems": max(0, report.get("problem_count", 0) - len(batch.problems)),
+        "bad_rows": batch.total_rows - batch.valid_rows,
+    }
+    return render(request, "registry/import_batch.html", context)
+
+
+@capability_required("registry.import")
+@require_POST
+def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    try:
+        result = importer.apply_batch(batch, user=request.user)
+    except (importer.ImportRefused, importer.ImportFailed) as problem:
+        messages.error(request, problem.message)
+    else:
+        messages.success(
+            request,
+            f"导入完成：新增 {result.created} 家，更新 {result.updated} 家，无变化 {result.unchanged} 家；"
+            f"资质新增 {result.qualifications_created} 条，更新 {result.qualifications_updated} 条。",
+        )
+    return _go(request, reverse("registry:import_batch", args=[batch.pk]))
+
+
+def _xlsx_download(write: object, file_name: str) -> FileResponse:
+    # Written to a temporary file, then streamed: a 100,000-row workbook never sits in memory.
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and so deletes) it
+    write(handle)
+    handle.seek(0)
+    return FileResponse(
+        handle, as_attachment=True, filename=file_name, content_type=exporter.XLSX_CONTENT_TYPE
+    )
+
+
+@capability_required("registry.import")
+def import_template(request: HttpRequest) -> HttpResponse:
+    return _xlsx_download(exporter.write_template, "企业名录导入模板.xlsx")
+
+
+@capability_required("registry.export")
+def enterprise_export(request: HttpRequest) -> HttpResponse:
+    """The enterprise list as .xlsx: the list page's filters, within what this user may see."""
+    filters = EnterpriseFilters.from_params(request.GET)
+    enterprises = filter_enterprises(request.user.visible_enterprises(), filters)
+    return _xlsx_download(
+        lambda handle: exporter.write_registry(enterprises, handle),
+        f"企业名录-{timezone.localdate():%Y%m%d}.xlsx",
+    )
