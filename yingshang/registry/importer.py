@@ -462,11 +462,18 @@ class Table:
     total_hint: int | None = None
 
 
+def size_text(size: int) -> str:
+    """50 MB, 20.5 MB, 300 KB: how a file size is said in messages."""
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
 def check_size(size: int, limit: int | None = None) -> None:
     limit = settings.IMPORT_MAX_BYTES if limit is None else limit
     if size > limit:
         raise ImportRefused(
-            f"文件大小 {size / 1024 / 1024:.1f} MB，超过导入上限 {limit / 1024 / 1024:.0f} MB。"
+            f"文件大小 {size_text(size)}，超过导入上限 {size_text(limit)}。"
             "请把文件拆成几个较小的文件分批导入（重复导入按统一社会信用代码更新，不会重复）。"
         )
 

@@ -11,5 +11,11 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
 ]
 
-# Placeholder import page until the importer lands (being built now).
-urlpatterns.append(path("import/", views.enterprise_list, name="import_upload"))
+# 企业名录 import and export.
+urlpatterns += [
+    path("import/", views.import_upload, name="import_upload"),
+    path("import/template.xlsx", views.import_template, name="import_template"),
+    path("import/<int:pk>/", views.import_batch, name="import_batch"),
+    path("import/<int:pk>/apply/", views.import_apply, name="import_apply"),
+    path("export.xlsx", views.enterprise_export, name="enterprise_export"),
+]

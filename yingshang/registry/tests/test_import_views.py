@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from yingshang.registry.importer import size_text
+from yingshang.registry.models import Enterprise, ImportBatch
+from yingshang.registry.tests.files.sheets import csv_bytes, enterprise_row, uscc
+
+pytestmark = pytest.mark.django_db
+
+UPLOAD = reverse("registry:import_upload")
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def upload(client, name, data, **extra):
+    form = {"file": SimpleUploadedFile(name, data), "as_of": "2026-06-30", "source": "市场监管局名录"}
+    return client.post(UPLOAD, form, **extra)
+
+
+def test_the_admin_uploads_previews_and_confirms_an_import(world):
+    client = world.client_for(world.admin)
+    page = client.get(UPLOAD)
+    assert page.status_code == 200 and "整份文件都不会导入" in page.content.decode()
+    response = upload(client, "名录.csv", csv_bytes([enterprise_row(uscc(1), "宝鸡市预览企业有限公司")]))
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "registry:import_batch", args=[batch.pk]
+    )
+    preview = client.get(response["Location"]).content.decode()
+    assert "宝鸡市预览企业有限公司" in preview and "将新增" in preview and "确认导入" in preview
+    assert not Enterprise.objects.filter(uscc=uscc(1)).exists()  # nothing before the confirmation
+    applied = client.post(reverse("registry:import_apply", args=[batch.pk]), follow=True)
+    body = applied.content.decode()
+    assert "导入完成：新增 1 家" in body and "已导入" in body
+    assert Enterprise.objects.get(uscc=uscc(1)).history.get().history_user == world.admin
+    assert "名录.csv" in client.get(UPLOAD).content.decode()  # the history of batches
+
+
+def test_an_htmx_upload_is_redirected_by_header(world):
+    response = upload(
+        world.client_for(world.admin),
+        "名录.csv",
+        csv_bytes([enterprise_row(uscc(1))]),
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == reverse("registry:import_batch", args=[ImportBatch.objects.get().pk])
+
+
+def test_a_file_with_bad_rows_shows_every_problem_and_cannot_be_confirmed(world):
+    client = world.client_for(world.admin)
+    rows = [enterprise_row(uscc(1)), enterprise_row(uscc(2), employees="-4"), enterprise_row(uscc(3))]
+    response = upload(client, "名录.csv", csv_bytes(rows), follow=True)
+    body = response.content.decode()
+    assert "有错误未导入" in body and "从业人数不能为负数：-4" in body
+    assert "其余 2 行本身无误，但也<strong>没有导入</strong>" in body
+    batch = ImportBatch.objects.get()
+    refused = client.post(reverse("registry:import_apply", args=[batch.pk]), follow=True)
+    assert "不能导入" in refused.content.decode()
+    assert not Enterprise.objects.filter(uscc__in=[uscc(1), uscc(3)]).exists()
+
+
+def test_a_csv_renamed_xlsx_is_refused_on_the_form(world):
+    response = upload(world.client_for(world.admin), "名录.xlsx", csv_bytes([enterprise_row(uscc(1))]))
+    assert response.status_code == 400
+    assert "扩展名为 .xlsx，但内容不是 Excel 工作簿" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_an_empty_file_is_refused_on_the_form(world):
+    response = upload(world.client_for(world.admin), "名录.csv", b"")
+    assert response.status_code == 400 and "0 字节" in response.content.decode()
+
+
+@pytest.mark.parametrize(("below", "status"), [(100 * 1024, 413), (1024, 400)])
+def test_a_file_over_the_limit_is_refused_with_its_size_and_the_limit(world, settings, below, status):
+    """Far over: refused by the announced length; just over: by the form, after the upload."""
+    data = csv_bytes([enterprise_row(uscc(n)) for n in range(1, 2000)])  # about 300 KB
+    settings.IMPORT_MAX_BYTES = len(data) - below
+    response = upload(world.client_for(world.admin), "名录.csv", data)
+    assert response.status_code == status
+    body = response.content.decode()
+    assert f"超过导入上限 {size_text(len(data) - below)}" in body
+    assert f"文件大小 {size_text(len(data))}" in body or status == 413  # 413 tells the request's size
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_request_announcing_50_mb_is_refused_before_its_body_is_read(world):
+    client = world.client_for(world.admin)
+    response = upload(client, "名录.csv", b"x", CONTENT_LENGTH=str(50 * 1024 * 1024))
+    assert response.status_code == 413
+    assert "文件大小 50 MB，超过导入上限 20 MB" in response.content.decode()
+
+
+def test_a_data_date_in_the_future_is_refused(world):
+    form = {"file": SimpleUploadedFile("名录.csv", b"x"), "as_of": "2999-01-01", "source": "x"}
+    response = world.client_for(world.admin).post(UPLOAD, form)
+    assert response.status_code == 400 and "不能晚于今天" in response.content.decode()
+
+
+def test_the_template_downloads_as_a_workbook(world):
+    response = world.client_for(world.admin).get(reverse("registry:import_template"))
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    assert book.sheetnames == ["企业名录", "资质", "填写说明"]
+
+
+@pytest.mark.parametrize("who", ["clerk", "other_clerk", "inspector", "owner", "nobody"])
+def test_only_the_office_admin_may_import(world, who):
+    client = world.client_for(getattr(world, who))
+    batch = ImportBatch.objects.create(file_name="x.csv", as_of="2026-06-30", source="x")
+    assert client.get(UPLOAD).status_code == 403
+    assert upload(client, "名录.csv", csv_bytes([enterprise_row(uscc(1))])).status_code == 403
+    assert client.get(reverse("registry:import_batch", args=[batch.pk])).status_code == 403
+    assert client.post(reverse("registry:import_apply", args=[batch.pk])).status_code == 403
+    assert client.get(reverse("registry:import_template")).status_code == 403
+    assert ImportBatch.objects.count() == 1 and not Enterprise.objects.filter(uscc=uscc(1)).exists()
+
+
+def test_an_anonymous_visitor_is_sent_to_log_in(world):
+    client = world.client_for(None)
+    for response in (client.get(UPLOAD), upload(client, "名录.csv", b"x")):
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert not ImportBatch.objects.exists()
+
+
+def test_confirming_needs_a_post(world):
+    batch = ImportBatch.objects.create(file_name="x.csv", as_of="2026-06-30", source="x")
+    assert (
+        world.client_for(world.admin).get(reverse("registry:import_apply", args=[batch.pk])).status_code
+        == 405
+    )
+
+
+# ---- export -----------------------------------------------------------------------------------------
+
+
+def exported(client, **params):
+    response = client.get(reverse("registry:enterprise_export"), params)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    return [row[0] for row in book["企业名录"].iter_rows(min_row=2, values_only=True)]
+
+
+def test_the_admin_exports_every_district(world):
+    assert exported(world.client_for(world.admin)) == sorted([world.acme.uscc, world.bolt.uscc])
+
+
+def test_a_district_clerk_exports_only_their_district(world):
+    assert exported(world.client_for(world.clerk)) == [world.acme.uscc]
+    assert exported(world.client_for(world.other_clerk)) == [world.bolt.uscc]
+    assert exported(world.client_for(world.clerk), district=world.jintai.code) == []
+
+
+def test_the_export_honours_the_list_filters(world):
+    assert exported(world.client_for(world.admin), q=world.bolt.uscc[:12]) == [world.bolt.uscc]
+    assert exported(world.client_for(world.admin), qualification="hnte") == [world.acme.uscc]
+
+
+@pytest.mark.parametrize("who", ["inspector", "owner", "other_owner", "nobody"])
+def test_roles_without_the_export_capability_cannot_export(world, who):
+    response = world.client_for(getattr(world, who)).get(reverse("registry:enterprise_export"))
+    assert response.status_code == 403
+
+
+def test_an_anonymous_visitor_cannot_export(world):
+    response = world.client_for(None).get(reverse("registry:enterprise_export"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
