@@ -1431,7 +1431,8 @@ def _write_qualifications(
     ids = _ids_of(sorted({q.uscc for q in plan.qualifications}))
     current = _existing_qualifications(plan)
     as_of = dt.date.fromisoformat(origin["as_of"])
-    creates, updates = [], []
+    source = origin["source"][:200]
+    creates, updates, refreshed = [], [], []
     for row in plan.qualifications:
         qual = current.get((row.uscc, row.kind, row.level))
         if qual is None:
@@ -1442,19 +1443,23 @@ def _write_qualifications(
                     level=row.level,
                     certified_on=row.certified_on,
                     expires_on=row.expires_on,
-                    source=origin["source"][:200],
+                    source=source,
                     as_of=as_of,
                 )
             )
-        elif (qual.certified_on, qual.expires_on, qual.source, qual.as_of) != (
-            row.certified_on,
-            row.expires_on,
-            origin["source"][:200],
-            as_of,
-        ):
-            qual.certified_on, qual.expires_on = row.certified_on, row.expires_on
-            qual.source, qual.as_of = origin["source"][:200], as_of
-            updates.append(qual)
+            continue
+        dates_changed = (qual.certified_on, qual.expires_on) != (row.certified_on, row.expires_on)
+        if dates_changed or (qual.source, qual.as_of) != (source, as_of):
+            qual.certified_on, qual.expires_on, qual.source, qual.as_of = (
+                row.certified_on,
+                row.expires_on,
+                source,
+                as_of,
+            )
+            # Only a change of the dates is a change; a new source and date confirm what was there.
+            (updates if dates_changed else refreshed).append(qual)
+    if refreshed:
+        Qualification.objects.bulk_update(refreshed, ["source", "as_of"], batch_size=BATCH_SIZE)
     user = User.objects.filter(pk=user_id).first() if user_id else None
     if creates:
         bulk_create_with_history(
