@@ -65,7 +65,8 @@ def installed_fingerprint() -> str:
 
 def ensure_virtualenv() -> None:
     """Create .venv and install the project with its dev extras, only when missing or out of date."""
-    if not venv_bin("python").exists():
+    # No pip means an earlier attempt failed half-way (e.g. Debian without python3-venv): start again.
+    if not venv_bin("python").exists() or not venv_bin("pip").exists():
         say(f"创建虚拟环境 {VENV}")
         try:
             venv.EnvBuilder(with_pip=True, clear=VENV.exists()).create(VENV)
