@@ -36,6 +36,12 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "calendar.manage": frozenset({Role.OFFICE_ADMIN}),
     "calendar.view": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF, Role.INSPECTOR}),
     "staff.manage": frozenset({Role.OFFICE_ADMIN}),
+    # 政策找企业: staff read the library, results and calculator of entities in their scope; the office
+    # edits packs and starts runs; an enterprise sees its own calculator.
+    "policies.view": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF}),
+    "policies.manage": frozenset({Role.OFFICE_ADMIN}),
+    "policies.run": frozenset({Role.OFFICE_ADMIN}),
+    "policies.calculate_own": frozenset({Role.ENTERPRISE}),
     "api.tokens": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF, Role.INSPECTOR, Role.ENTERPRISE}),
 }
 
