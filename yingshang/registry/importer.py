@@ -1254,7 +1254,11 @@ class _RowWriter:
         return values
 
     def insert(self, records: list[dict[str, Any]]) -> None:
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
+        qn = connection.ops.quote_name
+        columns = ", ".join(qn(f.column) for f in self.fields)
+        if connection.vendor == "postgresql":
+            self._copy(f"COPY {self.table} ({columns}) FROM STDIN", records)
+            return
         marks = ", ".join(["%s"] * len(self.fields))
         sql = f"INSERT INTO {self.table} ({columns}) VALUES ({marks})"
         with connection.cursor() as cursor:
@@ -1262,11 +1266,40 @@ class _RowWriter:
                 cursor.executemany(sql, [self._prepare(r) for r in chunk])
 
     def update(self, records: list[dict[str, Any]], key: str = "id") -> None:
-        assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in self.fields)
-        sql = f"UPDATE {self.table} SET {assignments} WHERE {connection.ops.quote_name(key)} = %s"
+        qn = connection.ops.quote_name
+        if connection.vendor == "postgresql":
+            # COPY into a temporary table, then one UPDATE … FROM: row-by-row UPDATEs are far slower.
+            _RowWriter._temp_tables += 1
+            temp = qn(f"import_rows_{_RowWriter._temp_tables}")
+            columns = ", ".join(qn(c) for c in [key, *(f.column for f in self.fields)])
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS "
+                    f"SELECT {columns} FROM {self.table} WITH NO DATA"
+                )
+            self._copy(f"COPY {temp} ({columns}) FROM STDIN", records, key=key)
+            assignments = ", ".join(f"{qn(f.column)} = source.{qn(f.column)}" for f in self.fields)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {self.table} AS target SET {assignments} FROM {temp} AS source "
+                    f"WHERE target.{qn(key)} = source.{qn(key)}"
+                )
+                cursor.execute(f"DROP TABLE {temp}")
+            return
+        assignments = ", ".join(f"{qn(f.column)} = %s" for f in self.fields)
+        sql = f"UPDATE {self.table} SET {assignments} WHERE {qn(key)} = %s"
         with connection.cursor() as cursor:
             for chunk in _chunks(records, BATCH_SIZE):
                 cursor.executemany(sql, [[*self._prepare(r), r[key]] for r in chunk])
+
+    _temp_tables = 0
+
+    def _copy(self, sql: str, records: list[dict[str, Any]], key: str | None = None) -> None:
+        """PostgreSQL COPY through psycopg: the fastest way in, types adapted by the driver."""
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for record in records:
+                values = self._prepare(record)
+                copy.write_row([record[key], *values] if key else values)
 
 
 @dataclass
