@@ -44,7 +44,6 @@ import pyarrow.compute as pc
 
 from yingshang.policies.rules.batch_plan import (
     CONFIRMED,
-    HAS_RECORDS,
     PERCENT_SCALE,
     QUALIFICATIONS,
     RECORD_FIELDS,
@@ -52,9 +51,13 @@ from yingshang.policies.rules.batch_plan import (
     BatchPlan,
     ItemReasons,
     compile_plan,
+    confirmed_bit,
     item_reasons,
+    or_column,
+    records_or,
+    unconfirmed_column,
 )
-from yingshang.policies.rules.fields import Field, FieldType, field_registry
+from yingshang.policies.rules.fields import Field, FieldType, field_registry, qualification_kinds
 from yingshang.policies.rules.model import Pack, Verdict
 from yingshang.policies.rules.profile import Profile, profile_from
 
@@ -142,11 +145,32 @@ def profiles_to_table(profiles: Iterable[Mapping[str, object] | Profile]) -> pa.
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
+def table_profiles(table: pa.Table) -> list[dict[str, object]]:
+    """The profile dicts of a snapshot's rows, for `calculate()`: nulls left out (unknown), so that the
+    one-enterprise explainer sees exactly what the batch engine sees."""
+    names = [n for n in table.column_names if n in set(profile_schema().names)]
+    return [{k: v for k, v in row.items() if v is not None} for row in table.select(names).to_pylist()]
+
+
 def _expected_dtype(column: str) -> pl.DataType | None:
     f = field_registry().get(column)
     if f is None or f.type is FieldType.QUALIFICATIONS:
         return None
     return _POLARS_TYPES[f.type]
+
+
+def _cast_error(frame: pl.DataFrame, columns: list[str], plan: BatchPlan, exc: Exception) -> str:
+    for column in columns:
+        if column in plan.enum_fields and frame.schema[column] in (pl.String, pl.Categorical):
+            f = field_registry()[column]
+            codes = {code for code, _ in f.choices}
+            bad = [
+                v for v in frame.get_column(column).cast(pl.String).unique().drop_nulls() if v not in codes
+            ]
+            if bad:
+                shown, options = "、".join(map(str, sorted(bad)[:5])), "、".join(sorted(codes))
+                return f"企业数据快照的列 {column}（{f.label}）中有无法识别的代码：{shown}；可选：{options}"
+    return f"企业数据快照的列类型不符合 profile_schema()：{exc}"
 
 
 def _read_snapshot(data: pa.Table | pa.RecordBatch | pl.DataFrame, plan: BatchPlan) -> pl.DataFrame:
@@ -166,13 +190,16 @@ def _read_snapshot(data: pa.Table | pa.RecordBatch | pl.DataFrame, plan: BatchPl
     casts = []
     for column in wanted:
         expected = _expected_dtype(column)
+        if column in plan.enum_fields:
+            # Compared as pl.Enum: equality and membership on small integer codes, not on text.
+            expected = pl.Enum([code for code, _ in field_registry()[column].choices])
         if expected is not None and frame.schema[column] != expected:
             casts.append(pl.col(column).cast(expected, strict=True))
     if casts:
         try:
             frame = frame.with_columns(casts)
         except (pl.exceptions.PolarsError, TypeError) as exc:
-            raise BatchInputError(f"企业数据快照的列类型不符合 profile_schema()：{exc}") from None
+            raise BatchInputError(_cast_error(frame, wanted, plan, exc)) from None
     if QUALIFICATIONS in frame.columns:
         inner = frame.schema[QUALIFICATIONS]
         fields = {f.name for f in getattr(getattr(inner, "inner", None), "fields", [])}
@@ -200,85 +227,167 @@ def plan_for(packs: Sequence[Pack], as_of: dt.date) -> BatchPlan:
     return cached[1]
 
 
-def _with_record_leaves(frame: pl.DataFrame, plan: BatchPlan) -> pl.DataFrame:
-    """Per enterprise, the Kleene OR over its qualification records of every record filter the plan uses."""
+def _full_length(rows: pl.Series, values: pl.Series, default: pl.Series) -> pl.Series:
+    """`default` with `values` written at `rows`."""
+    return default.clone().scatter(rows, values)
+
+
+def _qualification_columns(frame: pl.DataFrame, plan: BatchPlan) -> list[pl.Series]:
+    """Per enterprise, Kleene's OR over its qualification records of every record filter the plan uses,
+    and for untracked kinds whether the enterprise confirmed its list. Records are exploded (most
+    enterprises have none), filtered column-wise, packed into bit words and OR'ed per enterprise
+    (see batch_plan.SLOTS_PER_WORD), unpacked on those few rows and written into full-length columns."""
     if not plan.record_leaves:
-        return frame
-    records = (
+        return []
+    words = plan.record_words()
+    kinds = pl.Enum(list(qualification_kinds()))
+    exploded = (
         frame.lazy()
         .select(ROW, pl.col(QUALIFICATIONS).alias("__record"))
         .explode("__record", keep_nulls=False)
         .filter(pl.col("__record").is_not_null())
         .select(ROW, *[pl.col("__record").struct.field(name) for name in RECORD_FIELDS])
-        .group_by(ROW)
-        .agg(pl.len().alias(HAS_RECORDS), **plan.record_leaves)
+        .with_columns(pl.col("kind").cast(kinds, strict=False))  # an unknown kind matches no rule
+        .collect(engine="in-memory")
     )
-    return frame.lazy().join(records, on=ROW, how="left", maintain_order="left").collect()
+    slots = exploded.select(ROW, *[expr.alias(name) for name, expr in plan.record_slots().items()])
+    packed = slots.select(ROW, *[expr.alias(name) for name, expr in words.items()])
+    per_row = packed.group_by(ROW).agg(*[pl.col(name).bitwise_or() for name in words])
+    ors = per_row.select(
+        ROW, *[records_or(slot).alias(or_column(slot)) for slot, _ in plan.record_leaves.values()]
+    )
+    height, rows = frame.height, ors.get_column(ROW)
+    known = frame.get_column(QUALIFICATIONS).is_not_null()
+    defaults = {
+        False: frame.select(pl.when(known).then(pl.lit(False)).alias("d")).to_series(),
+        True: pl.repeat(False, height, dtype=pl.Boolean, eager=True),  # tiers: no passing record
+    }
+    columns = [
+        _full_length(rows, ors.get_column(or_column(slot)), defaults[slot in plan.pass_only_slots]).alias(
+            or_column(slot)
+        )
+        for slot, _ in plan.record_leaves.values()
+    ]
+    if plan.unconfirmed_kinds:
+        bits = {kind: 1 << confirmed_bit(kind) for kind in qualification_kinds()}
+        confirmed = (
+            frame.lazy()
+            .select(ROW, pl.col(CONFIRMED).alias("__kind"))
+            .explode("__kind", keep_nulls=False)
+            .filter(pl.col("__kind").is_not_null())
+            .group_by(ROW)
+            .agg(
+                pl.col("__kind")
+                .replace_strict(bits, default=0, return_dtype=pl.UInt64)
+                .bitwise_or()
+                .alias("w")
+            )
+            .collect(engine="in-memory")
+        )
+        word = _full_length(
+            confirmed.get_column(ROW),
+            confirmed.get_column("w"),
+            pl.repeat(0, height, dtype=pl.UInt64, eager=True),
+        )
+        for kind in sorted(plan.unconfirmed_kinds):
+            done = (word & (1 << confirmed_bit(kind))) != 0
+            columns.append(
+                pl.select(pl.when(done).then(pl.lit(False))).to_series().alias(unconfirmed_column(kind))
+            )
+    return columns
 
 
 def _leaf_frame(frame: pl.DataFrame, plan: BatchPlan) -> pl.DataFrame:
     """Every leaf as a boolean column (true/false/null), the amount inputs, and each group's winner."""
     frame = frame.with_row_index(ROW)
-    frame = _with_record_leaves(frame, plan)
-    amount_inputs = sorted(plan.amount_fields)
-    record_columns = sorted(plan.tier_columns)
-    leaves = frame.lazy().select(
-        ROW,
-        *[expr.alias(name) for name, expr in plan.scalar_leaves.items()],
-        *[expr.alias(name) for name, expr in plan.qualification_leaves.items()],
-        *record_columns,
-        *amount_inputs,
+    frame = frame.with_columns(_qualification_columns(frame, plan))
+    leaves = (
+        frame.lazy()
+        .select(
+            ROW,
+            *[expr.alias(name) for name, expr in plan.scalar_leaves.items()],
+            *[expr.alias(name) for name, expr in plan.qualification_leaves.items()],
+            *sorted(or_column(slot) for slot in plan.pass_only_slots),
+            *sorted(plan.amount_fields),
+        )
+        .collect(engine="in-memory")
     )
-    winners = [plan.group_winner(g).alias(f"__w{g}") for g in range(len(plan.groups))]
-    return leaves.with_columns(winners).collect() if winners else leaves.collect()
+    if not plan.groups:
+        return leaves
+    # Winners only where some member is eligible (few rows), scattered back into full-length columns.
+    found = pl.collect_all(
+        [
+            leaves.lazy().filter(plan.any_eligible(g)).select(ROW, plan.group_winner(g).alias("winner"))
+            for g in range(len(plan.groups))
+        ],
+        engine="in-memory",
+    )
+    nulls = pl.repeat(None, leaves.height, dtype=pl.Int16, eager=True)
+    winners = [
+        _full_length(rows.get_column(ROW), rows.get_column("winner"), nulls).alias(f"__w{g}")
+        for g, rows in enumerate(found)
+    ]
+    return leaves.with_columns(winners)
 
 
 def _kept_rows(leaves: pl.DataFrame, plan: BatchPlan, keep: frozenset[int]) -> pl.DataFrame:
-    """Only the kept pairs, item by item: row, item, verdict, amount, payable, leaf states."""
+    """Only the kept pairs, item by item: row, item, verdict, amount, payable, leaf states. The verdict
+    is decided over every enterprise from boolean columns; amounts and states only for kept rows."""
     not_eligible = VERDICT_CODES[Verdict.NOT_ELIGIBLE]
-    frames = []
+    usual = keep == frozenset(VERDICT_CODES.values()) - {not_eligible}
+    queries = []
     for item in plan.items:
-        if keep == set(VERDICT_CODES.values()):
-            kept = leaves.lazy()
-        elif keep == {c for c in VERDICT_CODES.values() if c != not_eligible}:
+        eligible = item.eligible
+        amount = item.amount.value
+        if usual:  # eligible (0) or needs confirmation (1)
             kept = leaves.lazy().filter(~item.not_eligible)
+            verdict = (~eligible).cast(pl.Int8)
         else:
-            kept = leaves.lazy().filter(item.verdict.is_in(sorted(keep)))
-        eligible = item.verdict == VERDICT_CODES[Verdict.ELIGIBLE]
-        if item.group is None:
-            paid = pl.when(eligible).then(item.amount)
-        else:
-            paid = pl.when(eligible & (pl.col(f"__w{item.group}") == item.group_position)).then(item.amount)
-        frames.append(
+            kept = (
+                leaves.lazy()
+                if len(keep) == len(VERDICT_CODES)
+                else leaves.lazy().filter(item.verdict.is_in(sorted(keep)))
+            )
+            verdict = item.verdict
+            amount = pl.when(item.not_eligible).then(pl.lit(0, pl.Int64)).otherwise(amount)
+        paid = (
+            eligible if item.group is None else eligible & (pl.col(f"__w{item.group}") == item.group_position)
+        )
+        queries.append(
             kept.select(
                 pl.col(ROW),
                 pl.lit(item.index, pl.Int16).alias("item"),
-                item.verdict.alias("verdict"),
-                pl.when(item.verdict == not_eligible)
-                .then(pl.lit(0, pl.Int64))
-                .otherwise(item.amount)
-                .alias("amount_fen"),
-                paid.fill_null(0).cast(pl.Int64).alias("payable_fen"),
+                verdict.alias("verdict"),
+                amount.alias("amount_fen"),
+                pl.when(paid).then(item.amount.value).otherwise(pl.lit(0, pl.Int64)).alias("payable_fen"),
                 item.leaf_states.alias("leaf_states"),
             )
         )
-    if not frames:
-        return pl.DataFrame(
-            schema={
-                ROW: pl.UInt32,
-                "item": pl.Int16,
-                "verdict": pl.Int8,
-                "amount_fen": pl.Int64,
-                "payable_fen": pl.Int64,
-                "leaf_states": pl.Int64,
-            }
-        )
-    return pl.concat(pl.collect_all(frames), rechunk=False)
+    if not queries:
+        return pl.DataFrame(schema=KEPT_SCHEMA)
+    return pl.concat(pl.collect_all(queries, engine="in-memory"), rechunk=False)
+
+
+KEPT_SCHEMA = {
+    ROW: pl.UInt32,
+    "item": pl.Int16,
+    "verdict": pl.Int8,
+    "amount_fen": pl.Int64,
+    "payable_fen": pl.Int64,
+    "leaf_states": pl.Int64,
+}
+
+
+def _arrow_column(frame: pl.DataFrame, name: str) -> pa.ChunkedArray:
+    """A column as Arrow chunks without copying (the Arrow C stream keeps Polars' own chunks)."""
+    return pa.chunked_array(frame.get_column(name))
 
 
 def _dictionary(indices: pa.ChunkedArray, values: pa.Array, index_type: pa.DataType) -> pa.ChunkedArray:
-    chunks = [pa.DictionaryArray.from_arrays(chunk.cast(index_type), values) for chunk in indices.chunks] or [
-        pa.DictionaryArray.from_arrays(pa.array([], index_type), values)
+    """Dictionary-encoded strings over `values`: the indices are reinterpreted, never copied (they are
+    within range by construction, so the per-row bounds check is skipped)."""
+    chunks = [
+        pa.DictionaryArray.from_arrays(chunk.view(index_type), values, safe=False) for chunk in indices.chunks
     ]
     return pa.chunked_array(chunks, pa.dictionary(index_type, values.type))
 
@@ -306,23 +415,23 @@ def result_schema(reasons: Literal["packed", "lists"] = "packed", plain: bool = 
 
 
 def _result_table(kept: pl.DataFrame, uscc: pa.Array, plan: BatchPlan) -> pa.Table:
-    arrow = kept.to_arrow()
-    item = arrow.column("item")
+    item = _arrow_column(kept, "item")
     verdicts = pa.array([v.value for v in sorted(VERDICT_CODES, key=VERDICT_CODES.__getitem__)])
 
     def per_item(values: list[str]) -> pa.ChunkedArray:
         return _dictionary(item, pa.array(values, pa.string()), pa.int16())
 
     columns = {
-        "uscc": _dictionary(arrow.column(ROW), uscc, pa.int32()),
+        # One chunk, so that readers build the (large) uscc dictionary once, not once per chunk.
+        "uscc": _dictionary(pa.chunked_array([_arrow_column(kept, ROW).combine_chunks()]), uscc, pa.int32()),
         "policy_id": per_item([i.policy.id for i in plan.items]),
         "item_id": per_item([i.item.id for i in plan.items]),
         "item_version": per_item([i.item.version for i in plan.items]),
-        "verdict": _dictionary(arrow.column("verdict"), verdicts, pa.int8()),
+        "verdict": _dictionary(_arrow_column(kept, "verdict"), verdicts, pa.int8()),
         "mode": per_item([i.item.effective_mode.value for i in plan.items]),
-        "amount_fen": arrow.column("amount_fen"),
-        "payable_fen": arrow.column("payable_fen"),
-        "leaf_states": arrow.column("leaf_states"),
+        "amount_fen": _arrow_column(kept, "amount_fen"),
+        "payable_fen": _arrow_column(kept, "payable_fen"),
+        "leaf_states": _arrow_column(kept, "leaf_states"),
     }
     return pa.table(columns, schema=result_schema())
 
@@ -371,6 +480,10 @@ class Reasons:
                 if item.version not in self._items:
                     self._items[item.version] = item_reasons(item)
 
+    @property
+    def versions(self) -> list[str]:
+        return list(self._items)
+
     def reason_codes(self, item_version: str, leaf_states: int) -> list[str]:
         return self._items[item_version].reason_codes(leaf_states)
 
@@ -380,43 +493,72 @@ class Reasons:
         return self._items[item_version].to_confirm(leaf_states, amount_known)
 
 
+def _positions(column: pa.ChunkedArray, values: list[str]) -> pa.ChunkedArray:
+    """Each row's position in `values` (null when absent), from plain or dictionary-encoded strings;
+    a dictionary is looked up once per chunk, not once per row."""
+    value_set = pa.array(values, pa.string())
+    chunks = []
+    for chunk in column.chunks:
+        if pa.types.is_dictionary(chunk.type):
+            lookup = pc.index_in(chunk.dictionary.cast(pa.string()), value_set=value_set)
+            chunks.append(pc.take(lookup, chunk.indices))
+        else:
+            chunks.append(pc.index_in(chunk.cast(pa.string()), value_set=value_set))
+    return pa.chunked_array(chunks, pa.int32())
+
+
 def with_reasons(result: pa.Table, packs: Sequence[Pack]) -> pa.Table:
     """`result` plus `reason_codes` and `to_confirm` (list<string>), decoded once per distinct
-    (item, states, verdict, amount known) combination and joined back, not once per row."""
+    (item, states, verdict, amount known) combination and joined back, not once per row.
+
+    Lists of strings cost memory per row: for tens of millions of pairs store `leaf_states` and decode
+    with `Reasons` when a pair is shown."""
     decoder = Reasons(packs)
-    frame = pl.from_arrow(result.select(["item_version", "verdict", "amount_fen", "leaf_states"]))
-    keys = frame.select(
-        pl.col("item_version").cast(pl.String),
-        pl.col("verdict").cast(pl.String),
-        pl.col("amount_fen").is_not_null().alias("known"),
-        "leaf_states",
+    versions = decoder.versions
+    verdicts = [v.value for v in Verdict]
+    keys = pl.DataFrame(
+        {
+            "item": _positions(result.column("item_version"), versions),
+            "verdict": _positions(result.column("verdict"), verdicts),
+            "known": result.column("amount_fen").is_valid(),
+            "states": result.column("leaf_states"),
+        }
     )
-    combos = keys.unique()
+    if keys.get_column("item").null_count():
+        raise BatchInputError("结果中有奖励项版本不在所给的政策包中，无法解读理由代码")
+    # One integer per (item, verdict, amount known, states) when the states leave room (they do unless
+    # an item has more than 22 outcomes): then distinct keys and the lookup are single-column.
+    fits = (keys.get_column("states").max() or 0) < (1 << 44) and len(versions) < (1 << 15)
+    if fits:
+        key = (
+            (pl.col("states") * (1 << 18))
+            + (pl.col("item").cast(pl.Int64) * 8)
+            + (pl.col("verdict").cast(pl.Int64) * 2)
+            + pl.col("known").cast(pl.Int64)
+        )
+        keys = keys.with_columns(key.alias("key"))
+        combos = keys.unique("key")
+    else:
+        combos = keys.unique()
+    codes, confirm = [], []
+    for item, verdict, known, states in combos.select("item", "verdict", "known", "states").iter_rows():
+        codes.append(decoder.reason_codes(versions[item], states))
+        confirm.append(decoder.to_confirm(versions[item], states, verdicts[verdict], known))
     decoded = combos.with_columns(
-        pl.Series(
-            "reason_codes",
-            [
-                decoder.reason_codes(v, s)
-                for v, s in zip(combos["item_version"], combos["leaf_states"], strict=True)
-            ],
-            dtype=pl.List(pl.String),
-        ),
-        pl.Series(
-            "to_confirm",
-            [
-                decoder.to_confirm(v, s, d, k)
-                for v, d, k, s in combos.select("item_version", "verdict", "known", "leaf_states").iter_rows()
-            ],
-            dtype=pl.List(pl.String),
-        ),
+        pl.Series("reason_codes", codes, dtype=pl.List(pl.String)),
+        pl.Series("to_confirm", confirm, dtype=pl.List(pl.String)),
     )
-    lists = keys.join(
-        decoded, on=["item_version", "verdict", "known", "leaf_states"], how="left", maintain_order="left"
-    )
-    extra = lists.select("reason_codes", "to_confirm").to_arrow()
+    if fits:
+        index = keys.get_column("key").replace_strict(
+            decoded.get_column("key"), pl.int_range(decoded.height, eager=True), return_dtype=pl.UInt32
+        )
+        lists = decoded.select("reason_codes", "to_confirm")[index]
+    else:
+        lists = keys.join(decoded, on=list(keys.columns), how="left", maintain_order="left")
     table = result
     for name in ("reason_codes", "to_confirm"):
-        table = table.append_column(name, extra.column(name).cast(pa.list_(pa.string())))
+        column = pa.chunked_array(lists.get_column(name)).cast(pa.list_(pa.string()))
+        table = table.append_column(name, column)
     return table
 
 

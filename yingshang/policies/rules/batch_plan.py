@@ -10,6 +10,7 @@ constants. Distinct leaves are compiled once and shared by every item that uses 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -36,10 +37,8 @@ STATE_STATUS = {STATE_FAIL: Status.FAIL, STATE_PASS: Status.PASS, STATE_UNKNOWN:
 VERDICT_CODES = {Verdict.ELIGIBLE: 0, Verdict.NEEDS_CONFIRMATION: 1, Verdict.NOT_ELIGIBLE: 2}
 QUALIFICATIONS = "qualifications"
 CONFIRMED = "qualification_kinds_confirmed"
-HAS_RECORDS = "__records"  # per enterprise: how many qualification records it has (null: none)
+KNOWN = "__known"  # per enterprise: its qualification list is known (not null)
 RECORD_FIELDS = ("kind", "level", "certified_on", "expires_on", "first_certified_on")
-
-_NULL_BOOL = pl.lit(None, dtype=pl.Boolean)
 
 
 def outcome_leaves(item: Item) -> list[tuple[ast.Leaf, bool]]:
@@ -184,26 +183,89 @@ def record_expr(leaf: ast.HasQualification, ctx: ast.Context) -> pl.Expr:
         started = pl.col("certified_on") <= day
         checks.append(started & (pl.col("expires_on") >= day).fill_null(True))
     meets = pl.all_horizontal(checks) if checks else pl.lit(True)
-    return pl.when(pl.col("kind") == leaf.kind).then(meets).otherwise(pl.lit(False))
+    return (pl.col("kind") == leaf.kind) & meets  # Kleene: false for other kinds, else the filters
 
 
-def qualification_leaf_expr(leaf: ast.HasQualification, records_col: str) -> pl.Expr:
-    """The leaf from the OR over records (`records_col`, null where an enterprise has no record)."""
-    known = pl.col(QUALIFICATIONS).is_not_null()
-    # No record at all (the join left a null count) is false; a null OR over records stays unknown.
-    status = (
-        pl.when(known & pl.col(HAS_RECORDS).is_null())
-        .then(pl.lit(False))
-        .when(known)
-        .then(pl.col(records_col))
-    )
+# Per record, each record filter is two bits of a UInt64 word: bit b "true", bit 32+b "unknown". An OR of
+# the words over an enterprise's records gives, per filter, "some record passes" and "some record is
+# unknown": Kleene's OR over records for 32 filters at once, with a single bitwise aggregation.
+SLOTS_PER_WORD = 32
+
+
+def word_column(slot: int) -> str:
+    return f"__rw{slot // SLOTS_PER_WORD}"
+
+
+def slot_bits(slot: int) -> tuple[pl.Expr, pl.Expr]:
+    """Over the aggregated words: (some record passes, some record is unknown)."""
+    bit = slot % SLOTS_PER_WORD
+    word = pl.col(word_column(slot))
+    passes = (word & pl.lit(1 << bit, pl.UInt64)) != 0
+    unknown = (word & pl.lit(1 << (SLOTS_PER_WORD + bit), pl.UInt64)) != 0
+    return passes, unknown
+
+
+def records_or(slot: int) -> pl.Expr:
+    """Over the aggregated words: Kleene's OR over the enterprise's records for one slot."""
+    passes, unknown = slot_bits(slot)
+    return pl.when(passes).then(pl.lit(True)).when(~unknown).then(pl.lit(False))
+
+
+def or_column(slot: int) -> str:
+    """Full-length column: the slot's OR over records; false without records when the list is known
+    (null when it is not), so that it is the leaf itself for a tracked kind."""
+    return f"__R{slot}"
+
+
+def unconfirmed_column(kind: str) -> str:
+    """Full-length column: false where the enterprise confirmed its complete list of `kind`, else null."""
+    return f"__nc_{kind}"
+
+
+def slot_column(slot: int) -> str:
+    return f"__s{slot}"
+
+
+def record_word(slots: list[int]) -> pl.Expr:
+    """Packs the per-record slot columns (true/false/null) of one word into a UInt64."""
+    word: pl.Expr | None = None
+    for slot in slots:
+        bit, column = slot % SLOTS_PER_WORD, pl.col(slot_column(slot))
+        part = column.fill_null(False).cast(pl.UInt64) * (1 << bit) + column.is_null().cast(pl.UInt64) * (
+            1 << (SLOTS_PER_WORD + bit)
+        )
+        word = part if word is None else word + part
+    return word  # type: ignore[return-value]
+
+
+CONFIRMED_WORD = "__cw"
+
+
+def confirmed_bit(kind: str) -> int:
+    return list(qualification_kinds()).index(kind)
+
+
+def qualification_leaf_expr(leaf: ast.HasQualification, slot: int) -> pl.Expr:
+    """OR over the enterprise's records (unknown when its list is unknown); for an untracked kind the
+    enterprise has not confirmed, a record we do not hold could exist: OR unknown."""
+    records = pl.col(or_column(slot))
     if qualification_kinds()[leaf.kind].tracked:
-        return status
-    confirmed = pl.col(CONFIRMED).list.contains(pl.lit(leaf.kind)).fill_null(False)
-    return pl.when(confirmed).then(status).otherwise(status | _NULL_BOOL)
+        return records
+    return records | pl.col(unconfirmed_column(leaf.kind))
 
 
 # --- plans ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class AmountPlan:
+    """An amount as expressions: its value, and cheap tests for "unknown" and "zero" used to decide
+    verdicts over every enterprise before the value itself is computed for the kept pairs only."""
+
+    value: pl.Expr  # Int64 fen, null when an input is unknown
+    unknown: pl.Expr
+    zero: pl.Expr  # null when unknown
+    fixed_fen: int | None = None
 
 
 @dataclass
@@ -213,18 +275,18 @@ class ItemPlan:
     policy: Policy
     item: Item
     status: pl.Expr  # Kleene truth of targets AND conditions over leaf columns
-    amount: pl.Expr  # Int64 fen, null when an input is unknown
+    amount: AmountPlan
     outcomes: list[tuple[str, bool]]  # (leaf column, negated) per calculator outcome
     group: int | None = None  # index into BatchPlan.groups
     group_position: int = 0
 
     @cached_property
     def eligible(self) -> pl.Expr:
-        return (self.status & (self.amount != 0)).fill_null(False)
+        return (self.status & ~self.amount.unknown & ~self.amount.zero).fill_null(False)
 
     @cached_property
     def not_eligible(self) -> pl.Expr:
-        return (~self.status | (self.amount == 0)).fill_null(False)
+        return (~self.status | self.amount.zero).fill_null(False)
 
     @cached_property
     def verdict(self) -> pl.Expr:
@@ -239,13 +301,21 @@ class ItemPlan:
 
     @cached_property
     def leaf_states(self) -> pl.Expr:
+        """Outcome statuses packed two bits each (see STATE_*), in the calculator's outcome order;
+        computed in the narrowest integer that holds them, then widened once."""
         if not self.outcomes:
             return pl.lit(0, pl.Int64)
-        parts = []
+        width = len(self.outcomes)
+        dtype = (
+            pl.UInt8 if width <= 4 else pl.UInt16 if width <= 8 else pl.UInt32 if width <= 16 else pl.Int64
+        )
+        states: pl.Expr | None = None
         for j, (column, negated) in enumerate(self.outcomes):
             status = ~pl.col(column) if negated else pl.col(column)
-            parts.append(status.cast(pl.Int64).fill_null(STATE_UNKNOWN) * (1 << (2 * j)))
-        return pl.sum_horizontal(parts)
+            code = status.cast(dtype).fill_null(STATE_UNKNOWN)  # true 1 (pass), false 0, null 2
+            part = code if j == 0 else code * (1 << (2 * j))
+            states = part if states is None else states + part
+        return states.cast(pl.Int64)  # type: ignore[union-attr]
 
 
 @dataclass
@@ -253,51 +323,62 @@ class BatchPlan:
     as_of: dt.date
     items: list[ItemPlan] = field(default_factory=list)
     scalar_leaves: dict[str, pl.Expr] = field(default_factory=dict)  # column → expression over fields
-    record_leaves: dict[str, pl.Expr] = field(default_factory=dict)  # column → Kleene OR over records
+    record_leaves: dict[str, tuple[int, pl.Expr]] = field(default_factory=dict)  # name → (slot, per record)
     qualification_leaves: dict[str, pl.Expr] = field(default_factory=dict)  # column → leaf from records
+    unconfirmed_kinds: set[str] = field(default_factory=set)  # untracked kinds asked for
+    pass_only_slots: set[int] = field(default_factory=set)  # slots read by tiered amounts
     groups: list[list[int]] = field(default_factory=list)  # item indexes per exclusivity group
     fields: set[str] = field(default_factory=set)  # profile columns the plan reads
-    tier_columns: set[str] = field(default_factory=set)  # record aggregates tiered amounts read
     amount_fields: set[str] = field(default_factory=set)  # columns percentage/per-unit amounts read
+    enum_fields: set[str] = field(default_factory=set)  # enum columns compared (read as pl.Enum)
     _leaf_names: dict[object, str] = field(default_factory=dict)
 
-    @property
-    def needs_qualifications(self) -> bool:
-        return bool(self.record_leaves)
-
-    def leaf_column(self, leaf: ast.Leaf, ctx: ast.Context) -> str:
-        key = (leaf, ctx.policy_start, ctx.policy_end)
+    def _name(self, key: object, prefix: str) -> tuple[str, bool]:
         name = self._leaf_names.get(key)
         if name is not None:
+            return name, False
+        name = self._leaf_names[key] = f"{prefix}{len(self._leaf_names)}"
+        return name, True
+
+    def leaf_column(self, leaf: ast.Leaf, ctx: ast.Context) -> str:
+        name, new = self._name((leaf, ctx.policy_start, ctx.policy_end), "__l")
+        if not new:
             return name
-        name = f"__l{len(self._leaf_names)}"
-        self._leaf_names[key] = name
         if isinstance(leaf, ast.HasQualification):
-            records = self.record_column(leaf, ctx, pass_only=False)
-            self.qualification_leaves[name] = qualification_leaf_expr(leaf, records)
-            self.fields.add(QUALIFICATIONS)
+            slot = self.record_slot(leaf, ctx, pass_only=False)
+            self.qualification_leaves[name] = qualification_leaf_expr(leaf, slot)
             if not qualification_kinds()[leaf.kind].tracked:
                 self.fields.add(CONFIRMED)
+                self.unconfirmed_kinds.add(leaf.kind)
         else:
             self.scalar_leaves[name] = scalar_leaf_expr(leaf, ctx)
             self.fields.add(leaf.field)
+            if field_registry()[leaf.field].type is FieldType.ENUM:
+                self.enum_fields.add(leaf.field)
         return name
 
-    def record_column(self, leaf: ast.HasQualification, ctx: ast.Context, pass_only: bool) -> str:
-        """A per-enterprise aggregate over records: Kleene OR, or (pass_only) whether some record passes."""
-        key = ("records", leaf, ctx.policy_start, ctx.policy_end, pass_only)
-        name = self._leaf_names.get(key)
-        if name is None:
-            name = f"__r{len(self._leaf_names)}"
-            self._leaf_names[key] = name
+    def record_slot(self, leaf: ast.HasQualification, ctx: ast.Context, pass_only: bool) -> int:
+        """A record filter's slot (see SLOTS_PER_WORD); pass_only: a record passes (for tiered amounts)."""
+        name, new = self._name(("records", leaf, ctx.policy_start, ctx.policy_end, pass_only), "__r")
+        if new:
             record = record_expr(leaf, ctx)
-            self.record_leaves[name] = (
-                record.fill_null(False).any() if pass_only else record.any(ignore_nulls=False)
-            )
+            slot = len(self.record_leaves)
+            self.record_leaves[name] = (slot, record.fill_null(False) if pass_only else record)
+            if pass_only:
+                self.pass_only_slots.add(slot)
             self.fields.add(QUALIFICATIONS)
-        if pass_only:
-            self.tier_columns.add(name)
-        return name
+        return self.record_leaves[name][0]
+
+    def record_slots(self) -> dict[str, pl.Expr]:
+        """Per exploded record: every record filter, one column per slot."""
+        return {slot_column(slot): expr for slot, expr in self.record_leaves.values()}
+
+    def record_words(self) -> dict[str, pl.Expr]:
+        """Per exploded record: the slot columns packed into words."""
+        words: dict[str, list[int]] = {}
+        for slot, _ in self.record_leaves.values():
+            words.setdefault(word_column(slot), []).append(slot)
+        return {name: record_word(slots) for name, slots in words.items()}
 
     def node_expr(self, node: ast.Node, ctx: ast.Context) -> pl.Expr:
         if isinstance(node, ast.AllOf):
@@ -310,34 +391,38 @@ class BatchPlan:
             return ~self.node_expr(node.child, ctx)
         return pl.col(self.leaf_column(node, ctx))
 
-    def amount_expr(self, amount: ast.Amount, ctx: ast.Context) -> pl.Expr:
+    def amount_plan(self, amount: ast.Amount, ctx: ast.Context) -> AmountPlan:
         if isinstance(amount, ast.Fixed):
-            return pl.lit(amount.fen, pl.Int64)
+            return AmountPlan(
+                pl.lit(amount.fen, pl.Int64), pl.lit(False), pl.lit(amount.fen == 0), amount.fen
+            )
         if isinstance(amount, ast.Tiered):
-            paid = []
-            for level, fen in amount.tiers:
-                one_level = ast.HasQualification(
-                    amount.qualification.kind,
-                    (level,),
-                    amount.qualification.certified_within,
-                    amount.qualification.first_certified_within,
-                    amount.qualification.valid_on,
-                )
-                column = self.record_column(one_level, ctx, pass_only=True)
-                paid.append(pl.when(pl.col(column).fill_null(False)).then(pl.lit(fen, pl.Int64)))
-            return pl.max_horizontal(paid)
+            # The highest-paying level with a passing record: a when-chain from the top tier down.
+            tiers = sorted(amount.tiers, key=lambda tier: -tier[1])
+            chain: pl.Expr | pl.When | pl.Then | None = None
+            held = []
+            for level, fen in tiers:
+                one_level = dataclasses.replace(amount.qualification, levels=(level,))
+                column = pl.col(or_column(self.record_slot(one_level, ctx, pass_only=True)))
+                held.append(column)
+                chain = (pl.when(column) if chain is None else chain.when(column)).then(pl.lit(fen, pl.Int64))  # type: ignore[union-attr]
+            unknown = ~pl.any_horizontal(held)
+            return AmountPlan(chain, unknown, pl.when(~unknown).then(pl.lit(False)))  # type: ignore[arg-type]
         self.fields.add(amount.field)
         self.amount_fields.add(amount.field)
-        value = pl.col(amount.field).cast(pl.Int64)
+        value = pl.col(amount.field)
         if isinstance(amount, ast.Percentage):
             # floor(value × n / d) without overflow: whole multiples of d first, then the remainder.
             rate = Fraction(amount.rate) / 100
             n, d = rate.numerator, rate.denominator
             fen = (value // d) * n + ((value % d) * n) // d
+            zero = value < -(-d // n)  # value × n < d
         else:
             counted = value if amount.max_units is None else value.clip(upper_bound=amount.max_units)
             fen = counted * amount.each_fen
-        return fen if amount.cap_fen is None else fen.clip(upper_bound=amount.cap_fen)
+            zero = value == 0
+        fen = fen if amount.cap_fen is None else fen.clip(upper_bound=amount.cap_fen)
+        return AmountPlan(fen.cast(pl.Int64), value.is_null(), zero)
 
     def add_item(self, pack_index: int, policy: Policy, item: Item) -> ItemPlan:
         ctx = policy.context(self.as_of)
@@ -348,22 +433,36 @@ class BatchPlan:
         if len(outcomes) > MAX_LEAVES:
             raise ValueError(f"奖励项“{item.title}”的条件超过 {MAX_LEAVES} 条，批量匹配不支持")
         plan = ItemPlan(
-            len(self.items), pack_index, policy, item, status, self.amount_expr(item.amount, ctx), outcomes
+            len(self.items), pack_index, policy, item, status, self.amount_plan(item.amount, ctx), outcomes
         )
         self.items.append(plan)
         return plan
 
+    def any_eligible(self, group: int) -> pl.Expr:
+        return pl.any_horizontal([self.items[i].eligible for i in self.groups[group]])
+
     def group_winner(self, group: int) -> pl.Expr:
-        """Position in the group of the item paid under 不重复奖: highest eligible amount, first on a tie."""
+        """Position in the group of the item paid under 不重复奖 (highest eligible amount, the first in
+        pack order on a tie); null where no member is eligible. Meant for the (few) rows where some
+        member is eligible."""
         members = [self.items[i] for i in self.groups[group]]
-        offered = [pl.when(m.eligible).then(m.amount) for m in members]
+        chain: pl.When | pl.Then | None = None
+        if all(m.amount.fixed_fen is not None for m in members):
+            # Fixed amounts: the first eligible member in (amount descending, pack order).
+            ranked = sorted(members, key=lambda m: (-m.amount.fixed_fen, m.group_position))  # type: ignore[operator]
+            for m in ranked:
+                chain = (pl.when(m.eligible) if chain is None else chain.when(m.eligible)).then(  # type: ignore[union-attr]
+                    pl.lit(m.group_position, pl.Int16)
+                )
+            return chain  # type: ignore[return-value]
+        offered = [pl.when(m.eligible).then(m.amount.value) for m in members]
         best = pl.max_horizontal(offered)
-        return pl.coalesce(
-            [
-                pl.when(o == best).then(pl.lit(m.group_position, pl.Int16))
-                for m, o in zip(members, offered, strict=True)
-            ]
-        )
+        for m, amount in zip(members, offered, strict=True):
+            hit = amount == best
+            chain = (pl.when(hit) if chain is None else chain.when(hit)).then(
+                pl.lit(m.group_position, pl.Int16)
+            )  # type: ignore[union-attr]
+        return chain  # type: ignore[return-value]
 
 
 def compile_plan(packs: tuple[Pack, ...], as_of: dt.date) -> BatchPlan:

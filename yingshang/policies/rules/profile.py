@@ -156,9 +156,10 @@ def read_profile(
             if key in QUALIFICATION_KEYS:
                 if value is not None and not isinstance(value, list | tuple):
                     raise RuleSyntaxError("profile.qualification", "资质认定应是资质记录的列表")
-                records = tuple(_record(r) for r in (value or []))
+                # None is unknown like any other value; [] is "holds none of the tracked kinds".
+                records = None if value is None else tuple(_record(r) for r in value)
             elif key in CONFIRMED_KEYS:
-                confirmed = _confirmed(value)
+                confirmed = _confirmed(value) if value is not None else frozenset()
             else:
                 f = lookup_field(str(key))
                 if f is None:
