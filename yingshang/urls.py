@@ -13,6 +13,7 @@ urlpatterns = [
     path("departments/staff/<str:username>/", core_views.staff_edit, name="staff_edit"),
     path("registry/", include("yingshang.registry.urls")),
     path("calendar/", include("yingshang.workdays.urls")),
+    path("policies/", include("yingshang.policies.urls")),
     path("api/", api.urls),
     path("account/tokens/", include("yingshang.core.api_tokens")),
     path("django-admin/", admin.site.urls),

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from yingshang.core.permissions import capability_required
+from yingshang.policies.views import enterprise_section_context
 from yingshang.registry import industries, vocab
 from yingshang.registry.models import Department, District, Enterprise, Qualification, User
 from yingshang.registry.queries import CappedCountPaginator, EnterpriseFilters, filter_enterprises
@@ -116,6 +117,7 @@ def _render_profile(request: HttpRequest, enterprise: Enterprise) -> HttpRespons
         "rows": _profile_rows(enterprise),
         "qualifications": enterprise.qualifications.all(),
     }
+    context.update(enterprise_section_context(request, enterprise))  # the 政策计算器 summary
     return render(request, "registry/enterprise_detail.html", context)
 
 

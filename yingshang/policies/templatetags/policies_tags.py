@@ -1,0 +1,62 @@
+"""Template filters of the 政策找企业 pages: money from integer fen, signed differences."""
+
+from __future__ import annotations
+
+from django import template
+
+register = template.Library()
+
+
+def yuan_text(fen: int | None, unknown: str = "—") -> str:
+    """12345678 → '123,456.78 元' (exact: integer arithmetic, never a float)."""
+    if fen is None or fen == "":
+        return unknown
+    fen = int(fen)
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole:,}.{cents:02d} 元"
+
+
+@register.filter
+def yuan(fen: int | None, unknown: str = "—") -> str:
+    return yuan_text(fen, unknown)
+
+
+@register.filter
+def signed_yuan(fen: int | None) -> str:
+    """A difference: '+1,000.00 元', '-500.00 元', '0.00 元'."""
+    if fen is None:
+        return "—"
+    text = yuan_text(fen)
+    return f"+{text}" if int(fen) > 0 else text
+
+
+@register.filter
+def signed(number: int | None) -> str:
+    """A difference of counts with thousands separators: '+12', '-3', '0'."""
+    if number is None:
+        return "—"
+    return f"{int(number):+,}" if number else "0"
+
+
+@register.filter
+def count(number: int | None) -> str:
+    return "—" if number is None else f"{int(number):,}"
+
+
+@register.filter
+def duration(milliseconds: int | None) -> str:
+    if milliseconds is None:
+        return "—"
+    seconds = milliseconds / 1000
+    if seconds < 60:
+        return f"{seconds:.1f} 秒"
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes} 分 {rest} 秒"
+
+
+@register.filter
+def can(user: object, capability: str) -> bool:
+    """`{% if user|can:"policies.run" %}`: the role capability check of core.roles in a template."""
+    check = getattr(user, "can", None)
+    return bool(check and check(capability))
