@@ -1103,11 +1103,12 @@ def analyse(
 # --------------------------------------------------------------------------------------------------
 
 _COMPARED = (*ENTERPRISE_DATA_FIELDS, "uscc")
+_DERIVED = ("industry_section", "industry_division", "scale")
 
 
 def _existing_enterprises(usccs: list[str], *, whole: bool = False) -> dict[str, dict[str, Any]]:
     """Current values by USCC; `whole` adds what a rewrite of the row needs (provenance as JSON text)."""
-    names = ["id", *_COMPARED, *(("created_at",) if whole else ())]
+    names = ["id", *_COMPARED, *((*_DERIVED, "created_at") if whole else ())]
     extra = {"provenance_text": Cast("provenance", models.TextField())} if whole else {}
     existing: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(usccs, 500):
@@ -1380,9 +1381,13 @@ def write_plan(
             merged_provenance[text] = (json_text(after), after != before)
         provenance, provenance_moved = merged_provenance[text]
         record = {**current, **values, "provenance": provenance}
-        if any(values[name] != current[name] for name in plan.fields):
+        changed = [name for name in plan.fields if values[name] != current[name]]
+        if changed:
             derive(record)
+            changed += [name for name in _DERIVED if record[name] != current[name]]
             record["updated_at"] = now
+            # Only the changed columns are written: fewer index entries to rewrite per row.
+            record["_columns"] = (*changed, "provenance", "updated_at")
             updates.append(record)
         elif provenance_moved:
             refreshed.append(record)
@@ -1434,12 +1439,16 @@ def _write_enterprises(
             record["id"] = ids[record["uscc"]]
         history.insert(_history_records(creates, "+", user_id=user_id, reason=reason, now=now))
     if updates:
-        writer = _RowWriter(Enterprise)
-        for chunk in _chunks(updates, BATCH_SIZE * 5):
-            writer.update(chunk)
-            done += len(chunk)
-            if progress is not None:
-                progress("写入数据库", done, total)
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for record in updates:
+            by_columns.setdefault(record["_columns"], []).append(record)
+        for columns, records in by_columns.items():
+            writer = _RowWriter(Enterprise, list(columns))
+            for chunk in _chunks(records, BATCH_SIZE * 5):
+                writer.update(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress("写入数据库", done, total)
         history.insert(_history_records(updates, "~", user_id=user_id, reason=reason, now=now))
 
 

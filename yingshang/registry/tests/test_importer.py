@@ -262,6 +262,7 @@ def test_reimport_updates_by_uscc_and_never_duplicates(tmp_path, world):
     assert Enterprise.objects.get(uscc=uscc(5)).employees == 77
     acme = Enterprise.objects.get(pk=world.acme.pk)
     assert acme.employees == 400 and acme.qualifications.count() == 1  # kept: same row, same id
+    assert acme.scale == "medium"  # recomputed on the bulk path: 400 人 and 3000 万元 in 工业
     assert acme.source_of("employees")["source"] == "企业名录导入：三.csv（市场监管局名录）"
     assert acme.history.filter(history_type="~").count() == 1  # only the change, not the confirmation
 

@@ -1,0 +1,189 @@
+"""政策计算器 pages: staff open any entity in their scope, an enterprise user only its own; every item
+with its verdict, exact amount and each condition's outcome with the value and where it came from.
+Also the calculator's summary on the enterprise page (企业画像)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from yingshang.conftest import World
+from yingshang.policies import rules, services
+from yingshang.policies.testing import HNTE_ITEM
+
+pytestmark = pytest.mark.django_db
+
+HNTE_TITLE = "新认定（复审）国家高新技术企业奖励"
+
+
+@pytest.fixture
+def packs(world: World) -> None:
+    services.sync_shipped_packs()
+
+
+def calculator_of(world: World, who: str, uscc: str):
+    return world.client_for(getattr(world, who)).get(reverse("policies:calculator", args=[uscc]))
+
+
+def test_a_clerk_sees_every_item_grouped_by_verdict_with_amounts_reasons_and_sources(world, packs):
+    response = calculator_of(world, "clerk", world.acme.uscc)
+    body = response.content.decode()
+    assert response.status_code == 200
+    expected = services.calculate_for(world.acme)
+    groups = {g["verdict"]: g["entries"] for g in response.context["groups"]}
+    for verdict in rules.Verdict:
+        assert len(groups[verdict]) == expected.counts[verdict.value]
+        assert f"{verdict.label}（{expected.counts[verdict.value]} 项）" in body
+    hnte = next(e["result"] for e in groups[rules.Verdict.ELIGIBLE] if e["result"].item_id == HNTE_ITEM)
+    assert hnte.payable_fen == 10_0000_00
+    assert HNTE_TITLE in body and "100,000.00 元" in body and "免申即享" in body
+    assert "资质认定 国家级高新技术企业" in body and "：满足" in body
+    assert "测试数据，截至 2026-06-30" in body  # the qualification record's source and date
+    assert f"{expected.total_payable_fen // 100:,}.{expected.total_payable_fen % 100:02d} 元" in body
+
+
+def test_a_condition_shows_the_enterprises_own_value_against_the_requirement(world, packs):
+    world.bolt.annual_revenue_fen = 1500_0000_00
+    world.bolt.save()
+    response = calculator_of(world, "other_clerk", world.bolt.uscc)
+    body = response.content.decode()
+    revenue = [
+        line
+        for group in response.context["groups"]
+        for entry in group["entries"]
+        for line in entry["outcomes"]
+        if line["outcome"].field == "annual_revenue_fen"
+    ]
+    assert revenue
+    outcome, source = revenue[0]["outcome"], revenue[0]["source"]
+    assert outcome.actual == "1500万元" and outcome.status is rules.Status.FAIL
+    assert "要求不少于 2000万元" in outcome.reason and outcome.reason.endswith("不满足")
+    assert source == "测试数据，截至 2026-06-30"
+    assert outcome.reason in body
+
+
+def test_items_waiting_for_the_enterprise_list_what_it_must_confirm(world, packs):
+    response = calculator_of(world, "clerk", world.acme.uscc)
+    confirm = {g["verdict"]: g["entries"] for g in response.context["groups"]}[
+        rules.Verdict.NEEDS_CONFIRMATION
+    ]
+    assert confirm
+    body = response.content.decode()
+    assert "需企业确认：" in body
+    for entry in confirm:
+        for text in entry["result"].to_confirm:
+            assert text in body
+    assert "名单尚未接入，需企业确认" in body  # where an unknown qualification would come from
+
+
+def test_the_evaluation_day_can_be_chosen_and_a_bad_date_is_explained(world, packs):
+    chosen = world.client_for(world.clerk).get(
+        reverse("policies:calculator", args=[world.acme.uscc]), {"as_of": "2025-06-30"}
+    )
+    assert chosen.context["calculation"].as_of.isoformat() == "2025-06-30"
+    bad = world.client_for(world.clerk).get(
+        reverse("policies:calculator", args=[world.acme.uscc]), {"as_of": "明天"}
+    )
+    assert bad.status_code == 200 and "日期格式应为 2026-06-30" in bad.content.decode()
+    assert bad.context["calculation"].as_of == services.today()
+
+
+def test_another_districts_clerk_gets_not_found_for_an_entity_outside_their_scope(world, packs):
+    assert calculator_of(world, "other_clerk", world.acme.uscc).status_code == 404
+    assert calculator_of(world, "clerk", world.bolt.uscc).status_code == 404
+    assert calculator_of(world, "admin", world.bolt.uscc).status_code == 200
+
+
+def test_an_unknown_uscc_is_not_found(world, packs):
+    assert calculator_of(world, "admin", "91610302MA6X0009XX").status_code == 404
+
+
+def test_the_search_box_opens_an_entity_in_scope_and_explains_one_outside_it(world, packs):
+    client = world.client_for(world.clerk)
+    found = client.get(reverse("policies:calculator_index"), {"uscc": world.acme.uscc.lower()})
+    assert found.status_code == 302
+    assert found["Location"] == reverse("policies:calculator", args=[world.acme.uscc])
+    outside = client.get(reverse("policies:calculator_index"), {"uscc": world.bolt.uscc})
+    assert outside.status_code == 200 and "不在您的辖区内" in outside.content.decode()
+    short = client.get(reverse("policies:calculator_index"), {"uscc": "9161"})
+    assert "应为 18 位" in short.content.decode()
+
+
+def test_the_search_page_lists_the_entities_with_most_to_receive_in_scope_only(world, packs):
+    services.start_match_run(world.admin, runner="inline")
+    body = world.client_for(world.clerk).get(reverse("policies:calculator_index")).content.decode()
+    assert world.acme.name in body and world.bolt.name not in body
+
+
+def test_an_enterprise_user_sees_its_own_calculator(world, packs):
+    response = world.client_for(world.owner).get(reverse("policies:my_calculator"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert world.acme.name in body and HNTE_TITLE in body and "：满足" in body
+    assert reverse("policies:library") + "items/" not in body  # no links into the staff pages
+
+
+def test_the_other_enterprise_user_sees_its_own_not_the_owners(world, packs):
+    body = world.client_for(world.other_owner).get(reverse("policies:my_calculator")).content.decode()
+    assert world.bolt.name in body and world.acme.name not in body
+
+
+@pytest.mark.parametrize("who", ["owner", "other_owner"])
+def test_an_enterprise_user_cannot_open_any_entitys_calculator_by_uscc(world, packs, who):
+    for enterprise in (world.acme, world.bolt):
+        response = calculator_of(world, who, enterprise.uscc)
+        assert response.status_code == 403
+        assert enterprise.name not in response.content.decode()
+    assert world.client_for(getattr(world, who)).get(reverse("policies:calculator_index")).status_code == 403
+
+
+@pytest.mark.parametrize("who", ["nobody", "inspector"])
+def test_users_without_policy_access_are_refused(world, packs, who):
+    client = world.client_for(getattr(world, who))
+    assert calculator_of(world, who, world.acme.uscc).status_code == 403
+    assert client.get(reverse("policies:my_calculator")).status_code == 403
+
+
+def test_staff_have_no_own_calculator(world, packs):
+    assert world.client_for(world.clerk).get(reverse("policies:my_calculator")).status_code == 403
+
+
+def test_an_anonymous_visitor_is_sent_to_the_login_page(world, packs):
+    for url in (reverse("policies:my_calculator"), reverse("policies:calculator", args=[world.acme.uscc])):
+        response = world.client_for(None).get(url)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_the_enterprise_page_summarises_the_calculator_and_links_to_it(world, packs):
+    response = world.client_for(world.clerk).get(
+        reverse("registry:enterprise_detail", args=[world.acme.uscc])
+    )
+    body = response.content.decode()
+    section = response.context["policy_section"]
+    expected = services.calculate_for(world.acme)
+    assert section["counts"] == expected.counts and section["total_fen"] == expected.total_payable_fen
+    assert "可享政策" in body and f"符合 {expected.counts['eligible']} 项" in body
+    assert HNTE_TITLE in body and "100,000.00 元" in body
+    assert reverse("policies:calculator", args=[world.acme.uscc]) in body
+
+
+def test_an_enterprise_users_own_page_links_to_its_own_calculator(world, packs):
+    body = world.client_for(world.owner).get(reverse("registry:my_enterprise")).content.decode()
+    assert "可享政策" in body and reverse("policies:my_calculator") in body
+    assert reverse("policies:calculator", args=[world.acme.uscc]) not in body
+
+
+def test_the_inspector_sees_the_enterprise_page_without_the_policy_section(world, packs):
+    response = world.client_for(world.inspector).get(
+        reverse("registry:enterprise_detail", args=[world.acme.uscc])
+    )
+    assert response.status_code == 200 and "可享政策" not in response.content.decode()
+
+
+def test_without_packs_the_section_says_there_is_nothing_in_force(world):
+    body = (
+        world.client_for(world.clerk)
+        .get(reverse("registry:enterprise_detail", args=[world.acme.uscc]))
+        .content.decode()
+    )
+    assert "暂无现行的奖补事项" in body
