@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from yingshang.policies.rules.amounts import compute_amount
-from yingshang.policies.rules.evaluate import Outcome, Status, evaluate, k_and
+from yingshang.policies.rules.evaluate import Outcome, Status, evaluate, fast_constructor, k_and
 from yingshang.policies.rules.model import Item, Mode, Pack, Policy, Verdict
 from yingshang.policies.rules.profile import Profile, profile_from
 from yingshang.policies.rules.values import format_money
@@ -69,6 +69,9 @@ class Calculation:
         return next(r for r in self.items if r.item_id == item_id)
 
 
+_item_result = fast_constructor(ItemResult)
+
+
 def _verdict(status: Status, amount_fen: int | None) -> Verdict:
     if status is Status.FAIL or amount_fen == 0:
         return Verdict.NOT_ELIGIBLE
@@ -94,7 +97,7 @@ def evaluate_item(policy: Policy, item: Item, profile: Profile, as_of: dt.date) 
         to_confirm = [o.sentence for o in outcomes if o.status is Status.UNKNOWN]
         if amount.fen is None:
             to_confirm.append(amount.explanation)
-    return ItemResult(
+    return _item_result(
         policy_id=policy.id,
         policy_title=policy.title,
         item_id=item.id,

@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import operator
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import MISSING, dataclass, fields
 from enum import Enum
+from typing import TypeVar
 
 from yingshang.policies.rules import ast
 from yingshang.policies.rules.fields import field_registry, level_label, qualification_kinds
 from yingshang.policies.rules.profile import Profile, QualRecord
 from yingshang.policies.rules.render import leaf_sentence, predicate, qualification_sentence, show_value
 from yingshang.policies.rules.values import format_date
+
+T = TypeVar("T")
 
 
 class Status(Enum):
@@ -32,25 +36,34 @@ class Status(Enum):
 
     @property
     def label(self) -> str:
-        return {"pass": "满足", "fail": "不满足", "unknown": "待确认"}[self.value]
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS = {Status.PASS: "满足", Status.FAIL: "不满足", Status.UNKNOWN: "待确认"}
 
 
 def k_and(statuses: Iterable[Status]) -> Status:
-    seen = set(statuses)
-    if Status.FAIL in seen:
-        return Status.FAIL
-    return Status.UNKNOWN if Status.UNKNOWN in seen else Status.PASS
+    unknown = False
+    for status in statuses:
+        if status is Status.FAIL:
+            return Status.FAIL
+        unknown = unknown or status is Status.UNKNOWN
+    return Status.UNKNOWN if unknown else Status.PASS
 
 
 def k_or(statuses: Iterable[Status]) -> Status:
-    seen = set(statuses)
-    if Status.PASS in seen:
-        return Status.PASS
-    return Status.UNKNOWN if Status.UNKNOWN in seen else Status.FAIL
+    unknown = False
+    for status in statuses:
+        if status is Status.PASS:
+            return Status.PASS
+        unknown = unknown or status is Status.UNKNOWN
+    return Status.UNKNOWN if unknown else Status.FAIL
 
 
 def k_not(status: Status) -> Status:
-    return {Status.PASS: Status.FAIL, Status.FAIL: Status.PASS}.get(status, Status.UNKNOWN)
+    if status is Status.UNKNOWN:
+        return status
+    return Status.FAIL if status is Status.PASS else Status.PASS
 
 
 def of_bool(value: bool) -> Status:
@@ -71,10 +84,31 @@ class Outcome:
     machine_checkable: bool
 
 
+def fast_constructor(cls: type[T]) -> Callable[..., T]:
+    """Builds instances of a frozen dataclass without its generated __init__, which sets each field
+    through object.__setattr__ and costs about five times a plain one; the calculator builds hundreds
+    of outcomes and results per enterprise. Takes every field by keyword; defaults apply."""
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    defaults = {f.name: f.default for f in fields(cls) if f.default is not MISSING}  # type: ignore[arg-type]
+    new = object.__new__
+
+    def make(**values: object) -> T:
+        instance = new(cls)
+        instance.__dict__.update(defaults, **values)
+        return instance
+
+    make.__doc__ = f"{cls.__name__}({', '.join(names)})"
+
+    return make
+
+
 @dataclass(frozen=True)
 class TreeResult:
     status: Status
     outcomes: tuple[Outcome, ...]
+
+
+_outcome = fast_constructor(Outcome)
 
 
 # --- leaves ---------------------------------------------------------------------------------------
@@ -254,45 +288,171 @@ def reason_text(
 
 
 # --- trees ----------------------------------------------------------------------------------------
+#
+# The 政策计算器 evaluates every item for one enterprise with explanations, so what does not depend on
+# the enterprise (sentences, requirements, codes, how to test a value) is compiled once per condition
+# tree and policy window and reused: per enterprise only statuses, its own values and reasons are built.
 
 
-def _leaf_outcome(leaf: ast.Leaf, path: str, negated: bool, profile: Profile, ctx: ast.Context) -> Outcome:
-    raw = leaf_status(leaf, profile, ctx)
-    status = k_not(raw) if negated else raw
-    actual = actual_text(leaf, profile, ctx)
-    return Outcome(
+@functools.lru_cache(maxsize=8192)
+def _shown(field: str, value_type: type, value: object) -> str:
+    return show_value(field_registry()[field], value).strip("“”")
+
+
+@functools.lru_cache(maxsize=8192)
+def _record_text(record: QualRecord) -> str:
+    return record_text(record)
+
+
+def _value_test(leaf: ast.Leaf, ctx: ast.Context) -> Callable[[object, ast.Context], bool]:
+    """How a known value is tested, with the leaf's constants bound (windows resolved for this policy)."""
+    if isinstance(leaf, ast.Compare):
+        op, target = _COMPARE[leaf.op], leaf.value
+        return lambda value, _: op(value, target)
+    if isinstance(leaf, ast.Member):
+        values, negated = frozenset(leaf.values), leaf.negated
+        return lambda value, _: (value in values) != negated
+    if isinstance(leaf, ast.Between):
+        low, high = leaf.low, leaf.high
+        return lambda value, _: low <= value <= high  # type: ignore[operator]
+    if isinstance(leaf, ast.InWindow):
+        bounds = ctx.window(leaf.window)
+        return lambda value, _: in_window(value, bounds)  # type: ignore[arg-type]
+    if isinstance(leaf, ast.YearsSince):
+        years, at_least = leaf.years, leaf.at_least
+        return lambda value, c: (full_years(value, c.as_of) >= years) == at_least  # type: ignore[arg-type]
+    if isinstance(leaf, ast.Contains):
+        text = leaf.text
+        return lambda value, _: text in str(value)
+    raise TypeError(leaf)  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class _LeafPlan:
+    leaf: ast.Leaf
+    path: str
+    negated: bool
+    sentence: str
+    requirement: str
+    who: str
+    unknown_reason: str
+    codes: tuple[str, str, str]  # for the outcome's (already flipped) status: pass, fail, unknown
+    machine_checkable: bool
+    test: Callable[[object, ast.Context], bool] | None  # None for a qualification leaf
+    counts_years: bool
+
+    def outcome(self, profile: Profile, ctx: ast.Context) -> tuple[Status, Outcome]:
+        """(the leaf's own status, its outcome as shown). Statuses are compared by identity: an Enum's
+        hash is a Python call, and this runs for every leaf of every item of every enterprise."""
+        leaf = self.leaf
+        if self.test is None:
+            raw, actual, known = self._qualification(profile, ctx)
+        else:
+            value = profile.values.get(leaf.field)
+            known = value is not None
+            if not known:
+                raw, actual = _UNKNOWN, ""
+            else:
+                raw = _PASS if self.test(value, ctx) else _FAIL
+                actual = _shown(leaf.field, type(value), value)
+                if self.counts_years:
+                    actual += f"（距评估日满 {max(full_years(value, ctx.as_of), 0)} 年）"  # type: ignore[arg-type]
+        status = raw
+        if self.negated and raw is not _UNKNOWN:
+            status = _FAIL if raw is _PASS else _PASS
+        index = 0 if status is _PASS else 1 if status is _FAIL else 2
+        if index == 2 and not known:
+            reason = self.unknown_reason
+        else:
+            reason = f"{self.who} {actual}，要求{self.requirement}：{_LABELS[index]}"
+        outcome = _outcome(
+            path=self.path,
+            sentence=self.sentence,
+            status=status,
+            actual=actual,
+            reason=reason,
+            code=self.codes[index],
+            field=leaf.field,
+            machine_checkable=self.machine_checkable,
+        )
+        return raw, outcome
+
+    def _qualification(self, profile: Profile, ctx: ast.Context) -> tuple[Status, str, bool]:
+        leaf: ast.HasQualification = self.leaf  # type: ignore[assignment]
+        records = matching_records(leaf, profile, ctx)
+        statuses = [status for _, status in records]
+        if not profile.knows_all_of(qualification_kinds()[leaf.kind]):
+            statuses.append(_UNKNOWN)
+        if records:
+            actual = "；".join(_record_text(r) for r, _ in records)
+        else:
+            actual = f"无{qualification_kinds()[leaf.kind].label}记录"
+        return k_or(statuses), actual, bool(records)
+
+
+_PASS, _FAIL, _UNKNOWN = Status.PASS, Status.FAIL, Status.UNKNOWN
+_LABELS = (_STATUS_LABELS[_PASS], _STATUS_LABELS[_FAIL], _STATUS_LABELS[_UNKNOWN])
+
+
+def _compile_leaf(leaf: ast.Leaf, path: str, negated: bool, ctx: ast.Context) -> _LeafPlan:
+    return _LeafPlan(
+        leaf=leaf,
         path=path,
+        negated=negated,
         sentence=f"不满足“{leaf_sentence(leaf)}”" if negated else leaf_sentence(leaf),
-        status=status,
-        actual=actual,
-        reason=reason_text(leaf, status, actual, ctx, negated, has_data(leaf, profile, ctx)),
-        code=reason_code(leaf, status),
-        field=leaf.field,
+        requirement=requirement_text(leaf, ctx, negated),
+        who="资质认定" if isinstance(leaf, ast.HasQualification) else subject(leaf),
+        unknown_reason=f"{subject(leaf)}：暂无数据，需企业确认",
+        codes=(reason_code(leaf, _PASS), reason_code(leaf, _FAIL), reason_code(leaf, _UNKNOWN)),
         machine_checkable=is_machine_checkable(leaf),
+        test=None if isinstance(leaf, ast.HasQualification) else _value_test(leaf, ctx),
+        counts_years=isinstance(leaf, ast.YearsSince),
     )
 
 
-def _walk(
-    node: ast.Node, path: str, negated: bool, profile: Profile, ctx: ast.Context, out: list[Outcome]
-) -> Status:
+_Plan = tuple  # ("all" | "any", children) / ("not", child) / _LeafPlan
+
+
+def _compile(node: ast.Node, path: str, negated: bool, ctx: ast.Context) -> _Plan | _LeafPlan:
     if isinstance(node, ast.AllOf | ast.AnyOf):
-        combine = k_and if isinstance(node, ast.AllOf) else k_or
         prefix = f"{path}." if path else ""
-        return combine(
-            [
-                _walk(c, f"{prefix}{i}", negated, profile, ctx, out)
-                for i, c in enumerate(node.children, start=1)
-            ]
+        children = tuple(
+            _compile(c, f"{prefix}{i}", negated, ctx) for i, c in enumerate(node.children, start=1)
         )
+        return ("all" if isinstance(node, ast.AllOf) else "any", children)
     if isinstance(node, ast.Not):
-        return k_not(_walk(node.child, path, not negated, profile, ctx, out))
-    outcome = _leaf_outcome(node, path or "1", negated, profile, ctx)
-    out.append(outcome)
-    return k_not(outcome.status) if negated else outcome.status
+        return ("not", _compile(node.child, path, not negated, ctx))
+    return _compile_leaf(node, path or "1", negated, ctx)
+
+
+def _run(plan: _Plan | _LeafPlan, profile: Profile, ctx: ast.Context, out: list[Outcome]) -> Status:
+    if isinstance(plan, _LeafPlan):
+        raw, outcome = plan.outcome(profile, ctx)
+        out.append(outcome)
+        return raw
+    kind, children = plan
+    if kind == "not":
+        return k_not(_run(children, profile, ctx, out))
+    statuses = [_run(child, profile, ctx, out) for child in children]
+    return k_and(statuses) if kind == "all" else k_or(statuses)
+
+
+_PLANS: dict[tuple[int, dt.date | None, dt.date | None, str], tuple[ast.Node, _Plan | _LeafPlan]] = {}
+
+
+def _plan(node: ast.Node, ctx: ast.Context, path: str) -> _Plan | _LeafPlan:
+    """The compiled tree, cached per tree object, policy window and path."""
+    key = (id(node), ctx.policy_start, ctx.policy_end, path)
+    cached = _PLANS.get(key)
+    if cached is None or cached[0] is not node:  # an id can be reused once a tree is gone
+        if len(_PLANS) > 20_000:
+            _PLANS.clear()
+        cached = _PLANS[key] = (node, _compile(node, path, False, ctx))
+    return cached[1]
 
 
 def evaluate(node: ast.Node, profile: Profile, ctx: ast.Context, path: str = "") -> TreeResult:
     """The tree's status plus one Outcome per leaf, in reading order."""
     outcomes: list[Outcome] = []
-    status = _walk(node, path, False, profile, ctx, outcomes)
+    status = _run(_plan(node, ctx, path), profile, ctx, outcomes)
     return TreeResult(status, tuple(outcomes))

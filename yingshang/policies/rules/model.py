@@ -89,7 +89,7 @@ class Item:
     line: int | None = None
     version_label: str = ""
 
-    @property
+    @cached_property
     def target_leaf(self) -> ast.Member | None:
         return ast.Member("entity_type", self.targets) if self.targets else None
 

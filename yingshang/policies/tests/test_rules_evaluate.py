@@ -290,3 +290,23 @@ def test_the_years_cutoff_agrees_with_counting_anniversaries(
     since: dt.date, as_of: dt.date, years: int
 ) -> None:
     assert (full_years(since, as_of) >= years) == (since <= years_cutoff(as_of, years))
+
+
+def test_the_fast_constructor_builds_the_same_frozen_outcome_as_the_dataclass() -> None:
+    from yingshang.policies.rules.evaluate import Outcome, fast_constructor
+
+    fields = {
+        "path": "1",
+        "sentence": "从业人数不少于 10 人",
+        "status": Status.PASS,
+        "actual": "12 人",
+        "reason": "从业人数 12 人，要求不少于 10 人：满足",
+        "code": "employees.ge.pass",
+        "field": "employees",
+        "machine_checkable": True,
+    }
+    fast, normal = fast_constructor(Outcome)(**fields), Outcome(**fields)
+    assert fast == normal
+    assert hash(fast) == hash(normal)
+    with pytest.raises(AttributeError):
+        fast.status = Status.FAIL  # type: ignore[misc]
