@@ -220,12 +220,10 @@ def store_results(run: MatchRun, evaluated: Evaluated, progress: Progress | None
     done = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # No progress reports during COPY: they write to the run row on this same connection.
             with cursor.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
                 for row in result_rows(run, pairs):
                     copy.write_row(row)
-                    done += 1
-                    if progress is not None and done % WRITE_CHUNK == 0:
-                        progress(WRITE_PHASE, done, total)
         else:
             marks = ", ".join(["%s"] * len(RESULT_COLUMNS))
             sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'
@@ -240,7 +238,6 @@ def store_results(run: MatchRun, evaluated: Evaluated, progress: Progress | None
                         progress(WRITE_PHASE, done, total)
             if chunk:
                 cursor.executemany(sql, chunk)
-                done += len(chunk)
     if progress is not None:
         progress(WRITE_PHASE, total, total)
     return total

@@ -493,9 +493,8 @@ def dispatch_run(run: MatchRun, runner: Runner) -> None:
             finally:
                 close_old_connections()
 
-        transaction.on_commit(
-            lambda: threading.Thread(target=work, daemon=True, name=f"run-{run.pk}").start()
-        )
+        thread = threading.Thread(target=work, daemon=True, name=f"policies-run-{run.pk}")
+        transaction.on_commit(thread.start)
         return
     from yingshang.policies.tasks import execute_run_task
 

@@ -151,7 +151,8 @@ def _read_copy(
         with raw.copy(f"COPY ({literal}) TO STDOUT WITH (FORMAT csv)") as copy:
             for block in copy:
                 buffer.write(block)
-                tick(bytes(block).count(b"\n"))
+    # Only now: a progress report may write to the database, which must wait until COPY ends.
+    tick(buffer.getvalue().count(b"\n"))
     names = [name for name, _, _ in columns]
     if buffer.tell() == 0:
         return _schema_of(columns).empty_table()
@@ -291,6 +292,8 @@ def read_snapshot(
     records = _read(*qualification_sql(queryset, day), _QUALIFICATION_COLUMNS, lambda rows: None)
     record_type = schema.field("qualifications").type.value_type if "qualifications" in schema.names else None
     frame = _attach_qualifications(entities, records, record_type or pa.struct([]))
+    # No enterprise has confirmed a full list of an untracked kind through the registry (yet).
+    frame = frame.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("qualification_kinds_confirmed"))
     profiles = conform(frame, schema)
     keys = pa.Table.from_arrays(
         [entities.column(k).cast(pa.int64()) for k in KEY_COLUMNS], names=list(KEY_COLUMNS)
