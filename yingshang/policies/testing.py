@@ -36,10 +36,8 @@ def with_hnte_amount(wan: int, *, update_cases: bool = True) -> str:
                 "              amount: 10万元\n              mode: 免申即享",
                 f"              amount: {wan}万元\n              mode: 免申即享",
             ),
-            (
-                "xx18_art3_hnte: 10万元, xx18_art4_tech_platform: 5万元}\n          total: 20万元",
-                f"xx18_art3_hnte: {wan}万元, xx18_art4_tech_platform: 5万元}}\n          total: {wan + 10}万元",
-            ),
+            ("xx18_art3_hnte: 10万元, xx18_", f"xx18_art3_hnte: {wan}万元, xx18_"),
+            ("platform: 5万元}\n          total: 20万元", f"platform: 5万元}}\n          total: {wan + 10}万元"),
         ]
     for old, new in edits:
         assert text.count(old) == 1, old
