@@ -37,7 +37,7 @@ def with_hnte_amount(wan: int, *, update_cases: bool = True) -> str:
                 f"              amount: {wan}万元\n              mode: 免申即享",
             ),
             ("xx18_art3_hnte: 10万元, xx18_", f"xx18_art3_hnte: {wan}万元, xx18_"),
-            ("platform: 5万元}\n          total: 20万元", f"platform: 5万元}}\n          total: {wan + 10}万元"),
+            ("\n          total: 20万元", f"\n          total: {wan + 10}万元"),
         ]
     for old, new in edits:
         assert text.count(old) == 1, old
