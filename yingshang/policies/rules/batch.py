@@ -34,10 +34,14 @@ Result columns (`result_schema()`), one row per kept (enterprise, item) pair, gr
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -49,7 +53,10 @@ from yingshang.policies.rules.batch_plan import (
     RECORD_FIELDS,
     VERDICT_CODES,
     BatchPlan,
+    Columns,
+    ItemPlan,
     ItemReasons,
+    Masks,
     compile_plan,
     confirmed_bit,
     item_reasons,
@@ -297,99 +304,82 @@ def _qualification_columns(frame: pl.DataFrame, plan: BatchPlan) -> list[pl.Seri
     return columns
 
 
-def _leaf_frame(frame: pl.DataFrame, plan: BatchPlan) -> pl.DataFrame:
-    """Every leaf as a boolean column (true/false/null), the amount inputs, and each group's winner."""
+def _columns(frame: pl.DataFrame, plan: BatchPlan) -> dict[str, np.ndarray]:
+    """Every leaf as a uint8 code (0 fail, 1 unknown, 2 pass), the tier and amount inputs, as numpy
+    arrays (one Polars query for all of them)."""
     frame = frame.with_row_index(ROW)
     frame = frame.with_columns(_qualification_columns(frame, plan))
-    leaves = (
-        frame.lazy()
-        .select(
-            ROW,
-            *[expr.alias(name) for name, expr in plan.scalar_leaves.items()],
-            *[expr.alias(name) for name, expr in plan.qualification_leaves.items()],
-            *sorted(or_column(slot) for slot in plan.pass_only_slots),
-            *sorted(plan.amount_fields),
-        )
-        .collect(engine="in-memory")
+    exprs = plan.column_exprs()
+    if not exprs:
+        return {}
+    selected = frame.lazy().select(**exprs).collect(engine="in-memory")
+    return {name: selected.get_column(name).to_numpy() for name in exprs}
+
+
+@dataclass
+class Kept:
+    """One item's kept pairs."""
+
+    rows: np.ndarray  # int32 snapshot rows
+    verdict: np.ndarray  # int8 VERDICT_CODES
+    amount: np.ndarray  # int64
+    amount_known: np.ndarray | None  # None: all known
+    payable: np.ndarray  # int64
+    states: np.ndarray  # int64
+
+
+def _keep_item(
+    item: ItemPlan, columns: Columns, masks: Masks, winner: np.ndarray | None, keep: frozenset[int], size: int
+) -> Kept:
+    """Verdict codes are formed over every enterprise as uint8 (cheap), then everything is gathered
+    for the kept rows only."""
+    codes = VERDICT_CODES
+    not_eligible = codes[Verdict.NOT_ELIGIBLE]
+    # eligible 0, needs confirmation 1, not eligible 2
+    verdicts = np.logical_not(masks.eligible).view(np.uint8) + masks.not_eligible.view(np.uint8)
+    if keep == frozenset(codes.values()) - {not_eligible}:
+        rows = np.flatnonzero(~masks.not_eligible)
+    elif len(keep) == len(codes):
+        rows = np.arange(size)
+    else:
+        rows = np.flatnonzero(np.isin(verdicts, sorted(keep)))
+    verdict = np.take(verdicts, rows).view(np.int8)
+    amount = item.amount.values(columns, rows)
+    known = item.amount.known(columns)
+    known = None if known is None else np.take(known, rows)
+    if not_eligible in keep:  # a not-eligible pair shows 0, not an amount or unknown
+        dropped = verdict == not_eligible
+        amount[dropped] = 0
+        known = None if known is None else known | dropped
+    paid = verdict == codes[Verdict.ELIGIBLE]
+    if winner is not None:
+        paid &= np.take(winner, rows) == item.group_position
+    return Kept(
+        rows=rows.astype(np.int32),
+        verdict=verdict,
+        amount=amount,
+        amount_known=known,
+        payable=np.where(paid, amount, 0),
+        states=item.leaf_states(columns, rows, size),
     )
-    if not plan.groups:
-        return leaves
-    # Winners only where some member is eligible (few rows), scattered back into full-length columns.
-    found = pl.collect_all(
-        [
-            leaves.lazy().filter(plan.any_eligible(g)).select(ROW, plan.group_winner(g).alias("winner"))
-            for g in range(len(plan.groups))
-        ],
-        engine="in-memory",
-    )
-    nulls = pl.repeat(None, leaves.height, dtype=pl.Int16, eager=True)
-    winners = [
-        _full_length(rows.get_column(ROW), rows.get_column("winner"), nulls).alias(f"__w{g}")
-        for g, rows in enumerate(found)
-    ]
-    return leaves.with_columns(winners)
 
 
-def _kept_rows(leaves: pl.DataFrame, plan: BatchPlan, keep: frozenset[int]) -> pl.DataFrame:
-    """Only the kept pairs, item by item: row, item, verdict, amount, payable, leaf states. The verdict
-    is decided over every enterprise from boolean columns; amounts and states only for kept rows."""
-    not_eligible = VERDICT_CODES[Verdict.NOT_ELIGIBLE]
-    usual = keep == frozenset(VERDICT_CODES.values()) - {not_eligible}
-    queries = []
-    for item in plan.items:
-        eligible = item.eligible
-        amount = item.amount.value
-        if usual:  # eligible (0) or needs confirmation (1)
-            kept = leaves.lazy().filter(~item.not_eligible)
-            verdict = (~eligible).cast(pl.Int8)
-        else:
-            kept = (
-                leaves.lazy()
-                if len(keep) == len(VERDICT_CODES)
-                else leaves.lazy().filter(item.verdict.is_in(sorted(keep)))
-            )
-            verdict = item.verdict
-            amount = pl.when(item.not_eligible).then(pl.lit(0, pl.Int64)).otherwise(amount)
-        paid = (
-            eligible if item.group is None else eligible & (pl.col(f"__w{item.group}") == item.group_position)
-        )
-        queries.append(
-            kept.select(
-                pl.col(ROW),
-                pl.lit(item.index, pl.Int16).alias("item"),
-                verdict.alias("verdict"),
-                amount.alias("amount_fen"),
-                pl.when(paid).then(item.amount.value).otherwise(pl.lit(0, pl.Int64)).alias("payable_fen"),
-                item.leaf_states.alias("leaf_states"),
-            )
-        )
-    if not queries:
-        return pl.DataFrame(schema=KEPT_SCHEMA)
-    return pl.concat(pl.collect_all(queries, engine="in-memory"), rechunk=False)
+def _kept_pairs(columns: Columns, plan: BatchPlan, keep: frozenset[int], size: int) -> list[Kept]:
+    """Item by item: verdicts over every enterprise from the leaf codes, then only the kept rows.
+    Items run on a thread pool (numpy releases the GIL on whole-array operations)."""
+    grouped = {i for members in plan.groups for i in members}
+    masks = {i: plan.items[i].masks(columns, size) for i in grouped}
+    winners = [plan.group_winner(g, columns, masks, size) for g in range(len(plan.groups))]
 
+    def run(item: ItemPlan) -> Kept:
+        item_masks = masks.get(item.index) or item.masks(columns, size)
+        winner = winners[item.group] if item.group is not None else None
+        return _keep_item(item, columns, item_masks, winner, keep, size)
 
-KEPT_SCHEMA = {
-    ROW: pl.UInt32,
-    "item": pl.Int16,
-    "verdict": pl.Int8,
-    "amount_fen": pl.Int64,
-    "payable_fen": pl.Int64,
-    "leaf_states": pl.Int64,
-}
-
-
-def _arrow_column(frame: pl.DataFrame, name: str) -> pa.ChunkedArray:
-    """A column as Arrow chunks without copying (the Arrow C stream keeps Polars' own chunks)."""
-    return pa.chunked_array(frame.get_column(name))
-
-
-def _dictionary(indices: pa.ChunkedArray, values: pa.Array, index_type: pa.DataType) -> pa.ChunkedArray:
-    """Dictionary-encoded strings over `values`: the indices are reinterpreted, never copied (they are
-    within range by construction, so the per-row bounds check is skipped)."""
-    chunks = [
-        pa.DictionaryArray.from_arrays(chunk.view(index_type), values, safe=False) for chunk in indices.chunks
-    ]
-    return pa.chunked_array(chunks, pa.dictionary(index_type, values.type))
+    if size < 50_000 or len(plan.items) < 2:
+        return [run(item) for item in plan.items]
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        return list(pool.map(run, plan.items))
 
 
 def result_schema(reasons: Literal["packed", "lists"] = "packed", plain: bool = False) -> pa.Schema:
@@ -414,24 +404,44 @@ def result_schema(reasons: Literal["packed", "lists"] = "packed", plain: bool = 
     return pa.schema(columns)
 
 
-def _result_table(kept: pl.DataFrame, uscc: pa.Array, plan: BatchPlan) -> pa.Table:
-    item = _arrow_column(kept, "item")
+def _chunked(arrays: list[np.ndarray], dtype: pa.DataType) -> pa.ChunkedArray:
+    return pa.chunked_array([pa.array(a, dtype) for a in arrays if len(a)], dtype)
+
+
+def _result_table(kept: list[Kept], uscc: pa.Array, plan: BatchPlan) -> pa.Table:
+    """Arrow columns over the per-item arrays without copying them (one chunk per item), except the
+    uscc indices: one chunk, so that readers build the large uscc dictionary once."""
+    counts = [len(k.rows) for k in kept]
+    rows = np.concatenate([k.rows for k in kept]) if kept else np.zeros(0, np.int32)
+    items = np.repeat(np.arange(len(kept), dtype=np.int16), counts)
     verdicts = pa.array([v.value for v in sorted(VERDICT_CODES, key=VERDICT_CODES.__getitem__)])
 
     def per_item(values: list[str]) -> pa.ChunkedArray:
-        return _dictionary(item, pa.array(values, pa.string()), pa.int16())
+        dictionary = pa.array(values, pa.string())
+        return pa.chunked_array([pa.DictionaryArray.from_arrays(pa.array(items), dictionary, safe=False)])
 
+    amounts = [
+        pa.array(k.amount, pa.int64(), mask=None if k.amount_known is None else ~k.amount_known)
+        for k in kept
+        if len(k.rows)
+    ]
     columns = {
-        # One chunk, so that readers build the (large) uscc dictionary once, not once per chunk.
-        "uscc": _dictionary(pa.chunked_array([_arrow_column(kept, ROW).combine_chunks()]), uscc, pa.int32()),
+        "uscc": pa.chunked_array([pa.DictionaryArray.from_arrays(pa.array(rows), uscc, safe=False)]),
         "policy_id": per_item([i.policy.id for i in plan.items]),
         "item_id": per_item([i.item.id for i in plan.items]),
         "item_version": per_item([i.item.version for i in plan.items]),
-        "verdict": _dictionary(_arrow_column(kept, "verdict"), verdicts, pa.int8()),
+        "verdict": pa.chunked_array(
+            [
+                pa.DictionaryArray.from_arrays(pa.array(k.verdict), verdicts, safe=False)
+                for k in kept
+                if len(k.rows)
+            ],
+            pa.dictionary(pa.int8(), pa.string()),
+        ),
         "mode": per_item([i.item.effective_mode.value for i in plan.items]),
-        "amount_fen": _arrow_column(kept, "amount_fen"),
-        "payable_fen": _arrow_column(kept, "payable_fen"),
-        "leaf_states": _arrow_column(kept, "leaf_states"),
+        "amount_fen": pa.chunked_array(amounts, pa.int64()),
+        "payable_fen": _chunked([k.payable for k in kept], pa.int64()),
+        "leaf_states": _chunked([k.states for k in kept], pa.int64()),
     }
     return pa.table(columns, schema=result_schema())
 
@@ -461,8 +471,10 @@ def evaluate_batch(
     uscc = frame.get_column("uscc").to_arrow().cast(pa.string())
     if isinstance(uscc, pa.ChunkedArray):  # pragma: no cover - depends on the Polars version
         uscc = uscc.combine_chunks()
-    kept = _kept_rows(_leaf_frame(frame.drop("uscc"), plan), plan, _keep_codes(keep))
+    size = frame.height
+    columns = _columns(frame.drop("uscc"), plan)
     del frame
+    kept = _kept_pairs(columns, plan, _keep_codes(keep), size)
     table = _result_table(kept, uscc, plan)
     return with_reasons(table, packs) if reasons == "lists" else table
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from fractions import Fraction
-from functools import cached_property
 
+import numpy as np
 import polars as pl
 
 from yingshang.policies.rules import ast
@@ -31,7 +33,7 @@ PERCENT_SCALE = 6  # percentage points are held as Decimal(18, 6) in a snapshot
 MAX_LEAVES = 31  # leaf statuses are packed two bits each into one int64
 
 # Packed leaf status, two bits per outcome in the item's reading order (target first).
-STATE_FAIL, STATE_PASS, STATE_UNKNOWN = 0, 1, 2
+STATE_FAIL, STATE_UNKNOWN, STATE_PASS = 0, 1, 2  # the leaf codes below use the same numbers
 STATE_STATUS = {STATE_FAIL: Status.FAIL, STATE_PASS: Status.PASS, STATE_UNKNOWN: Status.UNKNOWN}
 
 VERDICT_CODES = {Verdict.ELIGIBLE: 0, Verdict.NEEDS_CONFIRMATION: 1, Verdict.NOT_ELIGIBLE: 2}
@@ -255,17 +257,107 @@ def qualification_leaf_expr(leaf: ast.HasQualification, slot: int) -> pl.Expr:
 
 
 # --- plans ----------------------------------------------------------------------------------------
+#
+# Leaves are computed by Polars over the whole snapshot and handed over as one uint8 code per
+# enterprise: 0 fail, 1 unknown, 2 pass. In that order Kleene's AND is the minimum, OR the maximum and
+# NOT is 2 − x, so an item's status is a few element-wise numpy operations on those codes; each item
+# then keeps only its rows and builds its result columns for them alone.
+
+CODE_FAIL, CODE_UNKNOWN, CODE_PASS = 0, 1, 2
+
+Tree = str | tuple  # a leaf column, or ("all" | "any", children) / ("not", child)
+Columns = Mapping[str, np.ndarray]
+
+
+def leaf_code_expr(expr: pl.Expr) -> pl.Expr:
+    """true/false/null → 2/0/1 as UInt8 (the form the per-item numpy stage reads)."""
+    return (expr.cast(pl.UInt8) * 2).fill_null(CODE_UNKNOWN)
+
+
+def tree_codes(tree: Tree, columns: Columns, size: int) -> np.ndarray:
+    if isinstance(tree, str):
+        return columns[tree]
+    kind, children = tree
+    if kind == "not":
+        return CODE_PASS - tree_codes(children, columns, size)
+    if not children:  # empty AND is PASS, empty OR is FAIL
+        return np.full(size, CODE_PASS if kind == "all" else CODE_FAIL, dtype=np.uint8)
+    combine = np.minimum if kind == "all" else np.maximum
+    return functools.reduce(combine, (tree_codes(c, columns, size) for c in children))
+
+
+@dataclass(frozen=True)
+class AmountPlan:
+    """An amount over numpy columns: whether it is known, whether it is zero (cheap, over every
+    enterprise, to decide verdicts) and its value (for the kept rows only)."""
+
+    kind: str  # fixed / tiered / percent / per_unit
+    fen: int = 0  # fixed
+    tiers: tuple[tuple[str, int], ...] = ()  # tiered: (column "some record passes at this level", fen)
+    field: str = ""  # percent / per_unit input
+    numerator: int = 0  # percent: rate / 100 as a fraction
+    denominator: int = 1
+    each_fen: int = 0
+    max_units: int | None = None
+    cap_fen: int | None = None
+
+    @property
+    def fixed_fen(self) -> int | None:
+        return self.fen if self.kind == "fixed" else None
+
+    def known(self, columns: Columns) -> np.ndarray | None:
+        """None: always known."""
+        if self.kind == "fixed":
+            return None
+        if self.kind == "tiered":
+            return functools.reduce(np.logical_or, (columns[c] for c, _ in self.tiers))
+        return columns[known_column(self.field)]
+
+    def zero(self, columns: Columns) -> np.ndarray | None:
+        """None: never zero. Meaningful only where the amount is known."""
+        if self.kind == "fixed":
+            return np.True_ if self.fen == 0 else None  # type: ignore[return-value]
+        if self.kind == "tiered":
+            return None  # tiers are positive
+        value = columns[value_column(self.field)]
+        if self.kind == "percent":
+            return value < -(-self.denominator // self.numerator)  # value × n < d
+        return value == 0
+
+    def values(self, columns: Columns, rows: np.ndarray) -> np.ndarray:
+        """int64 fen for `rows` (garbage where unknown)."""
+        if self.kind == "fixed":
+            return np.full(len(rows), self.fen, dtype=np.int64)
+        if self.kind == "tiered":
+            fen = np.zeros(len(rows), dtype=np.int64)
+            for column, tier_fen in sorted(self.tiers, key=lambda tier: tier[1]):  # the highest wins
+                fen[np.take(columns[column], rows)] = tier_fen
+            return fen
+        value = np.take(columns[value_column(self.field)], rows)
+        if self.kind == "percent":
+            # floor(value × n / d) without overflow: whole multiples of d first, then the remainder.
+            n, d = self.numerator, self.denominator
+            fen = (value // d) * n + ((value % d) * n) // d
+        else:
+            fen = value if self.max_units is None else np.minimum(value, self.max_units)
+            fen = fen * self.each_fen
+        return fen if self.cap_fen is None else np.minimum(fen, self.cap_fen)
+
+
+def value_column(field_key: str) -> str:
+    return f"__v_{field_key}"
+
+
+def known_column(field_key: str) -> str:
+    return f"__k_{field_key}"
 
 
 @dataclass
-class AmountPlan:
-    """An amount as expressions: its value, and cheap tests for "unknown" and "zero" used to decide
-    verdicts over every enterprise before the value itself is computed for the kept pairs only."""
+class Masks:
+    """One item's verdict over every enterprise."""
 
-    value: pl.Expr  # Int64 fen, null when an input is unknown
-    unknown: pl.Expr
-    zero: pl.Expr  # null when unknown
-    fixed_fen: int | None = None
+    eligible: np.ndarray
+    not_eligible: np.ndarray
 
 
 @dataclass
@@ -274,48 +366,43 @@ class ItemPlan:
     pack_index: int
     policy: Policy
     item: Item
-    status: pl.Expr  # Kleene truth of targets AND conditions over leaf columns
+    tree: Tree  # targets AND conditions, over leaf code columns
     amount: AmountPlan
     outcomes: list[tuple[str, bool]]  # (leaf column, negated) per calculator outcome
     group: int | None = None  # index into BatchPlan.groups
     group_position: int = 0
 
-    @cached_property
-    def eligible(self) -> pl.Expr:
-        return (self.status & ~self.amount.unknown & ~self.amount.zero).fill_null(False)
+    def masks(self, columns: Columns, size: int) -> Masks:
+        status = tree_codes(self.tree, columns, size)
+        known, zero = self.amount.known(columns), self.amount.zero(columns)
+        eligible = status == CODE_PASS
+        not_eligible = status == CODE_FAIL
+        if known is not None:
+            eligible &= known
+        if zero is not None:
+            eligible &= ~zero
+            not_eligible |= zero if known is None else (known & zero)
+        return Masks(eligible, not_eligible)
 
-    @cached_property
-    def not_eligible(self) -> pl.Expr:
-        return (~self.status | self.amount.zero).fill_null(False)
-
-    @cached_property
-    def verdict(self) -> pl.Expr:
-        codes = VERDICT_CODES
-        return (
-            pl.when(self.eligible)
-            .then(pl.lit(codes[Verdict.ELIGIBLE], pl.Int8))
-            .when(self.not_eligible)
-            .then(pl.lit(codes[Verdict.NOT_ELIGIBLE], pl.Int8))
-            .otherwise(pl.lit(codes[Verdict.NEEDS_CONFIRMATION], pl.Int8))
-        )
-
-    @cached_property
-    def leaf_states(self) -> pl.Expr:
-        """Outcome statuses packed two bits each (see STATE_*), in the calculator's outcome order;
-        computed in the narrowest integer that holds them, then widened once."""
-        if not self.outcomes:
-            return pl.lit(0, pl.Int64)
+    def leaf_states(self, columns: Columns, rows: np.ndarray, size: int) -> np.ndarray:
+        """Outcome statuses packed two bits each (STATE_*, the leaf codes themselves; 2 − code under an
+        odd number of NOTs), in the calculator's outcome order: packed over every enterprise in the
+        narrowest integer that holds them (cheap whole-array operations), then gathered for `rows`."""
         width = len(self.outcomes)
+        if not width:
+            return np.zeros(len(rows), dtype=np.int64)
         dtype = (
-            pl.UInt8 if width <= 4 else pl.UInt16 if width <= 8 else pl.UInt32 if width <= 16 else pl.Int64
+            np.uint8 if width <= 4 else np.uint16 if width <= 8 else np.uint32 if width <= 16 else np.int64
         )
-        states: pl.Expr | None = None
+        states: np.ndarray | None = None
         for j, (column, negated) in enumerate(self.outcomes):
-            status = ~pl.col(column) if negated else pl.col(column)
-            code = status.cast(dtype).fill_null(STATE_UNKNOWN)  # true 1 (pass), false 0, null 2
-            part = code if j == 0 else code * (1 << (2 * j))
-            states = part if states is None else states + part
-        return states.cast(pl.Int64)  # type: ignore[union-attr]
+            code = columns[column]
+            code = CODE_PASS - code if negated else code
+            if states is None:
+                states = code.astype(dtype)
+            else:  # a multiplication: numpy's shifts are several times slower
+                states += code.astype(dtype, copy=False) * dtype(1 << (2 * j))
+        return np.take(states, rows).astype(np.int64)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -380,89 +467,84 @@ class BatchPlan:
             words.setdefault(word_column(slot), []).append(slot)
         return {name: record_word(slots) for name, slots in words.items()}
 
-    def node_expr(self, node: ast.Node, ctx: ast.Context) -> pl.Expr:
-        if isinstance(node, ast.AllOf):
-            children = [self.node_expr(c, ctx) for c in node.children]
-            return pl.all_horizontal(children) if children else pl.lit(True)
-        if isinstance(node, ast.AnyOf):
-            children = [self.node_expr(c, ctx) for c in node.children]
-            return pl.any_horizontal(children) if children else pl.lit(False)
+    def column_exprs(self) -> dict[str, pl.Expr]:
+        """What the numpy stage reads, as Polars expressions over the snapshot (plus record ORs)."""
+        columns = {name: leaf_code_expr(expr) for name, expr in self.scalar_leaves.items()}
+        columns |= {name: leaf_code_expr(expr) for name, expr in self.qualification_leaves.items()}
+        columns |= {or_column(slot): pl.col(or_column(slot)) for slot in sorted(self.pass_only_slots)}
+        for key in sorted(self.amount_fields):
+            columns[value_column(key)] = pl.col(key).fill_null(0).cast(pl.Int64)
+            columns[known_column(key)] = pl.col(key).is_not_null()
+        return columns
+
+    def node_tree(self, node: ast.Node, ctx: ast.Context) -> Tree:
+        if isinstance(node, ast.AllOf | ast.AnyOf):
+            kind = "all" if isinstance(node, ast.AllOf) else "any"
+            return (kind, tuple(self.node_tree(c, ctx) for c in node.children))
         if isinstance(node, ast.Not):
-            return ~self.node_expr(node.child, ctx)
-        return pl.col(self.leaf_column(node, ctx))
+            return ("not", self.node_tree(node.child, ctx))
+        return self.leaf_column(node, ctx)
 
     def amount_plan(self, amount: ast.Amount, ctx: ast.Context) -> AmountPlan:
         if isinstance(amount, ast.Fixed):
-            return AmountPlan(
-                pl.lit(amount.fen, pl.Int64), pl.lit(False), pl.lit(amount.fen == 0), amount.fen
-            )
+            return AmountPlan("fixed", fen=amount.fen)
         if isinstance(amount, ast.Tiered):
-            # The highest-paying level with a passing record: a when-chain from the top tier down.
-            tiers = sorted(amount.tiers, key=lambda tier: -tier[1])
-            chain: pl.Expr | pl.When | pl.Then | None = None
-            held = []
-            for level, fen in tiers:
+            tiers = []
+            for level, fen in amount.tiers:
                 one_level = dataclasses.replace(amount.qualification, levels=(level,))
-                column = pl.col(or_column(self.record_slot(one_level, ctx, pass_only=True)))
-                held.append(column)
-                chain = (pl.when(column) if chain is None else chain.when(column)).then(pl.lit(fen, pl.Int64))  # type: ignore[union-attr]
-            unknown = ~pl.any_horizontal(held)
-            return AmountPlan(chain, unknown, pl.when(~unknown).then(pl.lit(False)))  # type: ignore[arg-type]
+                tiers.append((or_column(self.record_slot(one_level, ctx, pass_only=True)), fen))
+            return AmountPlan("tiered", tiers=tuple(tiers))
         self.fields.add(amount.field)
         self.amount_fields.add(amount.field)
-        value = pl.col(amount.field)
         if isinstance(amount, ast.Percentage):
-            # floor(value × n / d) without overflow: whole multiples of d first, then the remainder.
             rate = Fraction(amount.rate) / 100
-            n, d = rate.numerator, rate.denominator
-            fen = (value // d) * n + ((value % d) * n) // d
-            zero = value < -(-d // n)  # value × n < d
-        else:
-            counted = value if amount.max_units is None else value.clip(upper_bound=amount.max_units)
-            fen = counted * amount.each_fen
-            zero = value == 0
-        fen = fen if amount.cap_fen is None else fen.clip(upper_bound=amount.cap_fen)
-        return AmountPlan(fen.cast(pl.Int64), value.is_null(), zero)
+            return AmountPlan(
+                "percent",
+                field=amount.field,
+                numerator=rate.numerator,
+                denominator=rate.denominator,
+                cap_fen=amount.cap_fen,
+            )
+        return AmountPlan(
+            "per_unit",
+            field=amount.field,
+            each_fen=amount.each_fen,
+            max_units=amount.max_units,
+            cap_fen=amount.cap_fen,
+        )
 
     def add_item(self, pack_index: int, policy: Policy, item: Item) -> ItemPlan:
         ctx = policy.context(self.as_of)
-        conditions = self.node_expr(item.conditions, ctx)
-        parts = [pl.col(self.leaf_column(item.target_leaf, ctx))] if item.target_leaf else []
-        status = pl.all_horizontal([*parts, conditions])
+        conditions = self.node_tree(item.conditions, ctx)
+        tree: Tree = (
+            ("all", (self.leaf_column(item.target_leaf, ctx), conditions)) if item.target_leaf else conditions
+        )
         outcomes = [(self.leaf_column(leaf, ctx), neg) for leaf, neg in outcome_leaves(item)]
         if len(outcomes) > MAX_LEAVES:
             raise ValueError(f"奖励项“{item.title}”的条件超过 {MAX_LEAVES} 条，批量匹配不支持")
         plan = ItemPlan(
-            len(self.items), pack_index, policy, item, status, self.amount_plan(item.amount, ctx), outcomes
+            len(self.items), pack_index, policy, item, tree, self.amount_plan(item.amount, ctx), outcomes
         )
         self.items.append(plan)
         return plan
 
-    def any_eligible(self, group: int) -> pl.Expr:
-        return pl.any_horizontal([self.items[i].eligible for i in self.groups[group]])
-
-    def group_winner(self, group: int) -> pl.Expr:
-        """Position in the group of the item paid under 不重复奖 (highest eligible amount, the first in
-        pack order on a tie); null where no member is eligible. Meant for the (few) rows where some
-        member is eligible."""
+    def group_winner(self, group: int, columns: Columns, masks: Mapping[int, Masks], size: int) -> np.ndarray:
+        """Per enterprise, the position in the group of the item paid under 不重复奖 (highest eligible
+        amount, the first in pack order on a tie); -1 where no member is eligible. Amounts are only
+        computed on the (few) rows where some member is eligible."""
         members = [self.items[i] for i in self.groups[group]]
-        chain: pl.When | pl.Then | None = None
-        if all(m.amount.fixed_fen is not None for m in members):
-            # Fixed amounts: the first eligible member in (amount descending, pack order).
-            ranked = sorted(members, key=lambda m: (-m.amount.fixed_fen, m.group_position))  # type: ignore[operator]
-            for m in ranked:
-                chain = (pl.when(m.eligible) if chain is None else chain.when(m.eligible)).then(  # type: ignore[union-attr]
-                    pl.lit(m.group_position, pl.Int16)
-                )
-            return chain  # type: ignore[return-value]
-        offered = [pl.when(m.eligible).then(m.amount.value) for m in members]
-        best = pl.max_horizontal(offered)
-        for m, amount in zip(members, offered, strict=True):
-            hit = amount == best
-            chain = (pl.when(hit) if chain is None else chain.when(hit)).then(
-                pl.lit(m.group_position, pl.Int16)
-            )  # type: ignore[union-attr]
-        return chain  # type: ignore[return-value]
+        winner = np.full(size, -1, dtype=np.int16)
+        eligible = [masks[m.index].eligible for m in members]
+        rows = np.flatnonzero(functools.reduce(np.logical_or, eligible))
+        if len(rows):
+            offered = np.stack(
+                [
+                    np.where(e[rows], m.amount.values(columns, rows), -1)
+                    for m, e in zip(members, eligible, strict=True)
+                ]
+            )
+            winner[rows] = np.argmax(offered, axis=0)  # the first maximum: pack order breaks ties
+        return winner
 
 
 def compile_plan(packs: tuple[Pack, ...], as_of: dt.date) -> BatchPlan:
