@@ -1620,7 +1620,9 @@ def apply_batch(
         message = "导入过程中出错，已全部撤销，没有写入任何数据。请稍后重试；如果反复出现，请联系系统管理员"
         # The rollback has happened; the failure itself is recorded in a transaction of its own.
         with transaction.atomic():
-            fresh = ImportBatch.objects.get(pk=batch.pk)
+            fresh = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+            if fresh.state != "previewed":  # e.g. a second 确认导入 that waited for the first one's lock
+                raise ImportRefused(f"该批次状态为“{fresh.get_state_display()}”，不能重复导入") from exc
             fresh.state = "failed"
             fresh.report = {
                 **fresh.report,
