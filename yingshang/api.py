@@ -126,3 +126,7 @@ def describe_validation_error(error: dict[str, Any]) -> dict[str, Any]:
 from yingshang.registry.api import router as registry_router  # noqa: E402
 
 api.add_router("/registry/", registry_router)
+
+from yingshang.policies.api import router as policies_router  # noqa: E402
+
+api.add_router("/policies/", policies_router)
