@@ -6,10 +6,13 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from playwright.sync_api import Page, expect
 
+from yingshang.conftest import PASSWORD
+from yingshang.core.tests.conftest import page  # noqa: F401 - the Chromium page fixture
 from yingshang.registry.importer import size_text
 from yingshang.registry.models import Enterprise, ImportBatch
-from yingshang.registry.tests.files.sheets import csv_bytes, enterprise_row, uscc
+from yingshang.registry.tests.files.sheets import csv_bytes, enterprise_row, uscc, write
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +31,8 @@ def upload(client, name, data, **extra):
 
 def test_the_admin_uploads_previews_and_confirms_an_import(world):
     client = world.client_for(world.admin)
-    page = client.get(UPLOAD)
-    assert page.status_code == 200 and "整份文件都不会导入" in page.content.decode()
+    form_page = client.get(UPLOAD)
+    assert form_page.status_code == 200 and "整份文件都不会导入" in form_page.content.decode()
     response = upload(client, "名录.csv", csv_bytes([enterprise_row(uscc(1), "宝鸡市预览企业有限公司")]))
     batch = ImportBatch.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse(
@@ -175,3 +178,43 @@ def test_roles_without_the_export_capability_cannot_export(world, who):
 def test_an_anonymous_visitor_cannot_export(world):
     response = world.client_for(None).get(reverse("registry:enterprise_export"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+# ---- in a real browser (htmx upload with multipart, redirect by header) --------------------------------
+
+
+def log_in(browser_page: Page, username: str) -> None:
+    browser_page.goto("/login/")
+    browser_page.get_by_label("用户名").fill(username)
+    browser_page.get_by_label("密码").fill(PASSWORD)
+    browser_page.get_by_role("button", name="登录").click()
+    expect(browser_page.get_by_role("button", name="退出")).to_be_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_in_a_browser_the_admin_uploads_sees_problems_fixes_and_confirms(world, tmp_path, page):  # noqa: F811
+    renamed = write(tmp_path, "名录.xlsx", csv_bytes([enterprise_row(uscc(1))]))
+    bad = write(tmp_path, "坏名录.csv", csv_bytes([enterprise_row(uscc(1), employees="-2")]))
+    good = write(tmp_path, "名录.csv", csv_bytes([enterprise_row(uscc(1), "宝鸡市浏览器企业有限公司")]))
+    log_in(page, world.admin.username)
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="名录导入").click()
+
+    page.get_by_label("名录文件").set_input_files(str(renamed))
+    page.get_by_label("数据截至日期").fill("2026-06-30")
+    page.get_by_role("button", name="上传并预览").click()
+    expect(page.get_by_role("alert")).to_contain_text("内容不是 Excel 工作簿")
+
+    page.get_by_label("名录文件").set_input_files(str(bad))
+    page.get_by_label("数据截至日期").fill("2026-06-30")
+    page.get_by_role("button", name="上传并预览").click()
+    expect(page.locator("main")).to_contain_text("从业人数不能为负数：-2")
+    expect(page.get_by_role("button", name="确认导入")).to_have_count(0)
+
+    page.get_by_role("link", name="重新上传").click()
+    page.get_by_label("名录文件").set_input_files(str(good))
+    page.get_by_label("数据截至日期").fill("2026-06-30")
+    page.get_by_role("button", name="上传并预览").click()
+    expect(page.locator("main")).to_contain_text("宝鸡市浏览器企业有限公司")
+    page.get_by_role("button", name="确认导入").click()
+    expect(page.locator(".messages")).to_contain_text("导入完成：新增 1 家")
