@@ -61,7 +61,6 @@ from yingshang.policies.rules.batch_plan import (
     confirmed_bit,
     item_reasons,
     or_column,
-    records_or,
     unconfirmed_column,
 )
 from yingshang.policies.rules.fields import Field, FieldType, field_registry, qualification_kinds
@@ -246,7 +245,7 @@ def _qualification_columns(frame: pl.DataFrame, plan: BatchPlan) -> list[pl.Seri
     (see batch_plan.SLOTS_PER_WORD), unpacked on those few rows and written into full-length columns."""
     if not plan.record_leaves:
         return []
-    words = plan.record_words()
+    words = plan.record_words
     kinds = pl.Enum(list(qualification_kinds()))
     exploded = (
         frame.lazy()
@@ -257,12 +256,10 @@ def _qualification_columns(frame: pl.DataFrame, plan: BatchPlan) -> list[pl.Seri
         .with_columns(pl.col("kind").cast(kinds, strict=False))  # an unknown kind matches no rule
         .collect(engine="in-memory")
     )
-    slots = exploded.select(ROW, *[expr.alias(name) for name, expr in plan.record_slots().items()])
+    slots = exploded.select(ROW, *[expr.alias(name) for name, expr in plan.record_slots.items()])
     packed = slots.select(ROW, *[expr.alias(name) for name, expr in words.items()])
     per_row = packed.group_by(ROW).agg(*[pl.col(name).bitwise_or() for name in words])
-    ors = per_row.select(
-        ROW, *[records_or(slot).alias(or_column(slot)) for slot, _ in plan.record_leaves.values()]
-    )
+    ors = per_row.select(ROW, **plan.records_or)
     height, rows = frame.height, ors.get_column(ROW)
     known = frame.get_column(QUALIFICATIONS).is_not_null()
     defaults = {
@@ -309,7 +306,7 @@ def _columns(frame: pl.DataFrame, plan: BatchPlan) -> dict[str, np.ndarray]:
     arrays (one Polars query for all of them)."""
     frame = frame.with_row_index(ROW)
     frame = frame.with_columns(_qualification_columns(frame, plan))
-    exprs = plan.column_exprs()
+    exprs = plan.column_exprs
     if not exprs:
         return {}
     selected = frame.lazy().select(**exprs).collect(engine="in-memory")

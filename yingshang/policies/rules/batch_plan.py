@@ -456,10 +456,12 @@ class BatchPlan:
             self.fields.add(QUALIFICATIONS)
         return self.record_leaves[name][0]
 
+    @functools.cached_property
     def record_slots(self) -> dict[str, pl.Expr]:
         """Per exploded record: every record filter, one column per slot."""
         return {slot_column(slot): expr for slot, expr in self.record_leaves.values()}
 
+    @functools.cached_property
     def record_words(self) -> dict[str, pl.Expr]:
         """Per exploded record: the slot columns packed into words."""
         words: dict[str, list[int]] = {}
@@ -467,6 +469,12 @@ class BatchPlan:
             words.setdefault(word_column(slot), []).append(slot)
         return {name: record_word(slots) for name, slots in words.items()}
 
+    @functools.cached_property
+    def records_or(self) -> dict[str, pl.Expr]:
+        """Over the per-enterprise words: every slot's OR over records (see `records_or`)."""
+        return {or_column(slot): records_or(slot) for slot, _ in self.record_leaves.values()}
+
+    @functools.cached_property
     def column_exprs(self) -> dict[str, pl.Expr]:
         """What the numpy stage reads, as Polars expressions over the snapshot (plus record ORs)."""
         columns = {name: leaf_code_expr(expr) for name, expr in self.scalar_leaves.items()}
