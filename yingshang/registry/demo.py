@@ -709,6 +709,52 @@ def _entity(rng: random.Random, counters: _Counters) -> DemoEntity:
     roll = rng.random()
     entity_type = "individual" if roll < 0.75 else "enterprise" if roll < 0.99 else "cooperative"
     district = _DISTRICT.pick(rng)
+    street, code, words, registered_on = _registration(rng, entity_type, district)
+    section = _section_cached(code)
+    name = _name(rng, entity_type, district, street, words)
+    uscc = _unique_uscc(rng, entity_type, district.code, registered_on, counters)
+    figures = _figures(rng, entity_type, code, section)
+    status_roll = rng.random()
+    status = "active" if status_roll < 0.90 else "deregistered" if status_roll < 0.97 else "revoked"
+    credit = "" if rng.random() < 0.05 else _CREDIT.pick(rng)
+    if rng.random() < 0.03:
+        street = None  # the address could not be placed in a street
+    employees, revenue, assets, tax = _reported(rng, entity_type, registered_on, figures)
+    values = {
+        "street": street,
+        "registered_capital_fen": figures.capital_fen,
+        "employees": employees,
+        "annual_revenue_fen": revenue,
+        "total_assets_fen": assets,
+        "tax_paid_fen": tax,
+        "credit_class": credit or None,
+    }
+    entity = DemoEntity(
+        uscc=uscc,
+        name=name,
+        entity_type=entity_type,
+        industry=code,
+        district_code=district.code,
+        street=street,
+        registered_on=registered_on,
+        registered_capital_fen=figures.capital_fen,
+        employees=employees,
+        annual_revenue_fen=revenue,
+        total_assets_fen=assets,
+        tax_paid_fen=tax,
+        credit_class=credit,
+        status=status,
+        provenance=provenance_for(tuple(f for f, value in values.items() if value is not None)),
+    )
+    if status == "active" and entity_type == "enterprise":
+        entity.qualifications = _qualifications(rng, entity, section, figures, counters)
+    return entity
+
+
+def _registration(
+    rng: random.Random, entity_type: str, district: DemoDistrict
+) -> tuple[str, str, tuple[str, ...], dt.date]:
+    """Street, trade (小类 code and name words) and registration day."""
     if entity_type == "cooperative":
         street = _TOWNS[district.code].pick(rng)
         code, words = _COOPERATIVE.pick(rng)
@@ -719,63 +765,30 @@ def _entity(rng: random.Random, counters: _Counters) -> DemoEntity:
         registered_on = _registration_day(rng)
     if code[:2] in ("01", "03") and entity_type == "individual":
         street = _TOWNS[district.code].pick(rng)  # farms are in the towns
-    section = _section_cached(code)
-    if entity_type == "enterprise":
-        name = _enterprise_name(rng, district, words)
-    elif entity_type == "individual":
-        name = _shop_name(rng, district, words)
-    else:
-        name = _cooperative_name(rng, district, street, words)
-    uscc = _unique_uscc(rng, entity_type, district.code, registered_on, counters)
-    figures = _figures(rng, entity_type, code, section)
-    status_roll = rng.random()
-    status = "active" if status_roll < 0.90 else "deregistered" if status_roll < 0.97 else "revoked"
-    credit = "" if rng.random() < 0.05 else _CREDIT.pick(rng)
-    if rng.random() < 0.03:
-        street = None  # the address could not be placed in a street
+    return street, code, words, registered_on
 
+
+def _name(
+    rng: random.Random, entity_type: str, district: DemoDistrict, street: str, words: tuple[str, ...]
+) -> str:
+    if entity_type == "enterprise":
+        return _enterprise_name(rng, district, words)
+    if entity_type == "individual":
+        return _shop_name(rng, district, words)
+    return _cooperative_name(rng, district, street, words)
+
+
+def _reported(
+    rng: random.Random, entity_type: str, registered_on: dt.date, figures: _Figures
+) -> tuple[int | None, int | None, int | None, int | None]:
+    """The figures as the departments' data has them: some missing, none for a tax year not yet closed."""
     miss_staff, miss_revenue, miss_assets, miss_tax = _MISSING[entity_type]
-    # A firm registered in the current year has no full tax year yet.
     new_this_year = registered_on.year >= AS_OF.year
     employees = None if rng.random() < miss_staff else figures.employees
     revenue = None if new_this_year or rng.random() < miss_revenue else _wan_to_fen(figures.revenue_wan)
     assets = None if new_this_year or rng.random() < miss_assets else _wan_to_fen(figures.assets_wan)
     tax = None if new_this_year or rng.random() < miss_tax else _wan_to_fen(figures.tax_wan)
-    capital = figures.capital_fen
-
-    known = tuple(
-        name
-        for name, value in (
-            ("street", street),
-            ("registered_capital_fen", capital),
-            ("employees", employees),
-            ("annual_revenue_fen", revenue),
-            ("total_assets_fen", assets),
-            ("tax_paid_fen", tax),
-            ("credit_class", credit or None),
-        )
-        if value is not None
-    )
-    entity = DemoEntity(
-        uscc=uscc,
-        name=name,
-        entity_type=entity_type,
-        industry=code,
-        district_code=district.code,
-        street=street,
-        registered_on=registered_on,
-        registered_capital_fen=capital,
-        employees=employees,
-        annual_revenue_fen=revenue,
-        total_assets_fen=assets,
-        tax_paid_fen=tax,
-        credit_class=credit,
-        status=status,
-        provenance=provenance_for(known),
-    )
-    if status == "active" and entity_type == "enterprise":
-        entity.qualifications = _qualifications(rng, entity, section, figures, counters)
-    return entity
+    return employees, revenue, assets, tax
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator
 from functools import cache
 
 import pytest
-from django.test import Client
+from django.db import transaction
+from django.test import Client, override_settings
 from stdnum.cn import uscc as uscc_std
 
 from yingshang.core.roles import Role
@@ -207,9 +209,19 @@ def test_above_scale_firms_meet_the_revenue_floor() -> None:
 # --- the loader --------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def loaded_once(django_db_setup: None, django_db_blocker) -> Iterator[demo.DemoSummary]:
+    """The district loaded once for the module, in a transaction rolled back when the module ends;
+    each test runs in its own savepoint inside it."""
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), fast, transaction.atomic():
+        yield demo.load_demo(SMALL, progress=False)
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def loaded(db: None) -> demo.DemoSummary:
-    return demo.load_demo(SMALL, progress=False)
+def loaded(loaded_once: demo.DemoSummary, db: None) -> demo.DemoSummary:
+    return loaded_once
 
 
 def test_loading_writes_the_entities_with_their_qualifications(loaded: demo.DemoSummary) -> None:
