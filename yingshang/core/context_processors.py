@@ -34,11 +34,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     for label, url_name, capability in NAVIGATION:
         if capability and not user.can(capability):
             continue
-        items.append(
-            {
-                "label": label,
-                "url": reverse(url_name) if url_name else None,
-                "active": bool(url_name) and request.path == reverse(url_name),
-            }
-        )
+        url = reverse(url_name) if url_name else None
+        items.append({"label": label, "url": url, "active": _is_section_of(request.path, url)})
     return {"nav_items": items}
+
+
+def _is_section_of(path: str, url: str | None) -> bool:
+    """A nav entry is current on its own page and on every page below it (the home page only on itself)."""
+    if url is None:
+        return False
+    return path == url if url == "/" else path.startswith(url)
