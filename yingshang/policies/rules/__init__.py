@@ -6,6 +6,9 @@ Plain Python (no Django). Entry points:
 - `replace_working_pack(working, text)`: swap packs only when the candidate is clean.
 - `calculate(pack, profile, as_of)`: the 政策计算器 for one enterprise.
 - `sentence(node)`, `Item.sentence()`: rules rendered back as Chinese.
+- `rules.batch` (imported on demand; needs Polars, pyarrow, numpy): `profile_schema()`,
+  `profiles_to_table(profiles)`, `evaluate_batch(snapshot, packs, as_of, keep=…, reasons=…)`,
+  `with_reasons`, `Reasons`, `evaluate_record_batch`, `arrow_mapper` / `spark_schema` for Spark.
 
 See docs/rules.md for the rule language and how the tree maps to batch (column) expressions.
 """
