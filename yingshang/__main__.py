@@ -10,7 +10,13 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yingshang.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["yingshang", *(sys.argv[1:] if argv is None else argv)])
+    from yingshang.env import ConfigurationError
+
+    try:
+        execute_from_command_line(["yingshang", *(sys.argv[1:] if argv is None else argv)])
+    except ConfigurationError as error:
+        # A bad setting is the operator's to fix: one Chinese line, not a traceback.
+        sys.exit(f"配置错误：{error}")
 
 
 if __name__ == "__main__":

@@ -51,6 +51,15 @@ def _user(username: str, role: Role, **fields: object) -> User:
     return user
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Transactional tests flush the database; without serialized_rollback the migration-loaded
+    industry table is gone for every test after them, so insist on it."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            raise pytest.UsageError(f"{item.nodeid}：事务型测试必须设置 serialized_rollback=True")
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     # PBKDF2 at a million rounds costs a second a user; tests need the check, not the cost.
