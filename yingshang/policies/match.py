@@ -174,40 +174,31 @@ def _empty_pairs() -> pl.DataFrame:
 # --- storing --------------------------------------------------------------------------------------
 
 
-def _json_list(cache: dict[tuple[str, ...], str], values: list[str] | None) -> str:
-    key = tuple(values or ())
-    text = cache.get(key)
-    if text is None:
-        text = cache[key] = json.dumps(list(key), ensure_ascii=False)
-    return text
+def _as_json(pairs: pl.DataFrame, column: str) -> pl.Expr:
+    """A list<string> column as JSON text, encoded once per distinct list (there are few)."""
+    key = pl.col(column).list.join("\x1f").fill_null("")
+    texts = {
+        k: json.dumps(k.split("\x1f") if k else [], ensure_ascii=False)
+        for k in pairs.select(key.unique()).to_series().to_list()
+    }
+    return key.replace_strict(texts, return_dtype=pl.String).alias(column)
 
 
 def result_rows(run: MatchRun, pairs: pl.DataFrame) -> Any:
-    cache: dict[tuple[str, ...], str] = {}
+    """Rows in RESULT_COLUMNS order, JSON columns already encoded."""
     columns = pairs.select(
+        pl.lit(run.pk, dtype=pl.Int64).alias("run_id"),
         "enterprise_id",
-        "item_pk",
+        pl.col("item_pk").alias("item_id"),
         "district_id",
         "verdict",
         "mode",
         "amount_fen",
         "payable_fen",
-        "reason_codes",
-        "to_confirm",
+        _as_json(pairs, "reason_codes"),
+        _as_json(pairs, "to_confirm"),
     )
-    for enterprise, item, district, verdict, mode, amount, payable, codes, confirm in columns.iter_rows():
-        yield (
-            run.pk,
-            enterprise,
-            item,
-            district,
-            verdict,
-            mode,
-            amount,
-            payable,
-            _json_list(cache, codes),
-            _json_list(cache, confirm),
-        )
+    return columns.iter_rows()
 
 
 def store_results(run: MatchRun, evaluated: Evaluated, progress: Progress | None = None) -> int:

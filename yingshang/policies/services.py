@@ -748,21 +748,27 @@ class DemoPolicies:
 
 
 def load_demo_policies(on_step: Callable[[str], None] | None = None) -> DemoPolicies:
-    """Store the shipped packs and, unless an up-to-date finished match already exists, run one
-    batch match synchronously, so the calculator, results and what-if pages show real numbers."""
+    """Store the shipped packs and, unless a finished match over the same pack versions exists, run
+    one batch match synchronously, so the calculator, results and what-if pages show real numbers.
+    The run is as of the demo district's data day (registry.demo.AS_OF), not the wall clock, so the
+    demo shows the same numbers every time it is built."""
+    from yingshang.registry.demo import AS_OF as DEMO_DAY
+
     say = on_step or (lambda text: None)
     packs = sync_shipped_packs()
-    say(f"政策包 {len(packs)} 个（{'、'.join(p.title for p in packs)}）")
+    say(f"政策包 {len(packs)} 个：{'、'.join(p.title for p in packs)}")
     latest = latest_match_run()
     working = {p.pk for p in packs}
     if latest is not None and set(latest.packs.values_list("pk", flat=True)) == working:
         say(f"已有批量匹配结果（批次 {latest.pk}），不再重复运行")
         return DemoPolicies(packs, latest)
-    run = start_match_run(None, runner="inline")
+    started = time.perf_counter()
+    run = start_match_run(None, DEMO_DAY, runner="inline")
     if run.state != "done":
         raise RuntimeError(run.error)
     say(
-        f"批量匹配完成：{run.entity_count:,} 户 × {run.item_count} 项，符合 {run.eligible_count:,} 对、"
-        f"需确认 {run.needs_confirmation_count:,} 对，测算应兑付 {format_money(run.total_amount_fen)}"
+        f"批量匹配完成（测算日期 {DEMO_DAY}，用时 {time.perf_counter() - started:.1f} 秒）："
+        f"{run.entity_count:,} 户 × {run.item_count} 项，符合 {run.eligible_count:,} 对、"
+        f"需确认 {run.needs_confirmation_count:,} 对，不重复奖后应兑付 {format_money(run.total_amount_fen)}"
     )
     return DemoPolicies(packs, run)

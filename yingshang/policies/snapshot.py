@@ -149,10 +149,12 @@ def _read_copy(
         literal = ClientCursor(raw.connection).mogrify(sql, params) if params else sql
         buffer = io.BytesIO()
         with raw.copy(f"COPY ({literal}) TO STDOUT WITH (FORMAT csv)") as copy:
-            for block in copy:
+            rows = 0
+            for block in copy:  # libpq hands over one row at a time
                 buffer.write(block)
+                rows += 1
     # Only now: a progress report may write to the database, which must wait until COPY ends.
-    tick(buffer.getvalue().count(b"\n"))
+    tick(rows)
     names = [name for name, _, _ in columns]
     if buffer.tell() == 0:
         return _schema_of(columns).empty_table()

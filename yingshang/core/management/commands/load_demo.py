@@ -87,6 +87,9 @@ class DemoLoader:
             f"（本次新增 {summary.entities_created:,} 户），资质 {qualifications:,} 条，"
             f"部门 {summary.departments} 个。"
         )
+        from yingshang.policies.services import load_demo_policies
+
+        load_demo_policies(on_step=lambda step: self.say(f"  · {step}"))
         return summary
 
     def print_logins(self, summary: DemoSummary) -> None:
