@@ -1212,6 +1212,13 @@ def json_text(value: Any) -> JsonText:
 _PREPARED_TYPES = {"DateField", "DateTimeField", "JSONField", "DecimalField", "TimeField", "UUIDField"}
 
 
+def _preparer(model_field: models.Field) -> Callable[[Any], Any]:
+    """How the ORM turns a value into a query parameter; a date, 100,000 times, without the detours."""
+    if model_field.get_internal_type() == "DateField":
+        return connection.ops.adapt_datefield_value
+    return lambda value: model_field.get_db_prep_save(value, connection)
+
+
 class _RowWriter:
     """executemany INSERT/UPDATE of plain dicts keyed by attname; values prepared as the ORM would."""
 
@@ -1230,7 +1237,7 @@ class _RowWriter:
         self._get = operator.itemgetter(*attnames_in_order)
         # Only dates, datetimes and JSON need the ORM's preparation; the rest go to the driver as they are.
         self._prepared = [
-            (position, f)
+            (position, _preparer(f))
             for position, f in enumerate(self.fields)
             if f.get_internal_type() in _PREPARED_TYPES
         ]
@@ -1238,7 +1245,7 @@ class _RowWriter:
 
     def _prepare(self, record: dict[str, Any]) -> list[Any]:
         values = list(self._get(record)) if len(self.fields) > 1 else [self._get(record)]
-        for position, prepared_field in self._prepared:
+        for position, prepare in self._prepared:
             value = values[position]
             if value is None:
                 continue
@@ -1249,7 +1256,7 @@ class _RowWriter:
             if memo is not None and memo[0] is value:
                 values[position] = memo[1]  # created_at/updated_at/history_date: one object for every row
             else:
-                prepared = prepared_field.get_db_prep_save(value, connection)
+                prepared = prepare(value)
                 self._memo[position] = (value, prepared)
                 values[position] = prepared
         return values
