@@ -653,6 +653,7 @@ _COLUMN_CACHE: dict[str, int] = {}
 
 
 def _column_index(ref: str) -> int:
+    """0-based column of a cell reference ('H12' or just 'H')."""
     letters = ref.rstrip("0123456789")
     index = _COLUMN_CACHE.get(letters)
     if index is None:
@@ -672,30 +673,46 @@ def _sheet_rows(book: _Workbook, member: str) -> Iterator[tuple[int, list[Any]]]
 
 
 def _parse_sheet_rows(book: _Workbook, member: str) -> Iterator[tuple[int, list[Any]]]:
-    # The hot loop of a 100,000-row import: plain lxml, no per-cell objects.
+    # The hot loop of a 100,000-row import: plain lxml, the common cell shapes taken by position.
     ns, shared, date_styles, epoch = book.ns, book.shared, book.date_styles, book.epoch
-    row_tag, cell_tag, value_tag, is_tag = f"{ns}row", f"{ns}c", f"{ns}v", f"{ns}is"
+    row_tag, cell_tag, value_tag, text_tag = f"{ns}row", f"{ns}c", f"{ns}v", f"{ns}t"
+    columns = _COLUMN_CACHE
     next_number = 1
     with book.archive.open(member) as handle:
         for _, row in etree.iterparse(handle, events=("end",), tag=row_tag, resolve_entities=False):
             number = int(row.get("r") or next_number)
             next_number = number + 1
             cells: list[Any] = []
-            position = 0
-            for cell in row.iterchildren(cell_tag):
+            for cell in row:
+                if cell.tag != cell_tag:
+                    continue
                 ref = cell.get("r")
-                column = _column_index(ref) if ref else position
-                position = column + 1
+                if ref is None:
+                    column = len(cells)
+                else:
+                    letters = ref.rstrip("0123456789")
+                    column = columns.get(letters)
+                    if column is None:
+                        column = _column_index(letters)
                 kind = cell.get("t")
                 if kind == "inlineStr":
-                    node = cell.find(is_tag)
-                    value: Any = "".join(node.itertext()) if node is not None else ""
+                    value: Any = _inline_text(cell, text_tag)
                 else:
-                    text = cell.findtext(value_tag)
+                    first = cell[0] if len(cell) == 1 else None
+                    text = (
+                        first.text
+                        if first is not None and first.tag == value_tag
+                        else cell.findtext(value_tag)
+                    )
                     if text is None:
                         value = None
                     elif kind == "s":
                         value = shared[int(text)]
+                    elif kind is None or kind == "n":
+                        value = int(text) if text.isdigit() else float(text)
+                        style = cell.get("s")
+                        if style is not None and int(style) in date_styles:
+                            value = _excel_date(value, epoch)
                     elif kind in ("str", "d"):
                         value = text
                     elif kind == "b":
@@ -703,17 +720,27 @@ def _parse_sheet_rows(book: _Workbook, member: str) -> Iterator[tuple[int, list[
                     elif kind == "e":
                         value = CellError(text)
                     else:
-                        value = int(text) if text.lstrip("-").isdigit() else float(text)
-                        style = cell.get("s")
-                        if style and int(style) in date_styles:
-                            value = _excel_date(value, epoch)
-                if column >= len(cells):
-                    cells.extend([None] * (column - len(cells) + 1))
-                cells[column] = value
+                        value = text
+                if column == len(cells):
+                    cells.append(value)
+                else:
+                    if column > len(cells):
+                        cells.extend([None] * (column - len(cells) + 1))
+                    cells[column] = value
             row.clear()
             while row.getprevious() is not None:
                 del row.getparent()[0]
             yield number, cells
+
+
+def _inline_text(cell: etree._Element, text_tag: str) -> str:
+    node = cell[0] if len(cell) else None  # <is>
+    if node is None:
+        return ""
+    if len(node) == 1 and node[0].tag == text_tag:
+        return node[0].text or ""
+    # Rich text runs: the <t> of each <r>; a <rPh> phonetic guide is not part of the value.
+    return "".join(t.text or "" for t in node.iter(text_tag) if not t.getparent().tag.endswith("rPh"))
 
 
 def _excel_date(serial: float, epoch: dt.datetime) -> Any:
