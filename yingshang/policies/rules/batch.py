@@ -47,10 +47,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from yingshang.policies.rules.batch_plan import (
+    CODE_FAIL,
+    CODE_PASS,
+    CODE_UNKNOWN,
     CONFIRMED,
     PERCENT_SCALE,
     QUALIFICATIONS,
     RECORD_FIELDS,
+    SLOTS_PER_WORD,
     VERDICT_CODES,
     BatchPlan,
     Columns,
@@ -61,7 +65,7 @@ from yingshang.policies.rules.batch_plan import (
     confirmed_bit,
     item_reasons,
     or_column,
-    unconfirmed_column,
+    word_column,
 )
 from yingshang.policies.rules.fields import Field, FieldType, field_registry, qualification_kinds
 from yingshang.policies.rules.model import Pack, Verdict
@@ -233,91 +237,104 @@ def plan_for(packs: Sequence[Pack], as_of: dt.date) -> BatchPlan:
     return cached[1]
 
 
-def _full_length(rows: pl.Series, values: pl.Series, default: pl.Series) -> pl.Series:
-    """`default` with `values` written at `rows`."""
-    return default.clone().scatter(rows, values)
-
-
-def _qualification_columns(frame: pl.DataFrame, plan: BatchPlan) -> list[pl.Series]:
-    """Per enterprise, Kleene's OR over its qualification records of every record filter the plan uses,
-    and for untracked kinds whether the enterprise confirmed its list. Records are exploded (most
-    enterprises have none), filtered column-wise, packed into bit words and OR'ed per enterprise
-    (see batch_plan.SLOTS_PER_WORD), unpacked on those few rows and written into full-length columns."""
-    if not plan.record_leaves:
-        return []
-    words = plan.record_words
-    kinds = pl.Enum(list(qualification_kinds()))
-    exploded = (
+def _per_enterprise_words(
+    frame: pl.DataFrame, column: str, words: Mapping[str, pl.Expr], steps: Sequence[list[pl.Expr]] = ()
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Explode a list column (most enterprises have few or no entries), compute the bit words per
+    entry (after `steps` of columns), OR them per enterprise: (row numbers, one word array per name)."""
+    entries = (
         frame.lazy()
-        .select(ROW, pl.col(QUALIFICATIONS).alias("__record"))
-        .explode("__record", keep_nulls=False)
-        .filter(pl.col("__record").is_not_null())
-        .select(ROW, *[pl.col("__record").struct.field(name) for name in RECORD_FIELDS])
-        .with_columns(pl.col("kind").cast(kinds, strict=False))  # an unknown kind matches no rule
+        .select(ROW, pl.col(column).alias("__entry"))
+        .explode("__entry", keep_nulls=False)
+        .filter(pl.col("__entry").is_not_null())
+    )
+    for step in steps:
+        entries = entries.with_columns(*step)
+    exploded = (
+        entries.select(ROW, **words)
+        .group_by(ROW)
+        .agg(*[pl.col(name).bitwise_or() for name in words])
         .collect(engine="in-memory")
     )
-    slots = exploded.select(ROW, *[expr.alias(name) for name, expr in plan.record_slots.items()])
-    packed = slots.select(ROW, *[expr.alias(name) for name, expr in words.items()])
-    per_row = packed.group_by(ROW).agg(*[pl.col(name).bitwise_or() for name in words])
-    ors = per_row.select(ROW, **plan.records_or)
-    height, rows = frame.height, ors.get_column(ROW)
-    known = frame.get_column(QUALIFICATIONS).is_not_null()
-    defaults = {
-        False: frame.select(pl.when(known).then(pl.lit(False)).alias("d")).to_series(),
-        True: pl.repeat(False, height, dtype=pl.Boolean, eager=True),  # tiers: no passing record
+    return exploded.get_column(ROW).to_numpy(), {name: exploded.get_column(name).to_numpy() for name in words}
+
+
+def _qualification_codes(frame: pl.DataFrame, plan: BatchPlan) -> dict[str, np.ndarray]:
+    """Per enterprise, Kleene's OR over its qualification records of every record filter the plan uses,
+    as leaf codes (and, for tiered amounts, whether some record passes). Records are exploded,
+    filtered column-wise, packed two bits per filter into UInt64 words (see batch_plan.SLOTS_PER_WORD)
+    and OR'ed per enterprise; the words are unpacked on those few rows and written into full-length
+    arrays whose default is "no record": fail where the list is known, unknown where it is not."""
+    if not plan.record_leaves:
+        return {}
+    size = frame.height
+    kinds = pl.Enum(list(qualification_kinds()))
+    rows, words = _per_enterprise_words(
+        frame,
+        QUALIFICATIONS,
+        plan.record_words,
+        steps=[
+            [pl.col("__entry").struct.field(name) for name in RECORD_FIELDS],
+            [pl.col("kind").cast(kinds, strict=False)],  # an unknown kind matches no rule
+            [expr.alias(name) for name, expr in plan.record_slots.items()],
+        ],
+    )
+    known = frame.get_column(QUALIFICATIONS).is_not_null().to_numpy()
+    no_record = np.where(known, CODE_FAIL, CODE_UNKNOWN).astype(np.uint8)
+    codes, out = {}, {}
+    for slot, _ in plan.record_leaves.values():
+        word, bit = words[word_column(slot)], np.uint64(slot % SLOTS_PER_WORD)
+        passes = ((word >> bit) & np.uint64(1)).astype(bool)
+        if slot in plan.pass_only_slots:
+            full = np.zeros(size, dtype=bool)
+            full[rows] = passes
+            out[or_column(slot)] = full
+        else:
+            unknown = ((word >> (bit + np.uint64(SLOTS_PER_WORD))) & np.uint64(1)).astype(bool)
+            full = no_record.copy()
+            full[rows] = np.where(passes, CODE_PASS, np.where(unknown, CODE_UNKNOWN, CODE_FAIL))
+            codes[slot] = full
+    unconfirmed = _unconfirmed(frame, plan) if plan.unconfirmed_kinds else {}
+    for name, (slot, kind) in plan.qualification_leaves.items():
+        code = codes[slot]
+        # An untracked kind the enterprise has not confirmed: OR unknown (the maximum with 1).
+        out[name] = code if kind is None else np.maximum(code, unconfirmed[kind])
+    return out
+
+
+def _unconfirmed(frame: pl.DataFrame, plan: BatchPlan) -> dict[str, np.ndarray]:
+    """Per untracked kind: 1 (unknown) where the enterprise has not confirmed its list of it, else 0."""
+    bits = {kind: 1 << confirmed_bit(kind) for kind in qualification_kinds()}
+    rows, words = _per_enterprise_words(
+        frame,
+        CONFIRMED,
+        {"w": pl.col("__entry").replace_strict(bits, default=0, return_dtype=pl.UInt64)},
+    )
+    confirmed = np.zeros(frame.height, dtype=np.uint64)
+    confirmed[rows] = words["w"]
+    return {
+        kind: ((confirmed & np.uint64(1 << confirmed_bit(kind))) == 0).astype(np.uint8)
+        for kind in plan.unconfirmed_kinds
     }
-    columns = [
-        _full_length(rows, ors.get_column(or_column(slot)), defaults[slot in plan.pass_only_slots]).alias(
-            or_column(slot)
-        )
-        for slot, _ in plan.record_leaves.values()
-    ]
-    if plan.unconfirmed_kinds:
-        bits = {kind: 1 << confirmed_bit(kind) for kind in qualification_kinds()}
-        confirmed = (
-            frame.lazy()
-            .select(ROW, pl.col(CONFIRMED).alias("__kind"))
-            .explode("__kind", keep_nulls=False)
-            .filter(pl.col("__kind").is_not_null())
-            .group_by(ROW)
-            .agg(
-                pl.col("__kind")
-                .replace_strict(bits, default=0, return_dtype=pl.UInt64)
-                .bitwise_or()
-                .alias("w")
-            )
-            .collect(engine="in-memory")
-        )
-        word = _full_length(
-            confirmed.get_column(ROW),
-            confirmed.get_column("w"),
-            pl.repeat(0, height, dtype=pl.UInt64, eager=True),
-        )
-        for kind in sorted(plan.unconfirmed_kinds):
-            done = (word & (1 << confirmed_bit(kind))) != 0
-            columns.append(
-                pl.select(pl.when(done).then(pl.lit(False))).to_series().alias(unconfirmed_column(kind))
-            )
-    return columns
 
 
 def _columns(frame: pl.DataFrame, plan: BatchPlan) -> dict[str, np.ndarray]:
     """Every leaf as a uint8 code (0 fail, 1 unknown, 2 pass), the tier and amount inputs, as numpy
-    arrays (one Polars query for all of them)."""
+    arrays: one Polars query for the snapshot's own columns, the qualification records apart."""
     frame = frame.with_row_index(ROW)
-    frame = frame.with_columns(_qualification_columns(frame, plan))
+    columns = _qualification_codes(frame, plan)
     exprs = plan.column_exprs
-    if not exprs:
-        return {}
-    selected = frame.lazy().select(**exprs).collect(engine="in-memory")
-    return {name: selected.get_column(name).to_numpy() for name in exprs}
+    if exprs:
+        selected = frame.lazy().select(**exprs).collect(engine="in-memory")
+        columns |= {name: selected.get_column(name).to_numpy() for name in exprs}
+    return columns
 
 
 @dataclass
 class Kept:
     """One item's kept pairs."""
 
-    rows: np.ndarray  # int32 snapshot rows
+    rows: np.ndarray  # snapshot rows
     verdict: np.ndarray  # int8 VERDICT_CODES
     amount: np.ndarray  # int64
     amount_known: np.ndarray | None  # None: all known
@@ -325,19 +342,65 @@ class Kept:
     states: np.ndarray  # int64
 
 
+@dataclass
+class View:
+    """The rows an item needs to look at: every enterprise, or only those its target (主体类型) does not
+    rule out; columns are gathered for those rows on first use and shared by every item with the same
+    target (most items name the same one, so most whole-array work runs on a fraction of the rows)."""
+
+    rows: np.ndarray | None  # snapshot rows; None: all of them
+    columns: Columns
+    size: int  # rows in the view
+    total: int  # rows in the snapshot
+
+    @classmethod
+    def of(cls, columns: Columns, rows: np.ndarray | None, total: int) -> View:
+        if rows is None or len(rows) * 5 > total * 4:  # hardly anything to leave out
+            return cls(None, columns, total, total)
+        return cls(rows, _Gathered(columns, rows), len(rows), total)
+
+    def full(self, values: np.ndarray, fill: object) -> np.ndarray:
+        """A per-view array spread over every enterprise (`fill` elsewhere)."""
+        if self.rows is None:
+            return values
+        spread = np.full(self.total, fill, dtype=values.dtype)
+        spread[self.rows] = values
+        return spread
+
+    def snapshot_rows(self, rows: np.ndarray) -> np.ndarray:
+        """int32 snapshot row numbers of view rows."""
+        return rows.astype(np.int32) if self.rows is None else np.take(self.rows, rows)
+
+    def local(self, values: np.ndarray) -> np.ndarray:
+        """A full-length array restricted to the view's rows."""
+        return values if self.rows is None else np.take(values, self.rows)
+
+
+class _Gathered(dict):
+    """Columns gathered for a subset of rows, each on first use."""
+
+    def __init__(self, source: Columns, rows: np.ndarray) -> None:
+        super().__init__()
+        self.source, self.rows = source, rows
+
+    def __missing__(self, name: str) -> np.ndarray:
+        value = self[name] = np.take(self.source[name], self.rows)
+        return value
+
+
 def _keep_item(
-    item: ItemPlan, columns: Columns, masks: Masks, winner: np.ndarray | None, keep: frozenset[int], size: int
+    item: ItemPlan, view: View, masks: Masks, winner: np.ndarray | None, keep: frozenset[int]
 ) -> Kept:
-    """Verdict codes are formed over every enterprise as uint8 (cheap), then everything is gathered
-    for the kept rows only."""
-    codes = VERDICT_CODES
+    """Verdict codes are formed over the view's rows as uint8 (cheap), then everything is gathered
+    for the kept rows only. `winner` is already restricted to the view."""
+    codes, columns = VERDICT_CODES, view.columns
     not_eligible = codes[Verdict.NOT_ELIGIBLE]
     # eligible 0, needs confirmation 1, not eligible 2
     verdicts = np.logical_not(masks.eligible).view(np.uint8) + masks.not_eligible.view(np.uint8)
     if keep == frozenset(codes.values()) - {not_eligible}:
         rows = np.flatnonzero(~masks.not_eligible)
     elif len(keep) == len(codes):
-        rows = np.arange(size)
+        rows = np.arange(view.size)
     else:
         rows = np.flatnonzero(np.isin(verdicts, sorted(keep)))
     verdict = np.take(verdicts, rows).view(np.int8)
@@ -348,30 +411,54 @@ def _keep_item(
         dropped = verdict == not_eligible
         amount[dropped] = 0
         known = None if known is None else known | dropped
-    paid = verdict == codes[Verdict.ELIGIBLE]
+    paid = np.flatnonzero(verdict == codes[Verdict.ELIGIBLE])  # few: most kept pairs need confirmation
     if winner is not None:
-        paid &= np.take(winner, rows) == item.group_position
+        paid = paid[np.take(winner, np.take(rows, paid)) == item.group_position]
+    payable = np.zeros(len(rows), dtype=np.int64)  # zeroed pages from the allocator: no pass to write
+    payable[paid] = amount[paid]
     return Kept(
-        rows=rows.astype(np.int32),
+        rows=view.snapshot_rows(rows),
         verdict=verdict,
         amount=amount,
         amount_known=known,
-        payable=np.where(paid, amount, 0),
-        states=item.leaf_states(columns, rows, size),
+        payable=payable,
+        states=item.leaf_states(columns, rows, view.size),
     )
 
 
+def _target(item: ItemPlan) -> str | None:
+    """The leaf column of the item's target entity types (its first outcome), if it names any."""
+    return item.outcomes[0][0] if item.item.target_leaf is not None else None
+
+
 def _kept_pairs(columns: Columns, plan: BatchPlan, keep: frozenset[int], size: int) -> list[Kept]:
-    """Item by item: verdicts over every enterprise from the leaf codes, then only the kept rows.
-    Items run on a thread pool (numpy releases the GIL on whole-array operations)."""
+    """Item by item: verdicts from the leaf codes, then only the kept rows. An item never keeps an
+    enterprise its target rules out, unless not-eligible pairs are kept too, so it looks only at
+    the others. Items run on a thread pool (numpy releases the GIL on whole-array operations)."""
+    narrow = VERDICT_CODES[Verdict.NOT_ELIGIBLE] not in keep
+    views: dict[str | None, View] = {}
+    for item in plan.items:
+        target = _target(item)
+        if target not in views:
+            rows = (
+                np.flatnonzero(columns[target] != CODE_FAIL).astype(np.int32) if target and narrow else None
+            )
+            views[target] = View.of(columns, rows, size)
+    view_of = {item.index: views[_target(item)] for item in plan.items}
+
     grouped = {i for members in plan.groups for i in members}
-    masks = {i: plan.items[i].masks(columns, size) for i in grouped}
-    winners = [plan.group_winner(g, columns, masks, size) for g in range(len(plan.groups))]
+    masks = {i: plan.items[i].masks(view_of[i].columns, view_of[i].size) for i in grouped}
+    full_masks = {
+        i: Masks(view_of[i].full(m.eligible, False), view_of[i].full(m.not_eligible, True))
+        for i, m in masks.items()
+    }
+    winners = [plan.group_winner(g, columns, full_masks, size) for g in range(len(plan.groups))]
 
     def run(item: ItemPlan) -> Kept:
-        item_masks = masks.get(item.index) or item.masks(columns, size)
-        winner = winners[item.group] if item.group is not None else None
-        return _keep_item(item, columns, item_masks, winner, keep, size)
+        view = view_of[item.index]
+        item_masks = masks.get(item.index) or item.masks(view.columns, view.size)
+        winner = view.local(winners[item.group]) if item.group is not None else None
+        return _keep_item(item, view, item_masks, winner, keep)
 
     if size < 50_000 or len(plan.items) < 2:
         return [run(item) for item in plan.items]
@@ -401,44 +488,44 @@ def result_schema(reasons: Literal["packed", "lists"] = "packed", plain: bool = 
     return pa.schema(columns)
 
 
-def _chunked(arrays: list[np.ndarray], dtype: pa.DataType) -> pa.ChunkedArray:
-    return pa.chunked_array([pa.array(a, dtype) for a in arrays if len(a)], dtype)
-
-
 def _result_table(kept: list[Kept], uscc: pa.Array, plan: BatchPlan) -> pa.Table:
-    """Arrow columns over the per-item arrays without copying them (one chunk per item), except the
-    uscc indices: one chunk, so that readers build the large uscc dictionary once."""
-    counts = [len(k.rows) for k in kept]
-    rows = np.concatenate([k.rows for k in kept]) if kept else np.zeros(0, np.int32)
-    items = np.repeat(np.arange(len(kept), dtype=np.int16), counts)
+    """Arrow columns over the per-item arrays without copying them, one chunk per item; the per-item
+    strings are one-entry dictionaries over slices of one shared zero index buffer (nothing per row
+    is written for them). The uscc indices are one chunk, so readers build that large dictionary once."""
+    present = [(plan.items[i], k) for i, k in enumerate(kept) if len(k.rows)]
+    rows = np.concatenate([k.rows for _, k in present], dtype=np.int32) if present else np.zeros(0, np.int32)
+    zeros = pa.array(np.zeros(max((len(k.rows) for _, k in present), default=0), dtype=np.int16))
     verdicts = pa.array([v.value for v in sorted(VERDICT_CODES, key=VERDICT_CODES.__getitem__)])
 
-    def per_item(values: list[str]) -> pa.ChunkedArray:
-        dictionary = pa.array(values, pa.string())
-        return pa.chunked_array([pa.DictionaryArray.from_arrays(pa.array(items), dictionary, safe=False)])
+    def per_item(value: Callable[[ItemPlan], str]) -> pa.ChunkedArray:
+        chunks = [
+            pa.DictionaryArray.from_arrays(zeros.slice(0, len(k.rows)), pa.array([value(item)], pa.string()))
+            for item, k in present
+        ]
+        return pa.chunked_array(chunks, pa.dictionary(pa.int16(), pa.string()))
 
-    amounts = [
-        pa.array(k.amount, pa.int64(), mask=None if k.amount_known is None else ~k.amount_known)
-        for k in kept
-        if len(k.rows)
-    ]
+    def numbers(values: Callable[[Kept], np.ndarray]) -> pa.ChunkedArray:
+        return pa.chunked_array([pa.array(values(k)) for _, k in present], pa.int64())
+
     columns = {
         "uscc": pa.chunked_array([pa.DictionaryArray.from_arrays(pa.array(rows), uscc, safe=False)]),
-        "policy_id": per_item([i.policy.id for i in plan.items]),
-        "item_id": per_item([i.item.id for i in plan.items]),
-        "item_version": per_item([i.item.version for i in plan.items]),
+        "policy_id": per_item(lambda item: item.policy.id),
+        "item_id": per_item(lambda item: item.item.id),
+        "item_version": per_item(lambda item: item.item.version),
         "verdict": pa.chunked_array(
-            [
-                pa.DictionaryArray.from_arrays(pa.array(k.verdict), verdicts, safe=False)
-                for k in kept
-                if len(k.rows)
-            ],
+            [pa.DictionaryArray.from_arrays(pa.array(k.verdict), verdicts, safe=False) for _, k in present],
             pa.dictionary(pa.int8(), pa.string()),
         ),
-        "mode": per_item([i.item.effective_mode.value for i in plan.items]),
-        "amount_fen": pa.chunked_array(amounts, pa.int64()),
-        "payable_fen": _chunked([k.payable for k in kept], pa.int64()),
-        "leaf_states": _chunked([k.states for k in kept], pa.int64()),
+        "mode": per_item(lambda item: item.item.effective_mode.value),
+        "amount_fen": pa.chunked_array(
+            [
+                pa.array(k.amount, pa.int64(), mask=None if k.amount_known is None else ~k.amount_known)
+                for _, k in present
+            ],
+            pa.int64(),
+        ),
+        "payable_fen": numbers(lambda k: k.payable),
+        "leaf_states": numbers(lambda k: k.states),
     }
     return pa.table(columns, schema=result_schema())
 

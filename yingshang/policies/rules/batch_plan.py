@@ -39,7 +39,6 @@ STATE_STATUS = {STATE_FAIL: Status.FAIL, STATE_PASS: Status.PASS, STATE_UNKNOWN:
 VERDICT_CODES = {Verdict.ELIGIBLE: 0, Verdict.NEEDS_CONFIRMATION: 1, Verdict.NOT_ELIGIBLE: 2}
 QUALIFICATIONS = "qualifications"
 CONFIRMED = "qualification_kinds_confirmed"
-KNOWN = "__known"  # per enterprise: its qualification list is known (not null)
 RECORD_FIELDS = ("kind", "level", "certified_on", "expires_on", "first_certified_on")
 
 
@@ -198,30 +197,9 @@ def word_column(slot: int) -> str:
     return f"__rw{slot // SLOTS_PER_WORD}"
 
 
-def slot_bits(slot: int) -> tuple[pl.Expr, pl.Expr]:
-    """Over the aggregated words: (some record passes, some record is unknown)."""
-    bit = slot % SLOTS_PER_WORD
-    word = pl.col(word_column(slot))
-    passes = (word & pl.lit(1 << bit, pl.UInt64)) != 0
-    unknown = (word & pl.lit(1 << (SLOTS_PER_WORD + bit), pl.UInt64)) != 0
-    return passes, unknown
-
-
-def records_or(slot: int) -> pl.Expr:
-    """Over the aggregated words: Kleene's OR over the enterprise's records for one slot."""
-    passes, unknown = slot_bits(slot)
-    return pl.when(passes).then(pl.lit(True)).when(~unknown).then(pl.lit(False))
-
-
 def or_column(slot: int) -> str:
-    """Full-length column: the slot's OR over records; false without records when the list is known
-    (null when it is not), so that it is the leaf itself for a tracked kind."""
+    """A tiered amount's column: some record passes the slot's filters at that level."""
     return f"__R{slot}"
-
-
-def unconfirmed_column(kind: str) -> str:
-    """Full-length column: false where the enterprise confirmed its complete list of `kind`, else null."""
-    return f"__nc_{kind}"
 
 
 def slot_column(slot: int) -> str:
@@ -240,20 +218,8 @@ def record_word(slots: list[int]) -> pl.Expr:
     return word  # type: ignore[return-value]
 
 
-CONFIRMED_WORD = "__cw"
-
-
 def confirmed_bit(kind: str) -> int:
     return list(qualification_kinds()).index(kind)
-
-
-def qualification_leaf_expr(leaf: ast.HasQualification, slot: int) -> pl.Expr:
-    """OR over the enterprise's records (unknown when its list is unknown); for an untracked kind the
-    enterprise has not confirmed, a record we do not hold could exist: OR unknown."""
-    records = pl.col(or_column(slot))
-    if qualification_kinds()[leaf.kind].tracked:
-        return records
-    return records | pl.col(unconfirmed_column(leaf.kind))
 
 
 # --- plans ----------------------------------------------------------------------------------------
@@ -411,7 +377,8 @@ class BatchPlan:
     items: list[ItemPlan] = field(default_factory=list)
     scalar_leaves: dict[str, pl.Expr] = field(default_factory=dict)  # column → expression over fields
     record_leaves: dict[str, tuple[int, pl.Expr]] = field(default_factory=dict)  # name → (slot, per record)
-    qualification_leaves: dict[str, pl.Expr] = field(default_factory=dict)  # column → leaf from records
+    # column → (slot, the kind when untracked): Kleene's OR over records, OR unknown when unconfirmed
+    qualification_leaves: dict[str, tuple[int, str | None]] = field(default_factory=dict)
     unconfirmed_kinds: set[str] = field(default_factory=set)  # untracked kinds asked for
     pass_only_slots: set[int] = field(default_factory=set)  # slots read by tiered amounts
     groups: list[list[int]] = field(default_factory=list)  # item indexes per exclusivity group
@@ -433,8 +400,9 @@ class BatchPlan:
             return name
         if isinstance(leaf, ast.HasQualification):
             slot = self.record_slot(leaf, ctx, pass_only=False)
-            self.qualification_leaves[name] = qualification_leaf_expr(leaf, slot)
-            if not qualification_kinds()[leaf.kind].tracked:
+            untracked = not qualification_kinds()[leaf.kind].tracked
+            self.qualification_leaves[name] = (slot, leaf.kind if untracked else None)
+            if untracked:
                 self.fields.add(CONFIRMED)
                 self.unconfirmed_kinds.add(leaf.kind)
         else:
@@ -470,16 +438,10 @@ class BatchPlan:
         return {name: record_word(slots) for name, slots in words.items()}
 
     @functools.cached_property
-    def records_or(self) -> dict[str, pl.Expr]:
-        """Over the per-enterprise words: every slot's OR over records (see `records_or`)."""
-        return {or_column(slot): records_or(slot) for slot, _ in self.record_leaves.values()}
-
-    @functools.cached_property
     def column_exprs(self) -> dict[str, pl.Expr]:
-        """What the numpy stage reads, as Polars expressions over the snapshot (plus record ORs)."""
+        """What the numpy stage reads from the snapshot columns, as Polars expressions (qualification
+        leaves and tiers come from the records, see `batch._qualification_codes`)."""
         columns = {name: leaf_code_expr(expr) for name, expr in self.scalar_leaves.items()}
-        columns |= {name: leaf_code_expr(expr) for name, expr in self.qualification_leaves.items()}
-        columns |= {or_column(slot): pl.col(or_column(slot)) for slot in sorted(self.pass_only_slots)}
         for key in sorted(self.amount_fields):
             columns[value_column(key)] = pl.col(key).fill_null(0).cast(pl.Int64)
             columns[known_column(key)] = pl.col(key).is_not_null()
