@@ -472,10 +472,17 @@ def write_results(frame: pl.DataFrame, out: Path) -> None:
                 _flat(frame).write_csv(stream)
         else:
             _write_xlsx(_flat(frame), Path(temporary))
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; the result is an ordinary file
         os.replace(temporary, out)
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _write_xlsx(frame: pl.DataFrame, path: Path) -> None:
@@ -489,16 +496,20 @@ def _write_xlsx(frame: pl.DataFrame, path: Path) -> None:
     book.save(path)
 
 
-def summary_lines(frame: pl.DataFrame) -> list[str]:
-    """Per item: how many are eligible / need confirmation, and the payable total (for the console)."""
+def summary_lines(frame: pl.DataFrame, pack: rules.Pack) -> list[str]:
+    """Per item, in pack order: how many are eligible / need confirmation, and the payable total."""
     from yingshang.policies.rules.values import format_money
 
-    grouped = frame.group_by("item_id", "item_title", maintain_order=True).agg(
+    grouped = frame.group_by("item_id").agg(
+        pl.col("item_title").first(),
         (pl.col("verdict") == "eligible").sum().alias("eligible"),
         (pl.col("verdict") == "needs_confirmation").sum().alias("confirm"),
         pl.col("payable_fen").sum().alias("payable"),
     )
+    lines = {row["item_id"]: row for row in grouped.iter_rows(named=True)}
     return [
-        f"{title}：符合 {eligible:,}，需确认 {confirm:,}，应兑付 {format_money(int(payable or 0))}"
-        for _, title, eligible, confirm, payable in grouped.iter_rows()
+        f"{row['item_title']}：符合 {row['eligible']:,}，需确认 {row['confirm']:,}，"
+        f"应兑付 {format_money(int(row['payable'] or 0))}"
+        for _, item in pack.items()
+        if (row := lines.get(item.id)) is not None
     ]

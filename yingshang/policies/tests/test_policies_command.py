@@ -192,6 +192,9 @@ def test_evaluate_writes_one_row_per_enterprise_and_item_as_the_calculator_decid
 def test_evaluate_reads_a_gb18030_csv(tmp_path: Path) -> None:
     out, _, _ = evaluate(tmp_path, write_csv(tmp_path / "名录.csv", ROWS, encoding="gb18030"))
     assert {r["名称"] for r in read_out(out)} == {"宝鸡示例科技有限公司", "渭滨区小吃店"}
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # like any file the user writes, not mkstemp's 0600
 
 
 def test_evaluate_reads_a_workbook_with_its_qualification_sheet_and_writes_xlsx(tmp_path: Path) -> None:

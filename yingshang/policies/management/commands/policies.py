@@ -208,7 +208,7 @@ class Command(BaseCommand):
             f"已测算 {len(read.profiles):,} 户 × {frame['item_id'].n_unique()} 项（测算日期 {as_of}），"
             f"共 {frame.height:,} 行，写入 {out}"
         )
-        for line in offline.summary_lines(frame):
+        for line in offline.summary_lines(frame, pack):
             self.say(f"  {line}")
 
     # --- database ---------------------------------------------------------------------------------
