@@ -7,10 +7,14 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from stdnum.cn import uscc as uscc_std
 
 from yingshang.registry import importer
 from yingshang.registry.importer import CellProblem, ImportFailed, ImportRefused
 from yingshang.registry.models import Enterprise, ImportBatch, Qualification, Street
+from yingshang.registry.testing import make_uscc
 from yingshang.registry.tests.files.sheets import (
     HEADERS,
     csv_bytes,
@@ -550,3 +554,13 @@ def test_a_hand_written_workbook_with_rich_text_gaps_and_1904_dates_is_read(tmp_
         dt.datetime(1904, 1, 2),
         -2,
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    body=st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=17, max_size=17),
+    last=st.sampled_from("0123456789ABCDEFGHJKLMNPQRTUWXYIOSVZ"),
+)
+def test_the_fast_uscc_check_agrees_with_stdnum(body, last):
+    for code in (body + last, make_uscc(body)):
+        assert importer.uscc_is_valid(code) == uscc_std.is_valid(code)
