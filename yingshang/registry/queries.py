@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from yingshang.registry.models import Enterprise, Qualification
 
@@ -75,10 +75,11 @@ def filter_enterprises(qs: QuerySet[Enterprise], f: EnterpriseFilters) -> QueryS
     if f.entity_type:
         qs = qs.filter(entity_type=f.entity_type)
     if f.qualification:
-        # EXISTS rather than a join + DISTINCT: DISTINCT over every column (the JSON provenance too) of
-        # thousands of rows was the slowest part of the page.
-        held = Qualification.objects.filter(enterprise=OuterRef("pk"), kind=f.qualification)
-        qs = qs.filter(Exists(held))
+        # A semi-join on the holders, not a join + DISTINCT, which compared every column (the JSON
+        # provenance too) of thousands of rows. IN rather than EXISTS: SQLite then starts from the
+        # few holders instead of probing every entity; PostgreSQL plans both the same way.
+        holders = Qualification.objects.filter(kind=f.qualification).values("enterprise_id")
+        qs = qs.filter(pk__in=holders)
     return qs
 
 
