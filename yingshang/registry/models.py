@@ -94,8 +94,10 @@ class Enterprise(models.Model):
         verbose_name = verbose_name_plural = "市场主体"
         ordering = ["uscc"]
         indexes = [
-            models.Index(fields=["uscc"], name="ent_uscc_prefix", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["district", "industry_section", "scale"], name="ent_district_sect_scale"),
+            # A district clerk's every list is `district = … ORDER BY uscc`; bench/bench_search.py measured
+            # 2 s for 金台区's first page at a million rows without this one.
+            models.Index(fields=["district", "uscc"], name="ent_district_uscc"),
+            models.Index(fields=["industry_section", "scale", "district"], name="ent_sect_scale_district"),
             models.Index(fields=["credit_class"], name="ent_credit"),
             models.Index(fields=["scale"], name="ent_scale"),
             models.Index(fields=["status"], name="ent_status"),
