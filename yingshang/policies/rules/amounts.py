@@ -17,6 +17,7 @@ units, multiply, then the cap applies.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
@@ -175,22 +176,34 @@ def _capped(fen: int, cap: int | None, text: str) -> AmountResult:
     return AmountResult(fen, text)
 
 
-def _tiered(amount: ast.Tiered, profile: Profile, ctx: ast.Context) -> AmountResult:
+@functools.lru_cache(maxsize=4096)
+def _fixed(amount: ast.Fixed) -> AmountResult:
+    return AmountResult(amount.fen, f"定额 {format_money(amount.fen)}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _tier_result(amount: ast.Tiered, level: str | None) -> AmountResult:
+    """The tier paid for the best passing record's level; `level` "" : no record passes."""
     kind = qualification_kinds()[amount.qualification.kind]
+    if level == "":
+        return AmountResult(None, f"{kind.label}认定层级待确认")
+    fen = dict(amount.tiers).get(level or "", 0)
+    return AmountResult(fen, f"按{level_label(level or '')}级{kind.label}标准 {format_money(fen)}")
+
+
+def _tiered(amount: ast.Tiered, profile: Profile, ctx: ast.Context) -> AmountResult:
     pay = dict(amount.tiers)
     passed = [
         r for r, status in matching_records(amount.qualification, profile, ctx) if status is Status.PASS
     ]
     if not passed:
-        return AmountResult(None, f"{kind.label}认定层级待确认")
-    best = max(passed, key=lambda r: pay.get(r.level or "", 0))
-    fen = pay.get(best.level or "", 0)
-    return AmountResult(fen, f"按{level_label(best.level or '')}级{kind.label}标准 {format_money(fen)}")
+        return _tier_result(amount, "")
+    return _tier_result(amount, max(passed, key=lambda r: pay.get(r.level or "", 0)).level)
 
 
 def compute_amount(amount: ast.Amount, profile: Profile, ctx: ast.Context) -> AmountResult:
     if isinstance(amount, ast.Fixed):
-        return AmountResult(amount.fen, f"定额 {format_money(amount.fen)}")
+        return _fixed(amount)
     if isinstance(amount, ast.Tiered):
         return _tiered(amount, profile, ctx)
     f = resolve_field(amount.field)

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from yingshang.policies.rules.amounts import compute_amount
-from yingshang.policies.rules.evaluate import Outcome, Status, evaluate, fast_constructor, k_and
+from yingshang.policies.rules.evaluate import Outcome, Status, evaluate_into, fast_constructor, k_and
 from yingshang.policies.rules.model import Item, Mode, Pack, Policy, Verdict
 from yingshang.policies.rules.profile import Profile, profile_from
 from yingshang.policies.rules.values import format_money
@@ -83,10 +83,14 @@ def _verdict(status: Status, amount_fen: int | None) -> Verdict:
 def evaluate_item(policy: Policy, item: Item, profile: Profile, as_of: dt.date) -> ItemResult:
     """One item for one enterprise, before exclusivity."""
     ctx = policy.context(as_of)
-    parts = [evaluate(item.target_leaf, profile, ctx, path="0")] if item.target_leaf else []
-    parts.append(evaluate(item.conditions, profile, ctx))
-    status = k_and(p.status for p in parts)
-    outcomes = tuple(o for p in parts for o in p.outcomes)
+    collected: list[Outcome] = []
+    status = evaluate_into(item.conditions, profile, ctx, "", collected)
+    if item.target_leaf is not None:  # the target comes first among the outcomes, as path "0"
+        conditions = collected
+        collected = []
+        status = k_and((evaluate_into(item.target_leaf, profile, ctx, "0", collected), status))
+        collected += conditions
+    outcomes = tuple(collected)
     amount = compute_amount(item.amount, profile, ctx)
     verdict = _verdict(status, amount.fen)
     explanation = amount.explanation

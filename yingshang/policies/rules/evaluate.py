@@ -456,3 +456,10 @@ def evaluate(node: ast.Node, profile: Profile, ctx: ast.Context, path: str = "")
     outcomes: list[Outcome] = []
     status = _run(_plan(node, ctx, path), profile, ctx, outcomes)
     return TreeResult(status, tuple(outcomes))
+
+
+def evaluate_into(
+    node: ast.Node, profile: Profile, ctx: ast.Context, path: str, out: list[Outcome]
+) -> Status:
+    """`evaluate` appending the outcomes to `out` (the calculator's path, without a TreeResult per tree)."""
+    return _run(_plan(node, ctx, path), profile, ctx, out)
