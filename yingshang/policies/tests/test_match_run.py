@@ -143,7 +143,8 @@ def test_the_progress_callback_hears_every_phase(district: World) -> None:
     assert list(dict.fromkeys(phases)) == ["读取企业画像", "批量计算", "写入结果"]
 
 
-# Transactional: the worker closes its connection after each task.
+# Transactional (the worker closes its connection after each task), so slow: the database is reloaded.
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_run_queued_as_a_task_is_done_by_the_database_worker(district: World) -> None:
     run = services.start_match_run(district.admin, AS_OF, runner="task")
@@ -154,6 +155,7 @@ def test_a_run_queued_as_a_task_is_done_by_the_database_worker(district: World) 
     assert MatchResult.objects.filter(run=run).count() == run.eligible_count + run.needs_confirmation_count
 
 
+@pytest.mark.slow  # transactional: the thread needs committed data
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_run_started_in_a_thread_returns_at_once_and_finishes_in_the_background(district: World) -> None:
     run = services.start_match_run(district.admin, AS_OF, runner="thread")
