@@ -29,6 +29,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     context = {
         "page": page,
+        "can_export": request.user.can("registry.export"),
         "filters": filters,
         "query": query.urlencode(),
         "sections": industries.sections(),

@@ -73,3 +73,9 @@ def test_the_audit_trail_shows_who_changed_what(world):
         .content.decode()
     )
     assert "employees" in body and "120 → 130" in body
+
+
+def test_the_export_link_shows_only_for_roles_that_may_export(world):
+    url = reverse("registry:enterprise_list")
+    assert "导出 Excel" in world.client_for(world.clerk).get(url).content.decode()
+    assert "导出 Excel" not in world.client_for(world.inspector).get(url).content.decode()
