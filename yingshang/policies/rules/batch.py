@@ -332,14 +332,19 @@ def _columns(frame: pl.DataFrame, plan: BatchPlan) -> dict[str, np.ndarray]:
 
 @dataclass
 class Kept:
-    """One item's kept pairs."""
+    """One item's kept pairs. A column that is the same on every row (most items' amounts, often the
+    verdict, usually a zero payable) is kept as that one value: the result reuses shared buffers."""
 
-    rows: np.ndarray  # snapshot rows
-    verdict: np.ndarray  # int8 VERDICT_CODES
-    amount: np.ndarray  # int64
+    rows: np.ndarray  # rows of the view
+    view_rows: np.ndarray | None  # the view's snapshot rows (int32); None: the view is the snapshot
+    verdict: np.ndarray | int  # int8 VERDICT_CODES
+    amount: np.ndarray | int  # int64
     amount_known: np.ndarray | None  # None: all known
-    payable: np.ndarray  # int64
+    payable: np.ndarray | None  # int64; None: nothing paid
     states: np.ndarray  # int64
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 @dataclass
@@ -403,21 +408,37 @@ def _keep_item(
         rows = np.arange(view.size)
     else:
         rows = np.flatnonzero(np.isin(verdicts, sorted(keep)))
-    verdict = np.take(verdicts, rows).view(np.int8)
-    amount = item.amount.values(columns, rows)
+    eligible_count = int(np.count_nonzero(masks.eligible))  # eligible pairs are always kept
+    verdict: np.ndarray | int
+    if not_eligible not in keep and eligible_count in (0, len(rows)):
+        verdict = codes[Verdict.NEEDS_CONFIRMATION] if eligible_count == 0 else codes[Verdict.ELIGIBLE]
+    else:
+        verdict = np.take(verdicts, rows).view(np.int8)
+    fixed = item.amount.fixed_fen
     known = item.amount.known(columns)
     known = None if known is None else np.take(known, rows)
-    if not_eligible in keep:  # a not-eligible pair shows 0, not an amount or unknown
-        dropped = verdict == not_eligible
-        amount[dropped] = 0
-        known = None if known is None else known | dropped
-    paid = np.flatnonzero(verdict == codes[Verdict.ELIGIBLE])  # few: most kept pairs need confirmation
-    if winner is not None:
-        paid = paid[np.take(winner, np.take(rows, paid)) == item.group_position]
-    payable = np.zeros(len(rows), dtype=np.int64)  # zeroed pages from the allocator: no pass to write
-    payable[paid] = amount[paid]
+    amount: np.ndarray | int
+    if fixed is not None and not_eligible not in keep:
+        amount = fixed
+    else:
+        amount = item.amount.values(columns, rows)
+        if not_eligible in keep:  # a not-eligible pair shows 0, not an amount or unknown
+            dropped = verdict == not_eligible
+            amount[dropped] = 0
+            known = None if known is None else known | dropped
+    payable = None
+    if eligible_count:
+        paid = (
+            np.flatnonzero(masks.eligible[rows]) if isinstance(verdict, np.ndarray) else np.arange(len(rows))
+        )
+        if winner is not None:
+            paid = paid[np.take(winner, np.take(rows, paid)) == item.group_position]
+        if len(paid):
+            payable = np.zeros(len(rows), dtype=np.int64)  # zeroed pages from the allocator
+            payable[paid] = amount if isinstance(amount, int) else amount[paid]
     return Kept(
-        rows=view.snapshot_rows(rows),
+        rows=rows,
+        view_rows=view.rows,
         verdict=verdict,
         amount=amount,
         amount_known=known,
@@ -488,44 +509,80 @@ def result_schema(reasons: Literal["packed", "lists"] = "packed", plain: bool = 
     return pa.schema(columns)
 
 
+class _Shared:
+    """Constant columns as slices of one buffer per value (zero-copy Arrow arrays over numpy)."""
+
+    def __init__(self, kept: list[Kept]) -> None:
+        self.lengths: dict[tuple[str, int], int] = {}
+        for k in kept:
+            for name, value in (("verdict", k.verdict), ("amount", k.amount)):
+                if isinstance(value, int):
+                    self.lengths[(name, value)] = max(self.lengths.get((name, value), 0), len(k))
+            if k.payable is None:
+                self.lengths[("amount", 0)] = max(self.lengths.get(("amount", 0), 0), len(k))
+        self.buffers: dict[tuple[str, int], np.ndarray] = {}
+
+    def slice(self, name: str, value: int, length: int) -> pa.Array:
+        key = (name, value)
+        if key not in self.buffers:
+            dtype = np.int8 if name == "verdict" else np.int64
+            size = self.lengths[key]
+            self.buffers[key] = np.zeros(size, dtype) if value == 0 else np.full(size, value, dtype)
+        return pa.array(self.buffers[key][:length])
+
+
 def _result_table(kept: list[Kept], uscc: pa.Array, plan: BatchPlan) -> pa.Table:
-    """Arrow columns over the per-item arrays without copying them, one chunk per item; the per-item
-    strings are one-entry dictionaries over slices of one shared zero index buffer (nothing per row
-    is written for them). The uscc indices are one chunk, so readers build that large dictionary once."""
-    present = [(plan.items[i], k) for i, k in enumerate(kept) if len(k.rows)]
-    rows = np.concatenate([k.rows for _, k in present], dtype=np.int32) if present else np.zeros(0, np.int32)
-    zeros = pa.array(np.zeros(max((len(k.rows) for _, k in present), default=0), dtype=np.int16))
+    """Arrow columns over the per-item arrays without copying them, one chunk per item. Per-item
+    strings are one-entry dictionaries over slices of one shared zero index buffer, constant columns
+    slices of shared buffers (nothing per row is written for them). The uscc indices are one chunk,
+    so that readers build that large dictionary once."""
+    present = [(plan.items[i], k) for i, k in enumerate(kept) if len(k)]
+    rows = np.empty(sum(len(k) for _, k in present), dtype=np.int32)
+    offset = 0
+    for _, k in present:
+        target = rows[offset : offset + len(k)]
+        if k.view_rows is None:
+            target[:] = k.rows
+        else:
+            np.take(k.view_rows, k.rows, out=target, mode="clip")  # "raise" would buffer `out`
+        offset += len(k)
+    zeros = pa.array(np.zeros(max((len(k) for _, k in present), default=0), dtype=np.int16))
+    shared = _Shared([k for _, k in present])
     verdicts = pa.array([v.value for v in sorted(VERDICT_CODES, key=VERDICT_CODES.__getitem__)])
 
     def per_item(value: Callable[[ItemPlan], str]) -> pa.ChunkedArray:
         chunks = [
-            pa.DictionaryArray.from_arrays(zeros.slice(0, len(k.rows)), pa.array([value(item)], pa.string()))
+            pa.DictionaryArray.from_arrays(
+                zeros.slice(0, len(k)), pa.array([value(item)], pa.string()), safe=False
+            )
             for item, k in present
         ]
         return pa.chunked_array(chunks, pa.dictionary(pa.int16(), pa.string()))
 
-    def numbers(values: Callable[[Kept], np.ndarray]) -> pa.ChunkedArray:
-        return pa.chunked_array([pa.array(values(k)) for _, k in present], pa.int64())
+    def verdict(k: Kept) -> pa.Array:
+        codes = (
+            shared.slice("verdict", k.verdict, len(k)) if isinstance(k.verdict, int) else pa.array(k.verdict)
+        )
+        return pa.DictionaryArray.from_arrays(codes, verdicts, safe=False)
+
+    def amount(k: Kept) -> pa.Array:
+        if isinstance(k.amount, int):
+            return shared.slice("amount", k.amount, len(k))
+        return pa.array(k.amount, pa.int64(), mask=None if k.amount_known is None else ~k.amount_known)
+
+    def payable(k: Kept) -> pa.Array:
+        return shared.slice("amount", 0, len(k)) if k.payable is None else pa.array(k.payable)
 
     columns = {
         "uscc": pa.chunked_array([pa.DictionaryArray.from_arrays(pa.array(rows), uscc, safe=False)]),
         "policy_id": per_item(lambda item: item.policy.id),
         "item_id": per_item(lambda item: item.item.id),
         "item_version": per_item(lambda item: item.item.version),
-        "verdict": pa.chunked_array(
-            [pa.DictionaryArray.from_arrays(pa.array(k.verdict), verdicts, safe=False) for _, k in present],
-            pa.dictionary(pa.int8(), pa.string()),
-        ),
+        "verdict": pa.chunked_array([verdict(k) for _, k in present], pa.dictionary(pa.int8(), pa.string())),
         "mode": per_item(lambda item: item.item.effective_mode.value),
-        "amount_fen": pa.chunked_array(
-            [
-                pa.array(k.amount, pa.int64(), mask=None if k.amount_known is None else ~k.amount_known)
-                for _, k in present
-            ],
-            pa.int64(),
-        ),
-        "payable_fen": numbers(lambda k: k.payable),
-        "leaf_states": numbers(lambda k: k.states),
+        "amount_fen": pa.chunked_array([amount(k) for _, k in present], pa.int64()),
+        "payable_fen": pa.chunked_array([payable(k) for _, k in present], pa.int64()),
+        "leaf_states": pa.chunked_array([pa.array(k.states) for _, k in present], pa.int64()),
     }
     return pa.table(columns, schema=result_schema())
 
