@@ -1,5 +1,6 @@
 """Batch matching (政策找企业): every enterprise of a profile snapshot × every current reward item, in
-column operations (Polars) over an Arrow table, keeping only the pairs worth storing.
+column operations (Polars for the leaves, numpy per item) over an Arrow table, keeping only the pairs
+worth storing. No Python loop runs over enterprises; loops run over items and distinct leaves.
 
 The result agrees with `calculate()` pair by pair (verdict, amount, payable after 不重复奖, mode,
 reason codes, what to confirm); tests/test_rules_batch_agreement.py checks that on thousands of
@@ -18,6 +19,7 @@ Snapshot columns (`profile_schema()`): one per field key of the field registry, 
     qualification_kinds_confirmed  list<string>  (untracked kinds the enterprise confirmed in full)
 
 A null is an unknown value, never zero or false. Only the columns the items read are touched.
+See docs/rules.md ("Batch matching") for how it runs and how to run it on a cluster.
 
 Result columns (`result_schema()`), one row per kept (enterprise, item) pair, grouped by item:
 
@@ -26,7 +28,7 @@ Result columns (`result_schema()`), one row per kept (enterprise, item) pair, gr
     amount_fen     int64, null when an input of the amount is unknown
     payable_fen    int64, after 不重复奖，以最高标准为准 (highest eligible amount, first in pack on a tie)
     leaf_states    int64: the calculator's outcome statuses packed two bits each, in reading order
-                   (target first): 0 fail, 1 pass, 2 unknown. `with_reasons()` / `Reasons` decode it
+                   (target first): 0 fail, 1 unknown, 2 pass. `with_reasons()` / `Reasons` decode it
                    into `reason_codes` and `to_confirm` (list<string>), exactly as the calculator
                    gives them; `reasons="lists"` adds those columns directly.
 """
@@ -372,10 +374,6 @@ class View:
         spread[self.rows] = values
         return spread
 
-    def snapshot_rows(self, rows: np.ndarray) -> np.ndarray:
-        """int32 snapshot row numbers of view rows."""
-        return rows.astype(np.int32) if self.rows is None else np.take(self.rows, rows)
-
     def local(self, values: np.ndarray) -> np.ndarray:
         """A full-length array restricted to the view's rows."""
         return values if self.rows is None else np.take(values, self.rows)
@@ -393,6 +391,19 @@ class _Gathered(dict):
         return value
 
 
+def _uniform_verdict(keep: frozenset[int], masks: Masks, kept: int) -> int | None:
+    """The verdict every kept row has, when that is known without looking at the rows."""
+    if len(keep) == 1:
+        return next(iter(keep))
+    if keep == frozenset(VERDICT_CODES.values()) - {VERDICT_CODES[Verdict.NOT_ELIGIBLE]}:
+        eligible = int(np.count_nonzero(masks.eligible))  # every eligible pair is kept
+        if eligible == 0:
+            return VERDICT_CODES[Verdict.NEEDS_CONFIRMATION]
+        if eligible == kept:
+            return VERDICT_CODES[Verdict.ELIGIBLE]
+    return None
+
+
 def _keep_item(
     item: ItemPlan, view: View, masks: Masks, winner: np.ndarray | None, keep: frozenset[int]
 ) -> Kept:
@@ -408,12 +419,8 @@ def _keep_item(
         rows = np.arange(view.size)
     else:
         rows = np.flatnonzero(np.isin(verdicts, sorted(keep)))
-    eligible_count = int(np.count_nonzero(masks.eligible))  # eligible pairs are always kept
-    verdict: np.ndarray | int
-    if not_eligible not in keep and eligible_count in (0, len(rows)):
-        verdict = codes[Verdict.NEEDS_CONFIRMATION] if eligible_count == 0 else codes[Verdict.ELIGIBLE]
-    else:
-        verdict = np.take(verdicts, rows).view(np.int8)
+    uniform = _uniform_verdict(keep, masks, len(rows))
+    verdict = np.take(verdicts, rows).view(np.int8) if uniform is None else uniform
     fixed = item.amount.fixed_fen
     known = item.amount.known(columns)
     known = None if known is None else np.take(known, rows)
@@ -423,19 +430,19 @@ def _keep_item(
     else:
         amount = item.amount.values(columns, rows)
         if not_eligible in keep:  # a not-eligible pair shows 0, not an amount or unknown
-            dropped = verdict == not_eligible
+            dropped = np.broadcast_to(verdict == not_eligible, amount.shape)
             amount[dropped] = 0
             known = None if known is None else known | dropped
+    eligible = codes[Verdict.ELIGIBLE]
+    paid = np.flatnonzero(verdict == eligible) if isinstance(verdict, np.ndarray) else None
+    if paid is None:
+        paid = np.arange(len(rows)) if verdict == eligible else np.zeros(0, dtype=np.intp)
+    if winner is not None and len(paid):
+        paid = paid[np.take(winner, np.take(rows, paid)) == item.group_position]
     payable = None
-    if eligible_count:
-        paid = (
-            np.flatnonzero(masks.eligible[rows]) if isinstance(verdict, np.ndarray) else np.arange(len(rows))
-        )
-        if winner is not None:
-            paid = paid[np.take(winner, np.take(rows, paid)) == item.group_position]
-        if len(paid):
-            payable = np.zeros(len(rows), dtype=np.int64)  # zeroed pages from the allocator
-            payable[paid] = amount if isinstance(amount, int) else amount[paid]
+    if len(paid):
+        payable = np.zeros(len(rows), dtype=np.int64)  # zeroed pages from the allocator
+        payable[paid] = amount if isinstance(amount, int) else amount[paid]
     return Kept(
         rows=rows,
         view_rows=view.rows,

@@ -115,6 +115,25 @@ def test_batch_and_calculator_agree_on_random_items(seed: int) -> None:
     assert_agree(packs, profiles_for(packs, as_of, 80, seed=seed), as_of)
 
 
+@pytest.mark.parametrize(
+    "keep",
+    [
+        ("eligible",),
+        ("needs_confirmation",),
+        ("not_eligible",),
+        ("eligible", "not_eligible"),
+        ("needs_confirmation", "not_eligible"),
+    ],
+)
+def test_every_choice_of_kept_verdicts_keeps_exactly_those_pairs(keep: tuple[str, ...]) -> None:
+    packs = [*SHIPPED, random_pack(5, 16)]
+    profiles = profiles_for(packs, DAYS[1], 60, seed=5)
+    expected = calculator_rows(packs, profiles, DAYS[1])
+    assert batch_rows(packs, profiles, DAYS[1], keep=keep) == {
+        k: r for k, r in expected.items() if r[0] in keep
+    }
+
+
 @pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32), day=st.sampled_from(DAYS), unknown=st.sampled_from([0.0, 0.3, 0.9]))
