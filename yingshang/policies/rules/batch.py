@@ -56,7 +56,6 @@ from yingshang.policies.rules.batch_plan import (
     PERCENT_SCALE,
     QUALIFICATIONS,
     RECORD_FIELDS,
-    SLOTS_PER_WORD,
     VERDICT_CODES,
     BatchPlan,
     Columns,
@@ -64,10 +63,10 @@ from yingshang.policies.rules.batch_plan import (
     ItemReasons,
     Masks,
     compile_plan,
-    confirmed_bit,
     item_reasons,
+    leaf_code_expr,
     or_column,
-    word_column,
+    slot_column,
 )
 from yingshang.policies.rules.fields import Field, FieldType, field_registry, qualification_kinds
 from yingshang.policies.rules.model import Pack, Verdict
@@ -239,85 +238,90 @@ def plan_for(packs: Sequence[Pack], as_of: dt.date) -> BatchPlan:
     return cached[1]
 
 
-def _per_enterprise_words(
-    frame: pl.DataFrame, column: str, words: Mapping[str, pl.Expr], steps: Sequence[list[pl.Expr]] = ()
+def _per_enterprise(
+    frame: pl.DataFrame, column: str, codes: Mapping[str, pl.Expr], steps: Sequence[list[pl.Expr]] = ()
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Explode a list column (most enterprises have few or no entries), compute the bit words per
-    entry (after `steps` of columns), OR them per enterprise: (row numbers, one word array per name)."""
+    """Explode a list column (most enterprises have few or no entries) and compute uint8 codes per
+    entry (after `steps` of columns); then the maximum per enterprise, which for the codes fail 0 <
+    unknown 1 < pass 2 is Kleene's OR over the entries: (row numbers, one array per code)."""
     entries = (
         frame.lazy()
         .select(ROW, pl.col(column).alias("__entry"))
-        .explode("__entry", keep_nulls=False)
+        .explode("__entry", keep_nulls=False)  # rows stay in order: each enterprise's entries together
         .filter(pl.col("__entry").is_not_null())
     )
     for step in steps:
         entries = entries.with_columns(*step)
-    exploded = (
-        entries.select(ROW, **words)
-        .group_by(ROW)
-        .agg(*[pl.col(name).bitwise_or() for name in words])
-        .collect(engine="in-memory")
-    )
-    return exploded.get_column(ROW).to_numpy(), {name: exploded.get_column(name).to_numpy() for name in words}
+    exploded = entries.select(ROW, **codes).collect(engine="in-memory")
+    rows = exploded.get_column(ROW).to_numpy()
+    if not len(rows):
+        return rows, {name: np.zeros(0, dtype=np.uint8) for name in codes}
+    starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+    # The n-th entries of all enterprises at once (an enterprise has at most one n-th entry), rather
+    # than a reduction per enterprise: most have one entry, a few several.
+    group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(rows))))
+    rank = np.arange(len(rows)) - starts[group]
+    later = [np.flatnonzero(rank == n) for n in range(1, int(rank.max()) + 1)]
+    combined = {}
+    for name in codes:
+        values = exploded.get_column(name).to_numpy()
+        best = values[starts]
+        for entries in later:
+            owners = group[entries]
+            best[owners] = np.maximum(best[owners], values[entries])
+        combined[name] = best
+    return rows[starts], combined
 
 
 def _qualification_codes(frame: pl.DataFrame, plan: BatchPlan) -> dict[str, np.ndarray]:
     """Per enterprise, Kleene's OR over its qualification records of every record filter the plan uses,
-    as leaf codes (and, for tiered amounts, whether some record passes). Records are exploded,
-    filtered column-wise, packed two bits per filter into UInt64 words (see batch_plan.SLOTS_PER_WORD)
-    and OR'ed per enterprise; the words are unpacked on those few rows and written into full-length
-    arrays whose default is "no record": fail where the list is known, unknown where it is not."""
+    as leaf codes (and, for tiered amounts, whether some record passes). Records are exploded and
+    filtered column-wise; the codes are combined per enterprise on those few rows and written into
+    full-length arrays whose default is "no record": fail where the list is known, unknown where not."""
     if not plan.record_leaves:
         return {}
-    size = frame.height
     kinds = pl.Enum(list(qualification_kinds()))
-    rows, words = _per_enterprise_words(
+    rows, slots = _per_enterprise(
         frame,
         QUALIFICATIONS,
-        plan.record_words,
+        {slot_column(slot): leaf_code_expr(expr) for slot, expr in plan.record_leaves.values()},
         steps=[
             [pl.col("__entry").struct.field(name) for name in RECORD_FIELDS],
             [pl.col("kind").cast(kinds, strict=False)],  # an unknown kind matches no rule
-            [expr.alias(name) for name, expr in plan.record_slots.items()],
         ],
     )
     known = frame.get_column(QUALIFICATIONS).is_not_null().to_numpy()
     no_record = np.where(known, CODE_FAIL, CODE_UNKNOWN).astype(np.uint8)
     codes, out = {}, {}
     for slot, _ in plan.record_leaves.values():
-        word, bit = words[word_column(slot)], np.uint64(slot % SLOTS_PER_WORD)
-        passes = ((word >> bit) & np.uint64(1)).astype(bool)
-        if slot in plan.pass_only_slots:
-            full = np.zeros(size, dtype=bool)
-            full[rows] = passes
-            out[or_column(slot)] = full
+        if slot in plan.pass_only_slots:  # a tier: some record passes (no record: none does)
+            passes = np.zeros(frame.height, dtype=bool)
+            passes[rows] = slots[slot_column(slot)] == CODE_PASS
+            out[or_column(slot)] = passes
         else:
-            unknown = ((word >> (bit + np.uint64(SLOTS_PER_WORD))) & np.uint64(1)).astype(bool)
             full = no_record.copy()
-            full[rows] = np.where(passes, CODE_PASS, np.where(unknown, CODE_UNKNOWN, CODE_FAIL))
+            full[rows] = slots[slot_column(slot)]
             codes[slot] = full
     unconfirmed = _unconfirmed(frame, plan) if plan.unconfirmed_kinds else {}
     for name, (slot, kind) in plan.qualification_leaves.items():
-        code = codes[slot]
         # An untracked kind the enterprise has not confirmed: OR unknown (the maximum with 1).
-        out[name] = code if kind is None else np.maximum(code, unconfirmed[kind])
+        out[name] = codes[slot] if kind is None else np.maximum(codes[slot], unconfirmed[kind])
     return out
 
 
 def _unconfirmed(frame: pl.DataFrame, plan: BatchPlan) -> dict[str, np.ndarray]:
-    """Per untracked kind: 1 (unknown) where the enterprise has not confirmed its list of it, else 0."""
-    bits = {kind: 1 << confirmed_bit(kind) for kind in qualification_kinds()}
-    rows, words = _per_enterprise_words(
-        frame,
-        CONFIRMED,
-        {"w": pl.col("__entry").replace_strict(bits, default=0, return_dtype=pl.UInt64)},
+    """Per untracked kind asked for: 1 (unknown) where the enterprise has not confirmed its list of that
+    kind, else 0."""
+    kinds = sorted(plan.unconfirmed_kinds)
+    rows, confirmed = _per_enterprise(
+        frame, CONFIRMED, {kind: (pl.col("__entry") == kind).cast(pl.UInt8) for kind in kinds}
     )
-    confirmed = np.zeros(frame.height, dtype=np.uint64)
-    confirmed[rows] = words["w"]
-    return {
-        kind: ((confirmed & np.uint64(1 << confirmed_bit(kind))) == 0).astype(np.uint8)
-        for kind in plan.unconfirmed_kinds
-    }
+    out = {}
+    for kind in kinds:
+        unknown = np.ones(frame.height, dtype=np.uint8)
+        unknown[rows] = 1 - confirmed[kind]
+        out[kind] = unknown
+    return out
 
 
 def _columns(frame: pl.DataFrame, plan: BatchPlan) -> dict[str, np.ndarray]:

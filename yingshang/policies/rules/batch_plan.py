@@ -187,39 +187,14 @@ def record_expr(leaf: ast.HasQualification, ctx: ast.Context) -> pl.Expr:
     return (pl.col("kind") == leaf.kind) & meets  # Kleene: false for other kinds, else the filters
 
 
-# Per record, each record filter is two bits of a UInt64 word: bit b "true", bit 32+b "unknown". An OR of
-# the words over an enterprise's records gives, per filter, "some record passes" and "some record is
-# unknown": Kleene's OR over records for 32 filters at once, with a single bitwise aggregation.
-SLOTS_PER_WORD = 32
-
-
-def word_column(slot: int) -> str:
-    return f"__rw{slot // SLOTS_PER_WORD}"
-
-
 def or_column(slot: int) -> str:
     """A tiered amount's column: some record passes the slot's filters at that level."""
     return f"__R{slot}"
 
 
 def slot_column(slot: int) -> str:
+    """Per exploded record: one record filter's code."""
     return f"__s{slot}"
-
-
-def record_word(slots: list[int]) -> pl.Expr:
-    """Packs the per-record slot columns (true/false/null) of one word into a UInt64."""
-    word: pl.Expr | None = None
-    for slot in slots:
-        bit, column = slot % SLOTS_PER_WORD, pl.col(slot_column(slot))
-        part = column.fill_null(False).cast(pl.UInt64) * (1 << bit) + column.is_null().cast(pl.UInt64) * (
-            1 << (SLOTS_PER_WORD + bit)
-        )
-        word = part if word is None else word + part
-    return word  # type: ignore[return-value]
-
-
-def confirmed_bit(kind: str) -> int:
-    return list(qualification_kinds()).index(kind)
 
 
 # --- plans ----------------------------------------------------------------------------------------
@@ -413,7 +388,8 @@ class BatchPlan:
         return name
 
     def record_slot(self, leaf: ast.HasQualification, ctx: ast.Context, pass_only: bool) -> int:
-        """A record filter's slot (see SLOTS_PER_WORD); pass_only: a record passes (for tiered amounts)."""
+        """A record filter's slot: one code per record, OR'ed per enterprise (see batch._per_enterprise);
+        pass_only: whether a record passes (for tiered amounts)."""
         name, new = self._name(("records", leaf, ctx.policy_start, ctx.policy_end, pass_only), "__r")
         if new:
             record = record_expr(leaf, ctx)
@@ -423,19 +399,6 @@ class BatchPlan:
                 self.pass_only_slots.add(slot)
             self.fields.add(QUALIFICATIONS)
         return self.record_leaves[name][0]
-
-    @functools.cached_property
-    def record_slots(self) -> dict[str, pl.Expr]:
-        """Per exploded record: every record filter, one column per slot."""
-        return {slot_column(slot): expr for slot, expr in self.record_leaves.values()}
-
-    @functools.cached_property
-    def record_words(self) -> dict[str, pl.Expr]:
-        """Per exploded record: the slot columns packed into words."""
-        words: dict[str, list[int]] = {}
-        for slot, _ in self.record_leaves.values():
-            words.setdefault(word_column(slot), []).append(slot)
-        return {name: record_word(slots) for name, slots in words.items()}
 
     @functools.cached_property
     def column_exprs(self) -> dict[str, pl.Expr]:
