@@ -10,7 +10,7 @@ Public API (names kept stable for the pages):
 - packs: `sync_shipped_packs`, `save_pack_version`, `working_packs`, `parsed_pack`, `current_items`
 - one enterprise: `profile_of`, `provenance_of`, `calculate_for`, `latest_results_for`
 - batch: `start_match_run`, `execute_match_run`, `latest_match_run`, `run_results`, `results_workbook`
-- what-if: `whatif`, `start_whatif_run`, `whatif_of_run` (in `yingshang.policies.whatif`, re-exported)
+- what-if: `whatif`, `start_whatif_run`, `whatif_of_run`, `item_source` (in `yingshang.policies.whatif`)
 - demo: `load_demo_policies`
 """
 
@@ -98,10 +98,6 @@ def working_packs() -> list[tuple[PolicyPack, rules.Pack]]:
     return [(p, parsed_pack(p)) for p in PolicyPack.objects.filter(is_working=True).order_by("name")]
 
 
-def _policy_source(policy: rules.Policy) -> str:
-    return policy.source
-
-
 def _store_items(stored: PolicyPack, pack: rules.Pack) -> None:
     """Policy and RewardItem rows of one accepted pack version."""
     for policy in pack.policies:
@@ -114,7 +110,7 @@ def _store_items(stored: PolicyPack, pack: rules.Pack) -> None:
             published_on=policy.published_on,
             valid_from=policy.valid_from,
             valid_to=policy.valid_to,
-            source_text=_policy_source(policy),
+            source_text=policy.source,
             source_note=policy.source_note[:300],
             version=policy.version,
         )
@@ -144,11 +140,24 @@ def _store_items(stored: PolicyPack, pack: rules.Pack) -> None:
         )
 
 
+def _refresh_descriptions(stored: PolicyPack, pack: rules.Pack) -> None:
+    """Wording that does not change what a rule decides (and so not its version): article, tags,
+    source text, notes, publication day. A re-saved version shows the latest wording."""
+    for policy in pack.policies:
+        Policy.objects.filter(pack=stored, key=policy.id).update(
+            published_on=policy.published_on, source_text=policy.source, source_note=policy.source_note[:300]
+        )
+        for item in policy.items:
+            RewardItem.objects.filter(policy__pack=stored, key=item.id).update(
+                article=item.article, tags=list(item.tags), source_text=item.source_text, note=item.note
+            )
+
+
 def _make_working(
     name: str, pack: rules.Pack, text: str, origin: str, user: User | None, note: str
 ) -> PolicyPack:
     """Inside a transaction: `pack` becomes the working version of `name`; the old one is kept."""
-    versions = PolicyPack.objects.select_for_update().filter(name=name)
+    versions = list(PolicyPack.objects.select_for_update().filter(name=name))
     current = next((p for p in versions if p.is_working), None)
     same = next((p for p in versions if p.version == pack.version), None)
     if current is not None and current is same and current.text == text:
@@ -165,6 +174,7 @@ def _make_working(
         same.note = note[:300] or same.note
         same._history_user = user  # type: ignore[attr-defined]
         same.save()
+        _refresh_descriptions(same, pack)
         return same
     stored = PolicyPack(
         name=name,

@@ -137,6 +137,22 @@ def test_a_comment_only_edit_keeps_the_version_and_stores_the_new_text(world: Wo
     assert stored.text == text
 
 
+def test_a_wording_edit_keeps_the_version_and_updates_what_the_pages_show(world: World) -> None:
+    services.sync_shipped_packs()
+    old = "source_text: 对新认定（复审）的国家高新技术企业，一次性奖励10万元补助"
+    assert old in shipped_text()
+    text = (
+        shipped_text()
+        .replace(old, old + "（以认定文件为准）")
+        .replace("tags: [科技创新, 高企]", "tags: [高企]")
+    )
+    stored, errors = services.save_pack_version(MEASURES, text, world.admin)
+    assert errors == [] and stored is not None
+    assert PolicyPack.objects.filter(name=MEASURES).count() == 1
+    row = RewardItem.objects.get(policy__pack=stored, key=HNTE_ITEM)
+    assert row.source_text.endswith("（以认定文件为准）") and row.tags == ["高企"]
+
+
 def test_a_pack_id_other_than_the_pack_being_saved_is_refused(world: World) -> None:
     services.sync_shipped_packs()
     stored, errors = services.save_pack_version(EXAMPLE, shipped_text(MEASURES), world.admin)
