@@ -330,7 +330,8 @@ def profile_of(enterprise: Enterprise, as_of: dt.date | None = None) -> dict[str
 
 def provenance_of(enterprise: Enterprise) -> dict[str, dict[str, str]]:
     """Where each profile value came from: field key → {"source", "as_of"} (as recorded by the
-    registry). Qualification records carry their own source under "qualifications"."""
+    registry). "qualifications" names the rolls the enterprise's records came from; each record's own
+    source is in `qualification_provenance`."""
     result: dict[str, dict[str, str]] = {}
     for name, keys in _PROVENANCE_FIELDS.items():
         origin = enterprise.provenance.get(name) if isinstance(enterprise.provenance, dict) else None
@@ -340,6 +341,13 @@ def provenance_of(enterprise: Enterprise) -> dict[str, dict[str, str]]:
     if enterprise.scale:
         inputs = [result.get(k, {}).get("as_of", "") for k in ("employees", "annual_revenue_fen")]
         result["scale"] = {"source": SCALE_SOURCE, "as_of": max(inputs)}
+    records = list(enterprise.qualifications.all())
+    rolls = sorted({q.source for q in records if q.source})
+    days = [q.as_of.isoformat() for q in records if q.as_of]
+    result["qualifications"] = {
+        "source": "、".join(rolls) or field_registry()["qualifications"].source,
+        "as_of": max(days, default=""),
+    }
     for key, f in field_registry().items():
         if key not in result and not f.machine_checkable:
             result[key] = {"source": f"{f.source}（尚未接入，需企业确认）", "as_of": ""}

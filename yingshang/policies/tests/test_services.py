@@ -228,6 +228,7 @@ def test_provenance_names_the_source_and_date_of_each_registry_value(world: Worl
     assert "计算" in provenance["scale"]["source"]
     assert "尚未接入" in provenance["rd_expense_fen"]["source"]
     assert "total_assets_fen" not in provenance  # not in the registry for acme
+    assert provenance["qualifications"] == {"source": "测试数据", "as_of": "2026-06-30"}
 
 
 def test_the_calculator_finds_the_hnte_reward_with_its_reason_and_source(world: World) -> None:
