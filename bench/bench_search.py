@@ -312,14 +312,19 @@ PROPOSED_INDEXES = {
     "bench_ent_district_uscc": "(district_id, uscc)",
     "bench_ent_district_type_uscc": "(district_id, entity_type, uscc)",
     "bench_ent_type_uscc": "(entity_type, uscc)",
-    "bench_ent_sect_scale_district": "(industry_section, scale, district_id)",
+    "bench_ent_sect_scale_credit_district": "(industry_section, scale, credit_class, district_id)",
 }
+
+
+RETIRED_INDEXES = ("bench_ent_sect_scale_district",)  # tried and replaced; dropped if an old run left them
 
 
 def apply_proposed_indexes(wanted: bool) -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
+        for name in RETIRED_INDEXES:
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
         for name, columns in PROPOSED_INDEXES.items():
             if wanted:
                 cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON registry_enterprise {columns}")
