@@ -47,9 +47,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=200, help="每个场景的请求次数（默认 200）")
     parser.add_argument("--rebuild", action="store_true", help="清空后重新载入基准数据")
     parser.add_argument("--no-write", action="store_true", help="只打印结果，不写入 docs/benchmarks.md")
-    parser.add_argument(
-        "--proposed-indexes", action="store_true", help="先建立建议新增的索引再计时（比较用）"
-    )
     return parser.parse_args(argv)
 
 
@@ -306,30 +303,23 @@ def bench_users() -> dict[str, object]:
     return made
 
 
-# Indexes proposed for Enterprise.Meta (see the report in docs/benchmarks.md); --proposed-indexes
-# creates them in the bench database to measure their effect, otherwise they are dropped.
-PROPOSED_INDEXES = {
-    "bench_ent_district_uscc": "(district_id, uscc)",
-    "bench_ent_district_type_uscc": "(district_id, entity_type, uscc)",
-    "bench_ent_type_uscc": "(entity_type, uscc)",
-    "bench_ent_sect_scale_credit_district": "(industry_section, scale, credit_class, district_id)",
-}
+# Indexes an earlier version of this script created to try them out; they are now in Enterprise.Meta
+# (migration registry 0005), so a bench database from that time gets them dropped.
+RETIRED_INDEXES = (
+    "bench_ent_sect_scale_district",
+    "bench_ent_district_uscc",
+    "bench_ent_district_type_uscc",
+    "bench_ent_type_uscc",
+    "bench_ent_sect_scale_credit_district",
+)
 
 
-RETIRED_INDEXES = ("bench_ent_sect_scale_district",)  # tried and replaced; dropped if an old run left them
-
-
-def apply_proposed_indexes(wanted: bool) -> None:
+def drop_retired_indexes() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
         for name in RETIRED_INDEXES:
             cursor.execute(f"DROP INDEX IF EXISTS {name}")
-        for name, columns in PROPOSED_INDEXES.items():
-            if wanted:
-                cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON registry_enterprise {columns}")
-            else:
-                cursor.execute(f"DROP INDEX IF EXISTS {name}")
     analyse(connection)
 
 
@@ -541,17 +531,15 @@ def main(argv: list[str] | None = None) -> int:
 
     info = machine(connection.vendor)
     load_seconds = ensure_data(args.entities, args.rebuild)
-    apply_proposed_indexes(args.proposed_indexes)
+    drop_retired_indexes()
     print(f"计时：每个场景 {args.requests} 次请求")
     results = run_cases(args.requests, args.entities)
     backend = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
-    if args.proposed_indexes:
-        backend += "（加建议索引）"
     text = section_text(backend, args.entities, info, results, load_seconds)
     print()
     print(text)
     if not args.no_write:
-        write_doc(connection.vendor + ("-proposed" if args.proposed_indexes else ""), text)
+        write_doc(connection.vendor, text)
     return 0 if all(r.ok for r in results) else 1
 
 

@@ -42,6 +42,14 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "policies.manage": frozenset({Role.OFFICE_ADMIN}),
     "policies.run": frozenset({Role.OFFICE_ADMIN}),
     "policies.calculate_own": frozenset({Role.ENTERPRISE}),
+    # 政策兑现 (entitlements): staff see and review those of enterprises in their scope and items their
+    # department leads; the office pushes, publishes 公示 and records payments; an enterprise sees its own.
+    "entitlements.view": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF}),
+    "entitlements.review": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF}),
+    "entitlements.manage": frozenset({Role.OFFICE_ADMIN}),
+    "entitlements.own": frozenset({Role.ENTERPRISE}),
+    "reports.view": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF}),
+    "messages.own": frozenset({Role.ENTERPRISE}),
     "api.tokens": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF, Role.INSPECTOR, Role.ENTERPRISE}),
 }
 
