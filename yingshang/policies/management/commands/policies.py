@@ -15,44 +15,18 @@ stderr in Chinese with exit code 1.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
+from yingshang.core.commands import ChineseCommand
 from yingshang.policies import rules
 from yingshang.policies.rules.values import format_money
 
-_ARGPARSE_MESSAGES = [
-    (re.compile(r"the following arguments are required: (.*)"), "缺少参数：{0}"),
-    (re.compile(r"unrecognized arguments: (.*)"), "多余的参数：{0}"),
-    (
-        re.compile(r"argument \S+: invalid choice: '?([^' ]*)'? \(choose from (.*)\)"),
-        "无法识别的子命令“{0}”，可用：{1}",
-    ),
-    (re.compile(r"argument (\S+): expected one argument"), "参数 {0} 需要一个值"),
-]
 MAX_SHOWN = 50
-
-
-def _in_chinese(message: str) -> str:
-    for pattern, chinese in _ARGPARSE_MESSAGES:
-        match = pattern.search(message)
-        if match:
-            return chinese.format(*match.groups())
-    return f"命令参数有误（{message}）"
-
-
-class ChineseCommandParser(CommandParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        text = f"{_in_chinese(message)}。用法见 yingshang policies --help"
-        if self.called_from_command_line:
-            self.print_usage(sys.stderr)
-            self.exit(2, f"错误：{text}\n")
-        raise CommandError(text)
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -100,18 +74,11 @@ class Bar:
             self.bar = None
 
 
-class Command(BaseCommand):
+class Command(ChineseCommand):
     help = "政策包检查、离线测算（无需数据库）、同步随软件发布的政策包、批量匹配、政策测算"
 
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.__class__ = ChineseCommandParser
-        return parser
-
     def add_arguments(self, parser: CommandParser) -> None:
-        actions = parser.add_subparsers(
-            dest="action", required=True, title="子命令", metavar="子命令", parser_class=ChineseCommandParser
-        )
+        actions = self.add_subcommands(parser)
         check = actions.add_parser(
             "check", help="检查政策包（含测试用例），有错误时逐条列出位置并以状态 1 退出"
         )

@@ -13,57 +13,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from yingshang.core.commands import ChineseCommand
 from yingshang.workdays.engine import CalendarError
 from yingshang.workdays.notice import parse_arrangement
 from yingshang.workdays.services import ArrangementRejected, confirm_year, get_calendar, save_arrangement
 
-# argparse speaks English; the few messages a user can meet are said again in Chinese.
-_ARGPARSE_MESSAGES = [
-    (re.compile(r"the following arguments are required: (.*)"), "缺少参数：{0}"),
-    (re.compile(r"unrecognized arguments: (.*)"), "多余的参数：{0}"),
-    (
-        re.compile(r"argument \S+: invalid choice: '?([^' ]*)'? \(choose from (.*)\)"),
-        "无法识别的子命令“{0}”，可用：{1}",
-    ),
-    (re.compile(r"argument (\S+): expected one argument"), "参数 {0} 需要一个值"),
-]
 
-
-def _in_chinese(message: str) -> str:
-    for pattern, chinese in _ARGPARSE_MESSAGES:
-        match = pattern.search(message)
-        if match:
-            return chinese.format(*match.groups())
-    return f"命令参数有误（{message}）"
-
-
-class ChineseCommandParser(CommandParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        text = f"{_in_chinese(message)}。用法见 yingshang workdays --help"
-        if self.called_from_command_line:
-            self.print_usage(sys.stderr)
-            self.exit(2, f"错误：{text}\n")
-        raise CommandError(text)
-
-
-class Command(BaseCommand):
+class Command(ChineseCommand):
     help = "工作日计算：加上N个工作日、两个日期之间的工作日数、是否工作日；导入下一年的节假日安排"
 
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.__class__ = ChineseCommandParser
-        return parser
-
     def add_arguments(self, parser: CommandParser) -> None:
-        actions = parser.add_subparsers(
-            dest="action", required=True, title="子命令", metavar="子命令", parser_class=ChineseCommandParser
-        )
+        actions = self.add_subcommands(parser)
         add = actions.add_parser(
             "add", help="从某日起加上N个工作日，输出日期（N=0 时输出当日或其后第一个工作日）"
         )

@@ -1,0 +1,75 @@
+"""Management commands with sub-commands whose argument errors are told in Chinese.
+
+argparse speaks English; the few messages a user can meet on our command lines are said again in
+Chinese, with a pointer to the command's own `--help`:
+
+    class Command(ChineseCommand):
+        def add_arguments(self, parser):
+            actions = self.add_subcommands(parser)
+            actions.add_parser("add", help="…")
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+_ARGPARSE_MESSAGES = [
+    (re.compile(r"the following arguments are required: (.*)"), "缺少参数：{0}"),
+    (re.compile(r"unrecognized arguments: (.*)"), "多余的参数：{0}"),
+    (
+        re.compile(r"argument \S+: invalid choice: '?([^' ]*)'? \(choose from (.*)\)"),
+        "无法识别的子命令“{0}”，可用：{1}",
+    ),
+    (re.compile(r"argument (\S+): expected one argument"), "参数 {0} 需要一个值"),
+]
+
+
+def in_chinese(message: str) -> str:
+    """argparse's English error message said in Chinese; one we do not know is quoted as it is."""
+    for pattern, chinese in _ARGPARSE_MESSAGES:
+        match = pattern.search(message)
+        if match:
+            return chinese.format(*match.groups())
+    return f"命令参数有误（{message}）"
+
+
+class ChineseCommandParser(CommandParser):
+    """A CommandParser whose errors are in Chinese and name where to read the usage."""
+
+    usage_hint = "yingshang help"
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        text = f"{in_chinese(message)}。用法见 {self.usage_hint}"
+        if self.called_from_command_line:
+            self.print_usage(sys.stderr)
+            self.exit(2, f"错误：{text}\n")
+        raise CommandError(text)
+
+
+def chinese_parser_class(command: str) -> type[ChineseCommandParser]:
+    """The parser class for `yingshang <command>`: its errors point to `yingshang <command> --help`."""
+    return type(
+        "ChineseCommandParser", (ChineseCommandParser,), {"usage_hint": f"yingshang {command} --help"}
+    )
+
+
+class ChineseCommand(BaseCommand):
+    """A command whose parser, and the sub-command parsers made from it, say errors in Chinese."""
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        # Known before Django builds the parser, because add_arguments makes the sub-parsers inside it.
+        self.parser_class = chinese_parser_class(subcommand)
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.__class__ = self.parser_class
+        return parser
+
+    def add_subcommands(self, parser: CommandParser) -> argparse._SubParsersAction:
+        """The required sub-command slot (`options["action"]`), its parsers of the same Chinese kind."""
+        return parser.add_subparsers(
+            dest="action", required=True, title="子命令", metavar="子命令", parser_class=self.parser_class
+        )

@@ -1,0 +1,72 @@
+"""Sub-command parsers that say argparse's errors in Chinese and point to the command's own --help."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management.base import CommandError
+
+from yingshang.core.commands import ChineseCommand, in_chinese
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        ("the following arguments are required: n", "缺少参数：n"),
+        ("unrecognized arguments: 2 3", "多余的参数：2 3"),
+        (
+            "argument 子命令: invalid choice: 'frob' (choose from add, between)",
+            "无法识别的子命令“frob”，可用：add, between",
+        ),
+        ("argument --as-of: expected one argument", "参数 --as-of 需要一个值"),
+        ("something argparse never said before", "命令参数有误（something argparse never said before）"),
+    ],
+)
+def test_argparse_messages_are_said_in_chinese(english: str, chinese: str) -> None:
+    assert in_chinese(english) == chinese
+
+
+class Sample(ChineseCommand):
+    def add_arguments(self, parser) -> None:
+        actions = self.add_subcommands(parser)
+        add = actions.add_parser("add")
+        add.add_argument("n")
+
+    def handle(self, *args, **options) -> str:
+        return f"{options['action']} {options['n']}"
+
+
+def parse(*argv: str) -> object:
+    parser = Sample().create_parser("", "sample")
+    return parser.parse_args(argv)
+
+
+def test_a_good_command_line_names_the_sub_command_as_action() -> None:
+    options = parse("add", "3")
+    assert (options.action, options.n) == ("add", "3")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ((), "缺少参数：子命令。用法见 yingshang sample --help"),
+        (("frob",), "无法识别的子命令“frob”，可用：'add'。用法见 yingshang sample --help"),
+        (("add",), "缺少参数：n。用法见 yingshang sample --help"),
+        (("add", "3", "4"), "多余的参数：4。用法见 yingshang sample --help"),
+    ],
+)
+def test_a_bad_command_line_is_a_chinese_command_error_naming_the_help(argv: tuple, message: str) -> None:
+    with pytest.raises(CommandError) as refused:
+        parse(*argv)
+    assert str(refused.value) == message
+
+
+def test_on_the_command_line_the_error_goes_to_stderr_with_exit_code_2(capsys) -> None:
+    command = Sample()
+    command._called_from_command_line = True
+    parser = command.create_parser("yingshang", "sample")
+    with pytest.raises(SystemExit) as exited:
+        parser.parse_args(["add"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: yingshang sample add")
+    assert err.endswith("错误：缺少参数：n。用法见 yingshang sample --help\n")
