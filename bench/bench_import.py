@@ -30,9 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from _common import DEFAULT_PG, REPO, configure_django, load_average, prepare_postgres
+
 DOC = REPO / "docs" / "benchmarks-import.md"
-DEFAULT_PG = "postgres://postgres@127.0.0.1:5432"
 BENCH_DB = "yingshang_bench_import"
 SEED = 20260630
 TARGET_S = 60
@@ -134,20 +134,8 @@ def write_files(folder: Path, count: int) -> tuple[Path, Path]:
 # --- the steps (each in its own process) --------------------------------------------------------
 
 
-def configure_django(url: str, data_dir: str) -> None:
-    os.environ["YINGSHANG_DATABASE_URL"] = url
-    os.environ["YINGSHANG_DATA_DIR"] = data_dir
-    os.environ["YINGSHANG_DEBUG"] = "false"
-    os.environ["YINGSHANG_LOG_LEVEL"] = "WARNING"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yingshang.settings")
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
-
-
 def run_child(args: argparse.Namespace) -> dict[str, object]:
-    configure_django(args.url, args.data_dir)
+    configure_django(args.url, migrate=False, YINGSHANG_DATA_DIR=args.data_dir, YINGSHANG_LOG_LEVEL="WARNING")
     from django.core.management import call_command
 
     from yingshang.registry import importer
@@ -192,19 +180,6 @@ def child(step: str, url: str, data_dir: Path, file: Path | None = None) -> dict
     return json.loads(output.strip().splitlines()[-1])
 
 
-def prepare_postgres(server: str) -> str | None:
-    import psycopg
-
-    try:
-        with psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    except psycopg.OperationalError as exc:
-        print(f"无法连接 PostgreSQL（{server}），跳过：{exc}".strip())
-        return None
-    return f"{server}/{BENCH_DB}"
-
-
 # --- the report ---------------------------------------------------------------------------------
 
 
@@ -226,11 +201,9 @@ def table(results: list[tuple[str, str, dict[str, object]]]) -> str:
 
 
 def machine() -> str:
-    cpus = os.cpu_count()
-    load = os.getloadavg()[0]
     return (
-        f"{platform.system()} {platform.machine()}, {cpus} CPUs, load average {load:.1f} at start, "
-        f"Python {platform.python_version()}"
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load average {load_average():.1f} at start, Python {platform.python_version()}"
     )
 
 
@@ -266,7 +239,7 @@ def main() -> None:
         if args.database in ("both", "sqlite"):
             backends.append(("SQLite", f"sqlite:///{folder / 'bench.sqlite3'}"))
         if args.database in ("both", "postgres"):
-            url = prepare_postgres(args.pg)
+            url = prepare_postgres(args.pg, BENCH_DB, fresh=True)
             if url:
                 backends.append(("PostgreSQL", url))
         results = []

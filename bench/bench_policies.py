@@ -31,27 +31,27 @@ import subprocess
 import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from _common import REPO, cpu_model, load_average, memory_gib, percentile
+
 sys.path.insert(0, str(REPO))
 
-import numpy as np  # noqa: E402
-import polars as pl  # noqa: E402
-import pyarrow as pa  # noqa: E402
+import numpy as np
+import polars as pl
+import pyarrow as pa
 
-from yingshang.policies.rules import ast  # noqa: E402
-from yingshang.policies.rules.batch import (  # noqa: E402
+from yingshang.policies.rules import ast
+from yingshang.policies.rules.batch import (
     QUALIFICATIONS_TYPE,
     evaluate_batch,
     profile_schema,
     table_profiles,
 )
-from yingshang.policies.rules.calculator import calculate  # noqa: E402
-from yingshang.policies.rules.fields import FieldType, field_registry, qualification_kinds  # noqa: E402
-from yingshang.policies.rules.model import Item, Pack  # noqa: E402
-from yingshang.policies.rules.pack import load_pack_file, shipped_pack_paths  # noqa: E402
-from yingshang.policies.rules.profile import profile_from  # noqa: E402
+from yingshang.policies.rules.calculator import calculate
+from yingshang.policies.rules.fields import FieldType, field_registry, qualification_kinds
+from yingshang.policies.rules.model import Item, Pack
+from yingshang.policies.rules.pack import load_pack_file, shipped_pack_paths
+from yingshang.policies.rules.profile import profile_from
 
 DOC = REPO / "docs" / "benchmarks-policies.md"
 CACHE = REPO / "var" / "bench"
@@ -420,30 +420,12 @@ def calculator_latency(table: pa.Table, packs: list[Pack], count: int) -> tuple[
     return wall, cpu
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem_kb = next(
-            int(line.split()[1])
-            for line in Path("/proc/meminfo").read_text().splitlines()
-            if "MemTotal" in line
-        )
-        memory = f"{mem_kb / 1024 / 1024:.0f} GB RAM"
-    except (OSError, StopIteration):  # pragma: no cover - not Linux
-        memory = "RAM unknown"
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    gib = memory_gib()
+    memory = "RAM unknown" if gib is None else f"{gib:.0f} GB RAM"
     return (
-        f"{os.cpu_count()} CPU（{cpu}），{memory}，Python {platform.python_version()}，"
-        f"polars {pl.__version__}，pyarrow {pa.__version__}，开始时 1 分钟负载 {load:.2f}"
+        f"{os.cpu_count()} CPU（{cpu_model('unknown CPU')}），{memory}，Python {platform.python_version()}，"
+        f"polars {pl.__version__}，pyarrow {pa.__version__}，开始时 1 分钟负载 {load_average():.2f}"
     )
 
 

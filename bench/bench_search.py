@@ -21,9 +21,7 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import random
-import sqlite3
 import statistics
 import sys
 import time
@@ -31,9 +29,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from _common import (
+    DEFAULT_PG,
+    REPO,
+    configure_django,
+    database_name,
+    machine_facts,
+    percentile,
+    prepare_postgres,
+    write_section,
+)
+
 DOC = REPO / "docs" / "benchmarks.md"
-DEFAULT_PG = "postgres://postgres@127.0.0.1:5432"
 BENCH_DB = "yingshang_bench"
 SQLITE_PATH = REPO / "var" / "bench" / "yingshang_bench.sqlite3"
 TARGET_P95_MS = 200
@@ -41,44 +48,34 @@ TARGET_P95_MS = 200
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="市场主体检索性能基准（百万级）")
-    parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
-    parser.add_argument("--pg", default=DEFAULT_PG, help=f"PostgreSQL 服务器地址（默认 {DEFAULT_PG}）")
-    parser.add_argument("--entities", type=int, default=1_000_000, help="市场主体数量（默认 1,000,000）")
+    add_bench_database_arguments(parser)
     parser.add_argument("--requests", type=int, default=200, help="每个场景的请求次数（默认 200）")
     parser.add_argument("--rebuild", action="store_true", help="清空后重新载入基准数据")
     parser.add_argument("--no-write", action="store_true", help="只打印结果，不写入 docs/benchmarks.md")
     return parser.parse_args(argv)
 
 
-# --- database ----------------------------------------------------------------------------------
+def add_bench_database_arguments(parser: argparse.ArgumentParser) -> None:
+    """--database, --pg and --entities: which bench database, and how many entities it holds."""
+    parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--pg", default=DEFAULT_PG, help=f"PostgreSQL 服务器地址（默认 {DEFAULT_PG}）")
+    parser.add_argument("--entities", type=int, default=1_000_000, help="市场主体数量（默认 1,000,000）")
 
 
-def prepare_postgres(server: str) -> str | None:
-    """Create the bench database when missing; None when the server cannot be reached."""
-    import psycopg
+def open_bench_database(database: str, server: str) -> bool:
+    """Django on the bench database (`postgres`: BENCH_DB on `server`; `sqlite`: SQLITE_PATH), migrated.
 
-    try:
-        with psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=5) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    except psycopg.OperationalError as exc:
-        print(f"无法连接 PostgreSQL（{server}）：{exc}".strip())
-        return None
-    return f"{server}/{BENCH_DB}"
-
-
-def configure_django(database_url: str) -> None:
-    os.environ["YINGSHANG_DATABASE_URL"] = database_url
-    os.environ["YINGSHANG_DEBUG"] = "false"  # production-like templates, no query log
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yingshang.settings")
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
+    False, after saying so, when PostgreSQL cannot be reached: the benchmark is then skipped."""
+    if database == "postgres":
+        url = prepare_postgres(server, BENCH_DB)
+        if url is None:
+            print("跳过 PostgreSQL 基准（可用 --database sqlite 在 SQLite 上运行）")
+            return False
+    else:
+        SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{SQLITE_PATH}"
+    configure_django(url)
+    return True
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -397,11 +394,6 @@ def time_case(
     return walls, cpus
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def run_cases(requests: int, n: int) -> list[Result]:
     from django.test import Client
 
@@ -427,43 +419,6 @@ def run_cases(requests: int, n: int) -> list[Result]:
 
 
 # --- report ------------------------------------------------------------------------------------
-
-
-def machine(database_vendor: str) -> dict[str, str]:
-    from django import get_version
-    from django.db import connection
-
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if "model name" in line
-        ),
-        platform.processor() or "未知",
-    )
-    mem_kb = next(
-        (
-            int(line.split()[1])
-            for line in Path("/proc/meminfo").read_text().splitlines()
-            if line.startswith("MemTotal")
-        ),
-        0,
-    )
-    if database_vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            database = f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
-    else:
-        database = f"SQLite {sqlite3.sqlite_version}"
-    return {
-        "日期": dt.date.today().isoformat(),
-        "CPU": f"{cpu} × {os.cpu_count()}",
-        "内存": f"{mem_kb / 1024 / 1024:.0f} GiB",
-        "负载（开始时 1 分钟平均）": f"{os.getloadavg()[0]:.2f}",
-        "Python": platform.python_version(),
-        "Django": get_version(),
-        "数据库": database,
-    }
 
 
 def table(results: list[Result]) -> list[str]:
@@ -501,16 +456,7 @@ def section_text(
 
 
 def write_doc(backend_key: str, text: str) -> None:
-    start, end = f"<!-- bench_search:{backend_key} -->", f"<!-- /bench_search:{backend_key} -->"
-    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# 性能基准\n\n"
-    block = f"{start}\n{text}\n{end}"
-    if start in doc and end in doc:
-        before, rest = doc.split(start, 1)
-        doc = before + block + rest.split(end, 1)[1]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + block + "\n"
-    DOC.write_text(doc, encoding="utf-8")
-    print(f"已写入 {DOC.relative_to(REPO)}")
+    write_section(DOC, f"bench_search:{backend_key}", text, header="# 性能基准\n\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -518,18 +464,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.entities < 1 or args.requests < 1:
         print("--entities 与 --requests 必须是正整数")
         return 2
-    if args.database == "postgres":
-        url = prepare_postgres(args.pg)
-        if url is None:
-            print("跳过 PostgreSQL 基准（可用 --database sqlite 在 SQLite 上运行）")
-            return 0
-    else:
-        SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
-        url = f"sqlite:///{SQLITE_PATH}"
-    configure_django(url)
+    if not open_bench_database(args.database, args.pg):
+        return 0
     from django.db import connection
 
-    info = machine(connection.vendor)
+    info = machine_facts(database_name(connection.vendor))
     load_seconds = ensure_data(args.entities, args.rebuild)
     drop_retired_indexes()
     print(f"计时：每个场景 {args.requests} 次请求")
