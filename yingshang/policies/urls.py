@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yingshang.policies import views
+from yingshang.policies import views, views_reports
 
 app_name = "policies"
 
@@ -22,4 +22,6 @@ urlpatterns = [
     path("runs/<int:pk>/items/<int:item_pk>/results.xlsx", views.run_item_download, name="run_item_download"),
     path("whatif/", views.whatif, name="whatif"),
     path("whatif/<int:pk>/", views.whatif_detail, name="whatif_detail"),
+    path("reports/", views_reports.report, name="reports"),
+    path("reports/export.xlsx", views_reports.report_export, name="reports_export"),
 ]
