@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "yingshang.workdays",
     "yingshang.registry",
     "yingshang.policies",
+    "yingshang.notifications",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "yingshang.core.context_processors.navigation",
+                "yingshang.notifications.context_processors.unread_messages",
             ],
         },
     },
@@ -141,6 +143,28 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # After-hours cut-off: a submission at or after this local time counts from the next working day.
 WORKDAY_CUTOFF = env_str("YINGSHANG_WORKDAY_CUTOFF", "17:30")
+
+# 精准推送 (docs/notifications.md): which gateway sends SMS and e-mail ("logging" only writes the log).
+NOTIFY_SMS_GATEWAY = env_str("YINGSHANG_SMS_GATEWAY", "logging")
+NOTIFY_EMAIL_GATEWAY = env_str("YINGSHANG_EMAIL_GATEWAY", "logging")
+NOTIFY_SMS_URL = env_str("YINGSHANG_SMS_URL")
+NOTIFY_SMS_TOKEN = env_str("YINGSHANG_SMS_TOKEN")
+NOTIFY_SMS_TIMEOUT = env_int("YINGSHANG_SMS_TIMEOUT", 10)
+NOTIFY_SITE_URL = env_str("YINGSHANG_SITE_URL").rstrip("/")
+if NOTIFY_SMS_GATEWAY not in {"logging", "http"}:
+    raise ConfigurationError("YINGSHANG_SMS_GATEWAY 只能是 logging 或 http")
+if NOTIFY_EMAIL_GATEWAY not in {"logging", "django"}:
+    raise ConfigurationError("YINGSHANG_EMAIL_GATEWAY 只能是 logging 或 django")
+if NOTIFY_SMS_GATEWAY == "http" and not NOTIFY_SMS_URL:
+    raise ConfigurationError("YINGSHANG_SMS_GATEWAY=http 时必须设置 YINGSHANG_SMS_URL（短信平台的接口地址）")
+EMAIL_HOST = env_str("YINGSHANG_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("YINGSHANG_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("YINGSHANG_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_str("YINGSHANG_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("YINGSHANG_EMAIL_TLS", default=False)
+EMAIL_USE_SSL = env_bool("YINGSHANG_EMAIL_SSL", default=False)
+EMAIL_TIMEOUT = env_int("YINGSHANG_EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("YINGSHANG_EMAIL_FROM", "yingshang@localhost")
 
 TASKS = {
     "default": {

@@ -14,6 +14,7 @@ urlpatterns = [
     path("registry/", include("yingshang.registry.urls")),
     path("calendar/", include("yingshang.workdays.urls")),
     path("policies/", include("yingshang.policies.urls")),
+    path("messages/", include("yingshang.notifications.urls")),
     path("api/", api.urls),
     path("account/tokens/", include("yingshang.core.api_tokens")),
     path("django-admin/", admin.site.urls),

@@ -1,0 +1,421 @@
+"""精准推送: notify an enterprise once per notice and channel, deliver SMS / e-mail, read and 知晓率.
+
+    notify(enterprise, topic=..., subject=..., body=..., link=..., dedupe_key=...) -> list[Message]
+
+stores one message per channel: the inbox always (delivered on creation), an SMS when the enterprise
+left a mobile number and an e-mail when it left an address — queued, or `suppressed` when it opted out
+of that channel. (enterprise, channel, dedupe_key) is unique in the database, so a second call with
+the same key, or two at once, store nothing new. `deliver_pending()` sends the queued ones through the
+configured gateways (gateways.py), each at most once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.urls import reverse
+from django.utils import timezone
+
+from yingshang.notifications import signals
+from yingshang.notifications.gateways import Gateway, GatewayError, gateway_for
+from yingshang.notifications.models import (
+    OPTIONAL_CHANNELS,
+    Channel,
+    ChannelPreference,
+    EnterpriseContact,
+    Message,
+    Status,
+)
+from yingshang.registry.models import Enterprise
+
+logger = logging.getLogger("yingshang.notifications")
+
+OUTGOING = (Channel.SMS, Channel.EMAIL)
+# A failing message is tried again on later runs, at most this many times in all.
+MAX_ATTEMPTS = 5
+NOTIFY_CHUNK = 2000
+CLAIM_BATCH = 100
+CHANNEL_ORDER = {Channel.INBOX: 0, Channel.SMS: 1, Channel.EMAIL: 2}
+
+
+class NotificationRefused(Exception):
+    """A request the rules do not allow (e.g. opting out of the inbox); message in Chinese."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notice to one enterprise, before it becomes a message per channel."""
+
+    enterprise_id: int
+    topic: str
+    subject: str
+    body: str
+    dedupe_key: str
+    link: str = ""
+
+
+def entitlement_push_key(entitlement_id: int) -> str:
+    """The dedupe key of an entitlement's push; the 政策兑现 receiver of `message_read` parses it."""
+    return f"entitlement:{entitlement_id}:push"
+
+
+def notify(
+    enterprise: Enterprise, *, topic: str, subject: str, body: str, link: str = "", dedupe_key: str
+) -> list[Message]:
+    """Store the notice on every channel the enterprise receives; return this key's messages
+    (inbox first), whether stored now or by an earlier call."""
+    notify_many([Notice(enterprise.pk, topic, subject, body, dedupe_key, link)])
+    found = Message.objects.filter(enterprise=enterprise, dedupe_key=dedupe_key)
+    return sorted(found, key=lambda m: CHANNEL_ORDER[Channel(m.channel)])
+
+
+def notify_many(notices: Iterable[Notice]) -> int:
+    """`notify` for many enterprises at once (a push of thousands): a few queries per 2,000 notices.
+    Returns the number of notices handled; existing (enterprise, channel, key) rows are left alone."""
+    handled = 0
+    chunk: list[Notice] = []
+    for notice in notices:
+        _check(notice)
+        chunk.append(notice)
+        if len(chunk) >= NOTIFY_CHUNK:
+            handled += _store(chunk)
+            chunk = []
+    if chunk:
+        handled += _store(chunk)
+    return handled
+
+
+def _check(notice: Notice) -> None:
+    # Callers are our own code; a bad notice is a programming error, said plainly.
+    if not notice.dedupe_key or len(notice.dedupe_key) > 200:
+        raise ValueError(f"消息去重键不能为空且不超过 200 个字符：{notice.dedupe_key!r}")
+    if not notice.subject or len(notice.subject) > 200:
+        raise ValueError(f"消息标题不能为空且不超过 200 个字符：{notice.subject!r}")
+    if not notice.topic or len(notice.topic) > 40:
+        raise ValueError(f"消息类别不能为空且不超过 40 个字符：{notice.topic!r}")
+    if notice.link and not notice.link.startswith(("/", "https://", "http://")):
+        raise ValueError(f"消息链接只能是站内路径或 http(s) 地址：{notice.link!r}")
+    if len(notice.link) > 500:
+        raise ValueError("消息链接超过 500 个字符")
+
+
+def _store(notices: list[Notice]) -> int:
+    enterprise_ids = {n.enterprise_id for n in notices}
+    contacts = {
+        c.enterprise_id: c for c in EnterpriseContact.objects.filter(enterprise_id__in=enterprise_ids)
+    }
+    opted_out = set(
+        ChannelPreference.objects.filter(enterprise_id__in=enterprise_ids, opted_out=True).values_list(
+            "enterprise_id", "channel"
+        )
+    )
+    now = timezone.now()
+    rows: list[Message] = []
+    for notice in notices:
+        fields = {
+            "enterprise_id": notice.enterprise_id,
+            "topic": notice.topic,
+            "subject": notice.subject,
+            "body": notice.body,
+            "link": notice.link,
+            "dedupe_key": notice.dedupe_key,
+            "created_at": now,
+        }
+        rows.append(Message(channel=Channel.INBOX, status=Status.SENT, sent_at=now, **fields))
+        contact = contacts.get(notice.enterprise_id)
+        for channel in OUTGOING:
+            if not _address(contact, channel):
+                continue  # no number / address: nothing to send on that channel, nothing stored
+            if (notice.enterprise_id, channel.value) in opted_out:
+                rows.append(Message(channel=channel, status=Status.SUPPRESSED, error=OPTED_OUT, **fields))
+            else:
+                rows.append(Message(channel=channel, status=Status.QUEUED, **fields))
+    # ON CONFLICT DO NOTHING on the unique (enterprise, channel, dedupe_key): a repeated or concurrent
+    # notify stores nothing new and raises nothing.
+    Message.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return len(notices)
+
+
+OPTED_OUT = "企业已退订该渠道"
+
+
+def _address(contact: EnterpriseContact | None, channel: str) -> str:
+    if contact is None:
+        return ""
+    return contact.mobile if channel == Channel.SMS else contact.email
+
+
+# --- the inbox ------------------------------------------------------------------------------------
+
+
+def inbox_for(enterprise: Enterprise) -> QuerySet[Message]:
+    """The enterprise's in-app messages, unread first, newest first within each."""
+    return (
+        Message.objects.filter(enterprise=enterprise, channel=Channel.INBOX)
+        .annotate(
+            read_rank=Case(
+                When(read_at__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("read_rank", "-created_at", "-pk")
+    )
+
+
+def unread_count(enterprise: Enterprise) -> int:
+    return Message.objects.filter(enterprise=enterprise, channel=Channel.INBOX, read_at__isnull=True).count()
+
+
+def inbox_context(enterprise: Enterprise, *, limit: int | None = 10) -> dict[str, Any]:
+    """What `notifications/_inbox.html` needs, for any page that shows an enterprise's messages
+    (the message centre, the 企业码 page). `inbox_messages`, not `messages`: base.html shows Django's
+    flash messages under that name."""
+    inbox = inbox_for(enterprise)
+    total = inbox.count()
+    shown = list(inbox[:limit] if limit is not None else inbox)
+    return {
+        "inbox_messages": shown,
+        "inbox_total": total,
+        "inbox_more": total - len(shown),
+        "unread_count": unread_count(enterprise),
+        "inbox_url": reverse("notifications:inbox"),
+    }
+
+
+def mark_read(message: Message) -> bool:
+    """The first read of an inbox message: set read_at and send `message_read` once. Later reads, and
+    a concurrent second first read, change nothing. Returns whether this call was the first read."""
+    if message.channel != Channel.INBOX:
+        raise ValueError("只有站内信可以标记已读")
+    now = timezone.now()
+    # The conditional UPDATE is the guard: of two requests at once, only one sees a row change.
+    first = Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=now) == 1
+    if first:
+        message.read_at = now
+        signals.message_read.send(sender=Message, message=message)
+    elif message.read_at is None:
+        message.refresh_from_db(fields=["read_at"])
+    return first
+
+
+def mark_all_read(enterprise: Enterprise) -> int:
+    """Read every unread inbox message (each sends `message_read`); returns how many."""
+    count = 0
+    for message in Message.objects.filter(enterprise=enterprise, channel=Channel.INBOX, read_at__isnull=True):
+        count += mark_read(message)
+    return count
+
+
+# --- preferences and contacts ---------------------------------------------------------------------
+
+
+def opted_out_channels(enterprise: Enterprise) -> set[str]:
+    return set(
+        ChannelPreference.objects.filter(enterprise=enterprise, opted_out=True).values_list(
+            "channel", flat=True
+        )
+    )
+
+
+def set_opt_out(enterprise: Enterprise, channel: str, opted_out: bool) -> ChannelPreference:
+    """Switch SMS or e-mail off (or on again). The inbox cannot be switched off. Messages already
+    queued on a switched-off channel are not sent (deliver_pending checks at sending time)."""
+    if channel not in OPTIONAL_CHANNELS:
+        raise NotificationRefused(
+            "站内信是平台留存通知的渠道，不能退订" if channel == Channel.INBOX else f"未知的渠道：{channel}"
+        )
+    preference, _ = ChannelPreference.objects.update_or_create(
+        enterprise=enterprise, channel=channel, defaults={"opted_out": opted_out}
+    )
+    return preference
+
+
+def contact_of(enterprise: Enterprise) -> EnterpriseContact:
+    """The enterprise's contact row, unsaved and empty when it never left one."""
+    try:
+        return enterprise.contact
+    except EnterpriseContact.DoesNotExist:
+        return EnterpriseContact(enterprise=enterprise)
+
+
+@transaction.atomic
+def save_preferences(
+    enterprise: Enterprise, *, contact_name: str, mobile: str, email: str, sms: bool, email_on: bool
+) -> EnterpriseContact:
+    """The preferences page in one step: contact details (validated by the model) and both switches.
+    Raises ValidationError with per-field Chinese messages; nothing is saved then."""
+    contact = contact_of(enterprise)
+    contact.contact_name, contact.mobile, contact.email = contact_name.strip(), mobile.strip(), email.strip()
+    contact.full_clean(exclude=["enterprise"])
+    contact.save()
+    set_opt_out(enterprise, Channel.SMS, not sms)
+    set_opt_out(enterprise, Channel.EMAIL, not email_on)
+    return contact
+
+
+# --- 知晓率 ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadRate:
+    """知晓率: inbox messages read by their enterprise / inbox messages sent."""
+
+    read: int
+    total: int
+
+    @property
+    def ratio(self) -> float | None:
+        return self.read / self.total if self.total else None
+
+    @property
+    def percent(self) -> str:
+        return "—" if not self.total else f"{100 * self.read / self.total:.1f}%"
+
+
+def read_rate(messages: QuerySet[Message]) -> ReadRate:
+    """知晓率 of any selection of messages (a topic, a push, a period); only inbox messages count:
+    an SMS or e-mail cannot tell whether it was read."""
+    figures = messages.filter(channel=Channel.INBOX).aggregate(
+        total=Count("pk"), read=Count("pk", filter=Q(read_at__isnull=False))
+    )
+    return ReadRate(read=figures["read"], total=figures["total"])
+
+
+# --- delivery -------------------------------------------------------------------------------------
+
+
+@dataclass
+class DeliverySummary:
+    sent: int = 0
+    failed: int = 0
+    suppressed: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.failed + self.suppressed
+
+    def __str__(self) -> str:
+        return (
+            f"已发送 {self.sent} 条，失败 {self.failed} 条（下次运行时重试），"
+            f"未发送 {self.suppressed} 条（已退订或无联系方式）"
+        )
+
+
+Progress = Callable[[int, int], None]
+
+
+def pending(started: dt.datetime | None = None) -> QuerySet[Message]:
+    """SMS / e-mail waiting to go: queued, or failed before `started` with attempts left."""
+    started = started or timezone.now()
+    return Message.objects.filter(
+        Q(status=Status.QUEUED)
+        | Q(status=Status.FAILED, last_attempt_at__lt=started, attempts__lt=MAX_ATTEMPTS),
+        channel__in=OUTGOING,
+    )
+
+
+def deliver_pending(limit: int | None = None, progress: Progress | None = None) -> DeliverySummary:
+    """Send what is pending, oldest first, each message at most once even with several workers:
+    a batch is claimed (status `sending`) in its own short transaction before anything is sent.
+    A message that failed in this run waits for the next run."""
+    started = timezone.now()
+    total = pending(started).count()
+    if limit is not None:
+        total = min(total, limit)
+    summary = DeliverySummary()
+    gateways: dict[str, Gateway] = {}
+    if progress:
+        progress(0, total)
+    while limit is None or summary.handled < limit:
+        size = CLAIM_BATCH if limit is None else min(CLAIM_BATCH, limit - summary.handled)
+        batch = _claim(started, size)
+        if not batch:
+            break
+        opted_out = set(
+            ChannelPreference.objects.filter(
+                enterprise_id__in={m.enterprise_id for m in batch}, opted_out=True
+            ).values_list("enterprise_id", "channel")
+        )
+        for message in batch:
+            _deliver(message, (message.enterprise_id, message.channel) in opted_out, gateways, summary)
+            if progress:
+                progress(summary.handled, max(total, summary.handled))
+    return summary
+
+
+def _claim(started: dt.datetime, size: int) -> list[Message]:
+    with transaction.atomic():
+        # SKIP LOCKED (PostgreSQL): a second worker takes the next rows instead of waiting for these;
+        # SQLite ignores it and serialises writers instead.
+        ids = list(
+            pending(started)
+            .select_for_update(skip_locked=True)
+            .order_by("created_at", "pk")
+            .values_list("pk", flat=True)[:size]
+        )
+        if not ids:
+            return []
+        Message.objects.filter(pk__in=ids).update(status=Status.SENDING, last_attempt_at=timezone.now())
+    return list(
+        Message.objects.filter(pk__in=ids).select_related("enterprise__contact").order_by("created_at", "pk")
+    )
+
+
+def _deliver(
+    message: Message, opted_out: bool, gateways: dict[str, Gateway], summary: DeliverySummary
+) -> None:
+    contact = getattr(message.enterprise, "contact", None)
+    address = _address(contact, message.channel)
+    update = ["status", "error", "attempts", "recipient", "sent_at"]
+    if opted_out or not address:
+        message.status = Status.SUPPRESSED
+        message.error = OPTED_OUT if opted_out else "企业已删除该渠道的联系方式"
+        summary.suppressed += 1
+        message.save(update_fields=update)
+        return
+    message.attempts += 1
+    message.recipient = address
+    try:
+        if message.channel not in gateways:
+            gateways[message.channel] = gateway_for(message.channel)
+        gateways[message.channel].send(address, message.subject, outgoing_body(message))
+    except GatewayError as exc:
+        message.status, message.error = Status.FAILED, exc.reason
+        summary.failed += 1
+    except Exception as exc:  # one broken message or gateway must not stop the run
+        logger.exception("发送消息 %s 出错", message.pk)
+        message.status, message.error = Status.FAILED, f"发送出错：{exc!r}"
+        summary.failed += 1
+    else:
+        message.status, message.error, message.sent_at = Status.SENT, "", timezone.now()
+        summary.sent += 1
+    message.save(update_fields=update)
+
+
+def outgoing_body(message: Message) -> str:
+    """The body of an SMS / e-mail: the text and, when the site's address is known, the full link."""
+    if not message.link:
+        return message.body
+    if message.link.startswith("/"):
+        site = settings.NOTIFY_SITE_URL
+        if not site:
+            return f"{message.body}\n详情请登录营商环境服务平台查看。"
+        return f"{message.body}\n详情：{site}{message.link}"
+    return f"{message.body}\n详情：{message.link}"
+
+
+def schedule_delivery() -> None:
+    """Enqueue one delivery run after the current transaction commits (call once after a push)."""
+    from yingshang.notifications.tasks import deliver_pending_task
+
+    transaction.on_commit(deliver_pending_task.enqueue)
