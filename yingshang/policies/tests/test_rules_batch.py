@@ -5,7 +5,6 @@ with the calculator on random profiles is in test_rules_batch_agreement.py."""
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from decimal import Decimal
 
 import polars as pl
@@ -29,77 +28,31 @@ from yingshang.policies.rules.calculator import calculate
 from yingshang.policies.rules.fields import FieldType, field_registry
 from yingshang.policies.rules.pack import load_pack
 from yingshang.policies.rules.profile import ProfileError
+from yingshang.policies.tests.conftest import load_test_pack, q, science_pack_text
 
 D = dt.date
 AS_OF = D(2025, 6, 30)
 ALL = ("eligible", "needs_confirmation", "not_eligible")
 
-PACK = textwrap.dedent(
-    """\
-    id: batch
-    title: 批量匹配测试
-    policies:
-      - id: science
-        title: 科技奖励
-        valid_from: 2025-01-01
-        valid_to: 2026-12-31
-        items:
-          - id: giant
-            title: 小巨人奖励
-            mode: 免申即享
-            exclusivity_group: 科技
-            conditions: [{qualification: 小巨人, level: 国家, certified_within: policy_validity}]
-            amount: 30万元
-          - id: leader
-            title: 科技领军奖励
-            mode: 免申即享
-            exclusivity_group: 科技
-            conditions: [{qualification: 科技领军企业, certified_within: policy_validity}]
-            amount: {by_level: {qualification: 科技领军企业, certified_within: policy_validity,
-                                tiers: {国家: 100万元, 省: 30万元, 市: 10万元}}}
-          - id: hnte
-            title: 高企奖励
-            mode: 免申即享
-            exclusivity_group: 科技
-            conditions: [{qualification: 高新技术企业, certified_within: policy_validity}]
-            amount: 30万元
-          - id: staff
-            title: 稳岗奖励
-            mode: 免申即享
-            targets: [企业]
-            conditions:
-              - 从业人数 >= 10
-              - 企业规模 属于 小型、微型
-              - 裁员率 <= 5.5555555%
-            amount: 2万元
-          - id: rd
-            title: 研发补助
-            mode: 免申即享
-            conditions: [研发费用 >= 100万元]
-            amount: {percent_of: 研发费用, rate: 12.5%, cap: 50万元}
-          - id: hires
-            title: 吸纳就业补贴
-            conditions:
-              - not: [严重失信主体 = 是]
-            amount: {per_unit: 新增就业人数, each: 1000元, max_units: 50}
-          - id: later
-            title: 下半年新增奖励
-            valid_from: 2026-07-01
-            conditions: [从业人数 >= 1]
-            amount: 1万元
-    """
+PACK = science_pack_text(
+    "batch",
+    "批量匹配测试",
+    giant_amount="30万元",
+    rd_rate="12.5%",
+    staff_conditions=["裁员率 <= 5.5555555%"],
+    more_items="""\
+    - id: hires
+      title: 吸纳就业补贴
+      conditions:
+        - not: [严重失信主体 = 是]
+      amount: {per_unit: 新增就业人数, each: 1000元, max_units: 50}
+    """,
 )
 
 
 @pytest.fixture(scope="module")
 def pack():
-    loaded, errors = load_pack(PACK, "batch.yaml")
-    assert errors == []
-    return loaded
-
-
-def q(kind: str, level: str | None) -> dict:
-    return {"kind": kind, "level": level, "certified_on": D(2025, 3, 1)}
+    return load_test_pack(PACK, "batch.yaml")
 
 
 def rows_of(table: pa.Table) -> dict[tuple[str, str], dict]:

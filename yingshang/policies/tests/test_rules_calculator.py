@@ -4,77 +4,22 @@ outcomes, mode and the "不重复奖，以最高标准为准" outcome."""
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 
 import pytest
 
 from yingshang.policies.rules.calculator import calculate
 from yingshang.policies.rules.model import Mode, Verdict
-from yingshang.policies.rules.pack import load_pack
 from yingshang.policies.rules.profile import ProfileError
+from yingshang.policies.tests.conftest import load_test_pack, q, science_pack_text
 
 D = dt.date
 
-PACK = textwrap.dedent(
-    """\
-    id: calc
-    title: 计算器测试
-    policies:
-      - id: science
-        title: 科技奖励
-        valid_from: 2025-01-01
-        valid_to: 2026-12-31
-        items:
-          - id: giant
-            title: 小巨人奖励
-            mode: 免申即享
-            exclusivity_group: 科技
-            conditions: [{qualification: 小巨人, level: 国家, certified_within: policy_validity}]
-            amount: 60万元
-          - id: leader
-            title: 科技领军奖励
-            mode: 免申即享
-            exclusivity_group: 科技
-            conditions: [{qualification: 科技领军企业, certified_within: policy_validity}]
-            amount: {by_level: {qualification: 科技领军企业, certified_within: policy_validity,
-                                tiers: {国家: 100万元, 省: 30万元, 市: 10万元}}}
-          - id: hnte
-            title: 高企奖励
-            mode: 免申即享
-            exclusivity_group: 科技
-            conditions: [{qualification: 高新技术企业, certified_within: policy_validity}]
-            amount: 30万元
-          - id: staff
-            title: 稳岗奖励
-            mode: 免申即享
-            targets: [企业]
-            conditions:
-              - 从业人数 >= 10
-              - 企业规模 属于 小型、微型
-            amount: 2万元
-          - id: rd
-            title: 研发补助
-            mode: 免申即享
-            conditions: [研发费用 >= 100万元]
-            amount: {percent_of: 研发费用, rate: 10%, cap: 50万元}
-          - id: later
-            title: 下半年新增奖励
-            valid_from: 2026-07-01
-            conditions: [从业人数 >= 1]
-            amount: 1万元
-    """
-)
+PACK = science_pack_text("calc", "计算器测试", giant_amount="60万元", rd_rate="10%")
 
 
 @pytest.fixture(scope="module")
 def pack():
-    loaded, errors = load_pack(PACK, "calc.yaml")
-    assert errors == []
-    return loaded
-
-
-def q(kind: str, level: str) -> dict:
-    return {"kind": kind, "level": level, "certified_on": D(2025, 3, 1)}
+    return load_test_pack(PACK, "calc.yaml")
 
 
 def test_each_current_item_comes_back_with_verdict_amount_and_outcomes(pack) -> None:
