@@ -144,6 +144,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # After-hours cut-off: a submission at or after this local time counts from the next working day.
 WORKDAY_CUTOFF = env_str("YINGSHANG_WORKDAY_CUTOFF", "17:30")
 
+# 政策兑现 deadlines in working days (docs/entitlements.md): enterprise confirmation after the push,
+# department review, 公示 length, payment after 公示 ends.
+ENTITLEMENT_CONFIRM_WORKDAYS = env_int("YINGSHANG_CONFIRM_WORKDAYS", 60)
+ENTITLEMENT_REVIEW_WORKDAYS = env_int("YINGSHANG_REVIEW_WORKDAYS", 15)
+ENTITLEMENT_PUBLICITY_WORKDAYS = env_int("YINGSHANG_PUBLICITY_WORKDAYS", 5)
+ENTITLEMENT_PAYMENT_WORKDAYS = env_int("YINGSHANG_PAYMENT_WORKDAYS", 30)
+
 # 精准推送 (docs/notifications.md): which gateway sends SMS and e-mail ("logging" only writes the log).
 NOTIFY_SMS_GATEWAY = env_str("YINGSHANG_SMS_GATEWAY", "logging")
 NOTIFY_EMAIL_GATEWAY = env_str("YINGSHANG_EMAIL_GATEWAY", "logging")
