@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "yingshang.registry",
     "yingshang.policies",
     "yingshang.notifications",
+    "yingshang.portal",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +141,9 @@ MEDIA_ROOT = DATA_DIR / "media"
 IMPORT_MAX_BYTES = env_int("YINGSHANG_IMPORT_MAX_MB", 20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# 企业码: days a signed enterprise code stays valid after it was issued (the office reissues cards).
+ENTERPRISE_CODE_DAYS = env_int("YINGSHANG_ENTERPRISE_CODE_DAYS", 365)
 
 # After-hours cut-off: a submission at or after this local time counts from the next working day.
 WORKDAY_CUTOFF = env_str("YINGSHANG_WORKDAY_CUTOFF", "17:30")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("policies/", include("yingshang.policies.urls")),
     path("messages/", include("yingshang.notifications.urls")),
     path("api/", api.urls),
+    path("", include("yingshang.portal.urls")),  # /e/ (企业码), /gongshi/, /zhengce/, /portal/cards/
     path("account/tokens/", include("yingshang.core.api_tokens")),
     path("django-admin/", admin.site.urls),
 ]
