@@ -14,9 +14,10 @@ needs no translation.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from functools import cache
+from functools import cache, partial
 
 from yingshang.registry import vocab
 from yingshang.registry.industries import sections
@@ -105,201 +106,105 @@ def _section_choices() -> tuple[tuple[str, str], ...]:
     return tuple((s.code, s.name) for s in sections())
 
 
+# Every count is of people and every amount in 元 (held in fen), so the unit follows from the type.
+_UNITS = {FieldType.INT: "人", FieldType.MONEY: "元", FieldType.PERCENT: "%"}
+
+
+def _field(
+    machine_checkable: bool,
+    key: str,
+    label: str,
+    type_: FieldType,
+    source: str,
+    *aliases: str,
+    **extra: object,
+) -> Field:
+    extra.setdefault("unit", _UNITS.get(type_, ""))
+    return Field(key, label, type_, source, machine_checkable, aliases=aliases, **extra)  # type: ignore[arg-type]
+
+
+_held = partial(_field, True)  # a field the registry already holds for every 市场主体
+_pending = partial(_field, False)  # one policies need that the registry does not hold yet: unknown until then
+
+
 def _registry_fields() -> list[Field]:
-    """Fields the registry already holds for every 市场主体."""
+    T = FieldType
     return [
-        Field("uscc", "统一社会信用代码", FieldType.TEXT, SOURCE_SAMR, True, aliases=("信用代码",)),
-        Field("name", "企业名称", FieldType.TEXT, SOURCE_SAMR, True, aliases=("名称", "主体名称")),
-        Field(
-            "entity_type",
-            "主体类型",
-            FieldType.ENUM,
-            SOURCE_SAMR,
-            True,
-            aliases=("市场主体类型",),
-            choices=tuple(vocab.ENTITY_TYPES),
+        _held("uscc", "统一社会信用代码", T.TEXT, SOURCE_SAMR, "信用代码"),
+        _held("name", "企业名称", T.TEXT, SOURCE_SAMR, "名称", "主体名称"),
+        _held(
+            "entity_type", "主体类型", T.ENUM, SOURCE_SAMR, "市场主体类型", choices=tuple(vocab.ENTITY_TYPES)
         ),
-        Field(
+        _held(
             "industry_code",
             "行业代码",
-            FieldType.TEXT,
+            T.TEXT,
             SOURCE_SAMR,
-            True,
-            aliases=("国民经济行业代码",),
+            "国民经济行业代码",
             note="GB/T 4754-2017 门类字母或 2–4 位数字代码",
         ),
-        Field(
-            "industry_section",
-            "行业门类",
-            FieldType.ENUM,
-            SOURCE_SAMR,
-            True,
-            choices=_section_choices(),
-        ),
-        Field("industry_division", "行业大类", FieldType.TEXT, SOURCE_SAMR, True, note="两位数字，如 39"),
-        Field("district", "所在区县", FieldType.TEXT, SOURCE_SAMR, True, aliases=("区县", "所在区")),
-        Field("street", "所在街道", FieldType.TEXT, SOURCE_SAMR, True, aliases=("街道", "镇街")),
-        Field(
-            "registered_on", "成立日期", FieldType.DATE, SOURCE_SAMR, True, aliases=("注册日期", "登记日期")
-        ),
-        Field("registered_capital_fen", "注册资本", FieldType.MONEY, SOURCE_SAMR, True, unit="元"),
-        Field(
-            "employees",
-            "从业人数",
-            FieldType.INT,
-            SOURCE_REGISTRY,
-            True,
-            unit="人",
-            aliases=("从业人员", "职工人数", "员工人数"),
-        ),
-        Field(
-            "annual_revenue_fen",
-            "年营业收入",
-            FieldType.MONEY,
-            SOURCE_REGISTRY,
-            True,
-            unit="元",
-            aliases=("营业收入", "营收"),
-        ),
-        Field("total_assets_fen", "资产总额", FieldType.MONEY, SOURCE_REGISTRY, True, unit="元"),
-        Field(
-            "tax_paid_fen",
-            "年纳税额",
-            FieldType.MONEY,
-            SOURCE_TAX,
-            True,
-            unit="元",
-            aliases=("纳税额", "税收贡献"),
-        ),
-        Field(
+        _held("industry_section", "行业门类", T.ENUM, SOURCE_SAMR, choices=_section_choices()),
+        _held("industry_division", "行业大类", T.TEXT, SOURCE_SAMR, note="两位数字，如 39"),
+        _held("district", "所在区县", T.TEXT, SOURCE_SAMR, "区县", "所在区"),
+        _held("street", "所在街道", T.TEXT, SOURCE_SAMR, "街道", "镇街"),
+        _held("registered_on", "成立日期", T.DATE, SOURCE_SAMR, "注册日期", "登记日期"),
+        _held("registered_capital_fen", "注册资本", T.MONEY, SOURCE_SAMR),
+        _held("employees", "从业人数", T.INT, SOURCE_REGISTRY, "从业人员", "职工人数", "员工人数"),
+        _held("annual_revenue_fen", "年营业收入", T.MONEY, SOURCE_REGISTRY, "营业收入", "营收"),
+        _held("total_assets_fen", "资产总额", T.MONEY, SOURCE_REGISTRY),
+        _held("tax_paid_fen", "年纳税额", T.MONEY, SOURCE_TAX, "纳税额", "税收贡献"),
+        _held(
             "scale",
             "企业规模",
-            FieldType.ENUM,
+            T.ENUM,
             SOURCE_REGISTRY,
-            True,
-            aliases=("规模",),
+            "规模",
             choices=tuple(vocab.SCALES),
             note="按统计上大中小微型企业划分办法（2017）计算",
         ),
-        Field(
+        _held(
             "credit_class",
             "信用风险分类",
-            FieldType.ENUM,
+            T.ENUM,
             SOURCE_SAMR,
-            True,
-            aliases=("信用分类",),
+            "信用分类",
             choices=tuple(vocab.CREDIT_CLASSES),
         ),
-        Field(
-            "status",
-            "登记状态",
-            FieldType.ENUM,
-            SOURCE_SAMR,
-            True,
-            aliases=("经营状态",),
-            choices=tuple(vocab.STATUSES),
-        ),
-        Field(
+        _held("status", "登记状态", T.ENUM, SOURCE_SAMR, "经营状态", choices=tuple(vocab.STATUSES)),
+        _held(
             "qualifications",
             "资质认定",
-            FieldType.QUALIFICATIONS,
+            T.QUALIFICATIONS,
             "各认定部门（科技局、工信局、统计局等）",
-            True,
-            aliases=("资质",),
+            "资质",
             note="是否可机器核验按资质类型区分，见资质类型表",
         ),
     ]
 
 
 def _pending_fields() -> list[Field]:
-    """Fields policies need that the registry does not hold yet: unknown until the source is connected."""
+    T = FieldType
     return [
-        Field(
-            "rd_expense_fen", "研发费用", FieldType.MONEY, SOURCE_TAX, False, unit="元", aliases=("研发投入",)
-        ),
-        Field(
-            "new_hires", "新增就业人数", FieldType.INT, SOURCE_HRSS, False, unit="人", aliases=("新增就业",)
-        ),
-        Field(
-            "hired_graduates",
-            "吸纳高校毕业生人数",
-            FieldType.INT,
-            SOURCE_HRSS,
-            False,
-            unit="人",
-            aliases=("吸纳毕业生人数",),
-        ),
-        Field(
-            "insured_employees",
-            "参保人数",
-            FieldType.INT,
-            SOURCE_HRSS,
-            False,
-            unit="人",
-            aliases=("社保人数",),
-        ),
-        Field(
-            "unemployment_insurance_paid_fen",
-            "失业保险缴费额",
-            FieldType.MONEY,
-            SOURCE_HRSS,
-            False,
-            unit="元",
-            aliases=("失业保险费",),
-        ),
-        Field("layoff_rate", "裁员率", FieldType.PERCENT, SOURCE_HRSS, False, unit="%"),
-        Field(
+        _pending("rd_expense_fen", "研发费用", T.MONEY, SOURCE_TAX, "研发投入"),
+        _pending("new_hires", "新增就业人数", T.INT, SOURCE_HRSS, "新增就业"),
+        _pending("hired_graduates", "吸纳高校毕业生人数", T.INT, SOURCE_HRSS, "吸纳毕业生人数"),
+        _pending("insured_employees", "参保人数", T.INT, SOURCE_HRSS, "社保人数"),
+        _pending("unemployment_insurance_paid_fen", "失业保险缴费额", T.MONEY, SOURCE_HRSS, "失业保险费"),
+        _pending("layoff_rate", "裁员率", T.PERCENT, SOURCE_HRSS),
+        _pending(
             "listing_stage",
             "上市进程",
-            FieldType.ENUM,
+            T.ENUM,
             SOURCE_FINANCE,
-            False,
             choices=LISTING_STAGES,
             note="当前阶段；各阶段的日期记在资质认定中的上市节点",
         ),
-        Field(
-            "revenue_growth",
-            "营业收入增长率",
-            FieldType.PERCENT,
-            SOURCE_STATS,
-            False,
-            unit="%",
-            aliases=("营收增长率",),
-        ),
-        Field(
-            "rent_paid_fen",
-            "年房租支出",
-            FieldType.MONEY,
-            SOURCE_ENTERPRISE,
-            False,
-            unit="元",
-            aliases=("房租",),
-        ),
-        Field(
-            "guaranteed_loan_interest_fen",
-            "创业担保贷款利息",
-            FieldType.MONEY,
-            "人社局、经办银行",
-            False,
-            unit="元",
-        ),
-        Field(
-            "serious_dishonesty",
-            "严重失信主体",
-            FieldType.BOOL,
-            SOURCE_CREDIT,
-            False,
-            aliases=("失信",),
-        ),
-        Field(
-            "tax_credit_rating",
-            "纳税信用等级",
-            FieldType.ENUM,
-            SOURCE_TAX,
-            False,
-            choices=TAX_CREDIT_RATINGS,
-        ),
-        Field("business_scope", "经营范围", FieldType.TEXT, SOURCE_SAMR, False),
+        _pending("revenue_growth", "营业收入增长率", T.PERCENT, SOURCE_STATS, "营收增长率"),
+        _pending("rent_paid_fen", "年房租支出", T.MONEY, SOURCE_ENTERPRISE, "房租"),
+        _pending("guaranteed_loan_interest_fen", "创业担保贷款利息", T.MONEY, "人社局、经办银行"),
+        _pending("serious_dishonesty", "严重失信主体", T.BOOL, SOURCE_CREDIT, "失信"),
+        _pending("tax_credit_rating", "纳税信用等级", T.ENUM, SOURCE_TAX, choices=TAX_CREDIT_RATINGS),
+        _pending("business_scope", "经营范围", T.TEXT, SOURCE_SAMR),
     ]
 
 
@@ -309,14 +214,14 @@ def field_registry() -> dict[str, Field]:
     return {f.key: f for f in fields}
 
 
+def _spellings(entries: Iterable[tuple[str, str, tuple[str, ...]]]) -> dict[str, str]:
+    """Every accepted spelling of each (key, label, aliases) entry → its key."""
+    return {name: key for key, label, aliases in entries for name in (key, label, *aliases)}
+
+
 @cache
 def _field_names() -> dict[str, str]:
-    """Every accepted spelling (key, label, alias) → field key."""
-    names: dict[str, str] = {}
-    for f in field_registry().values():
-        for name in (f.key, f.label, *f.aliases):
-            names[name] = f.key
-    return names
+    return _spellings((f.key, f.label, f.aliases) for f in field_registry().values())
 
 
 def lookup_field(name: str) -> Field | None:
@@ -431,11 +336,7 @@ def qualification_kinds() -> dict[str, QualificationKind]:
 
 @cache
 def _kind_names() -> dict[str, str]:
-    names: dict[str, str] = {}
-    for k in qualification_kinds().values():
-        for name in (k.code, k.label, *k.aliases):
-            names[name] = k.code
-    return names
+    return _spellings((k.code, k.label, k.aliases) for k in qualification_kinds().values())
 
 
 def lookup_kind(name: str) -> QualificationKind | None:
