@@ -9,6 +9,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from yingshang.policies.models import Entitlement, RewardItem
@@ -308,3 +310,27 @@ def test_the_office_workbook_has_a_district_sheet(world, cases):
     assert book.sheetnames == ["按奖补事项", "按牵头部门", "按区县"]
     names = [row[0] for row in book["按区县"].iter_rows(min_row=4, values_only=True)]
     assert names == ["渭滨区", "金台区", "合计"]
+
+
+def test_the_report_costs_the_same_queries_however_many_entitlements_there_are(world, cases):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            build_report(world.admin, ReportFilter(), on=ON)
+        return len(captured)
+
+    before = queries()
+    for n in range(6, 16):
+        enterprise = make_enterprise(
+            make_uscc(f"91610302MA6X000{n:02d}"), f"宝鸡市渭滨区{n}号有限公司", world.weibin
+        )
+        entitlement(
+            enterprise,
+            HNTE,
+            department="区科技局",
+            matched=at("2026-09-28"),
+            amount_fen=100,
+            state=State.PAID,
+            paid_on=dt.date(2026, 10, 12),
+            paid_fen=100,
+        )
+    assert queries() == before
