@@ -112,6 +112,7 @@ def _store_items(stored: PolicyPack, pack: rules.Pack) -> None:
             valid_to=policy.valid_to,
             source_text=policy.source,
             source_note=policy.source_note[:300],
+            department=policy.department[:100],
             version=policy.version,
         )
         RewardItem.objects.bulk_create(
@@ -134,6 +135,7 @@ def _store_items(stored: PolicyPack, pack: rules.Pack) -> None:
                     source_text=item.source_text,
                     note=item.note,
                     manual_conditions=item.manual_sentences(),
+                    department=item.department[:100],
                 )
                 for position, item in enumerate(policy.items)
             ]
@@ -142,14 +144,21 @@ def _store_items(stored: PolicyPack, pack: rules.Pack) -> None:
 
 def _refresh_descriptions(stored: PolicyPack, pack: rules.Pack) -> None:
     """Wording that does not change what a rule decides (and so not its version): article, tags,
-    source text, notes, publication day. A re-saved version shows the latest wording."""
+    source text, notes, publication day, 牵头部门. A re-saved version shows the latest wording."""
     for policy in pack.policies:
         Policy.objects.filter(pack=stored, key=policy.id).update(
-            published_on=policy.published_on, source_text=policy.source, source_note=policy.source_note[:300]
+            published_on=policy.published_on,
+            source_text=policy.source,
+            source_note=policy.source_note[:300],
+            department=policy.department[:100],
         )
         for item in policy.items:
             RewardItem.objects.filter(policy__pack=stored, key=item.id).update(
-                article=item.article, tags=list(item.tags), source_text=item.source_text, note=item.note
+                article=item.article,
+                tags=list(item.tags),
+                source_text=item.source_text,
+                note=item.note,
+                department=item.department[:100],
             )
 
 

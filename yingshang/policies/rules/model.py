@@ -88,6 +88,8 @@ class Item:
     cases: tuple[Case, ...] = ()
     line: int | None = None
     version_label: str = ""
+    # 牵头部门: who reviews (not what the rule decides, so not part of the version).
+    department: str = ""
 
     @cached_property
     def target_leaf(self) -> ast.Member | None:
@@ -177,6 +179,7 @@ class Policy:
     cases_as_of: dt.date | None = None  # default evaluation date of this policy's test cases
     cases: tuple[Case, ...] = ()
     line: int | None = None
+    department: str = ""  # 牵头部门 (items inherit it); not part of the version
 
     def context(self, as_of: dt.date) -> ast.Context:
         return ast.Context(as_of, self.valid_from, self.valid_to)

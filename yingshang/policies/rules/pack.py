@@ -31,11 +31,12 @@ PACKS_DIR = Path(__file__).resolve().parent.parent / "packs"
 PACK_KEYS = ("id", "title", "note", "policies")
 POLICY_KEYS = (
     "id", "title", "issuer", "doc_number", "published_on", "valid_from", "valid_to",
-    "source", "source_note", "note", "cases_as_of", "items", "cases",
+    "source", "source_note", "note", "cases_as_of", "department", "items", "cases",
 )  # fmt: skip
 ITEM_KEYS = (
     "id", "title", "article", "targets", "conditions", "amount", "mode", "exclusivity_group",
-    "budget_cap", "tags", "valid_from", "valid_to", "source_text", "note", "version", "cases",
+    "budget_cap", "tags", "valid_from", "valid_to", "source_text", "note", "version", "department",
+    "cases",
 )  # fmt: skip
 CASE_KEYS = ("id", "as_of", "profile", "expect", "note")
 ITEM_EXPECT_KEYS = ("verdict", "amount", "mode", "reasons", "codes")
@@ -139,12 +140,13 @@ class PackReader:
         valid_from, valid_to = self.window(top, place)
         if valid_from is None and "valid_from" not in top:
             self.note("syntax.missing", "缺少政策有效期开始日期（valid_from）", place, line)
+        department = self.department(top, place, "")
         raw_items = top.get("items")
         if not isinstance(raw_items, list) or not raw_items:
             self.note("syntax.missing", "政策中没有奖励项（items）", place, line_of(top, "items") or line)
             return None
         items = [
-            self.item(r, place, n, line_of(raw_items, n - 1), (valid_from, valid_to))
+            self.item(r, place, n, line_of(raw_items, n - 1), (valid_from, valid_to), department)
             for n, r in enumerate(raw_items, start=1)
         ]
         cases = self.cases(top.get("cases"), place, line_of(top, "cases"), policy_level=True)
@@ -165,6 +167,7 @@ class PackReader:
             cases=tuple(cases),
             cases_as_of=self.date_at(top, "cases_as_of", place),
             line=line,
+            department=department,
         )
 
     # --- items ------------------------------------------------------------------------------------
@@ -176,6 +179,7 @@ class PackReader:
         number: int,
         line: int | None,
         window: tuple[dt.date | None, ...],
+        policy_department: str = "",
     ) -> Item | None:
         top = self.mapping(raw, "奖励项", policy_place, line)
         if top is None:
@@ -212,7 +216,23 @@ class PackReader:
             cases=tuple(self.cases(top.get("cases"), place, line_of(top, "cases"))),
             line=line,
             version_label=str(top.get("version") or ""),
+            department=self.department(top, place, policy_department),
         )
+
+    def department(self, top: LineDict, place: Place, inherited: str) -> str:
+        """牵头部门 (e.g. 区工信局): who reviews the item's entitlements; an item inherits its policy's."""
+        raw = top.get("department")
+        if raw is None:
+            return inherited
+        if not isinstance(raw, str) or not raw.strip() or len(raw.strip()) > 100:
+            self.note(
+                "syntax.department",
+                "牵头部门（department）应是不超过 100 字的部门名称，如 区工信局",
+                place,
+                line_of(top, "department"),
+            )
+            return inherited
+        return raw.strip()
 
     def tags(self, top: LineDict, place: Place) -> tuple[str, ...]:
         raw = top.get("tags")

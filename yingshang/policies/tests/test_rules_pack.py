@@ -306,3 +306,32 @@ def test_any_line_deleted_or_replaced_by_junk_gives_errors_not_a_crash(line_numb
         pack, errors = load_pack(text)
         assert (pack is None) == bool(errors)
         assert all(e.message for e in errors)
+
+
+@pytest.mark.parametrize(
+    ("policy_extra", "item_extra", "expected"),
+    [
+        ("", "", ""),
+        ("department: 区人社局", "", "区人社局"),
+        ("department: 区人社局", "  department: 区科技局\n", "区科技局"),
+        ("", "  department: 区工信局\n", "区工信局"),
+    ],
+)
+def test_an_item_names_its_lead_department_or_inherits_its_policys(
+    policy_extra: str, item_extra: str, expected: str
+) -> None:
+    pack, errors = load_pack(pack_text(ITEM + item_extra, policy_extra=policy_extra), "test.yaml")
+    assert errors == []
+    policy, item = pack.item("hiring")
+    assert item.department == expected
+    assert policy.department == (policy_extra.removeprefix("department: ") if policy_extra else "")
+
+
+def test_the_lead_department_is_not_part_of_what_the_rule_decides() -> None:
+    assert version_of(pack_text(ITEM + "  department: 区工信局\n")) == version_of(pack_text())
+
+
+@pytest.mark.parametrize("value", ["[区工信局, 区科技局]", "''", "123"])
+def test_a_lead_department_that_is_not_a_name_is_an_error_with_its_line(value: str) -> None:
+    messages = errors_of(pack_text(ITEM + f"  department: {value}\n"))
+    assert any("牵头部门（department）" in m and "第" in m for m in messages), messages

@@ -302,3 +302,21 @@ def test_the_demo_loads_the_packs_and_one_match_and_not_a_second_time(world: Wor
     assert again.run is not None and again.run.pk == loaded.run.pk
     assert MatchRun.objects.count() == 1
     assert any("批量匹配完成" in s for s in steps) and any("不再重复运行" in s for s in steps)
+
+
+def test_stored_policies_and_items_carry_their_lead_department(world: World) -> None:
+    services.sync_shipped_packs()
+    assert Policy.objects.get(key="xx18").department == "区工信局"
+    assert RewardItem.objects.get(key=HNTE_ITEM).department == "区工信局"
+    assert RewardItem.objects.get(key="xx18_art2_above_quota").department == "区商务局"
+    assert RewardItem.objects.get(key="ex_rd_subsidy").department == "区科技局"
+    assert RewardItem.objects.get(key="ex_hiring_graduates").department == "区人社局"
+
+
+def test_a_department_edit_keeps_the_version_and_updates_the_stored_items(world: World) -> None:
+    services.sync_shipped_packs()
+    text = shipped_text().replace("department: 区商务局", "department: 区商务和投资促进局", 1)
+    stored, errors = services.save_pack_version(MEASURES, text, world.admin)
+    assert errors == [] and stored is not None
+    assert PolicyPack.objects.filter(name=MEASURES).count() == 1
+    assert RewardItem.objects.get(key="xx18_art2_above_quota").department == "区商务和投资促进局"
