@@ -20,8 +20,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.utils import timezone
 
+from yingshang.policies import services
 from yingshang.policies.models import Entitlement, RewardItem
 from yingshang.policies.services import SHANGHAI, yuan
 from yingshang.policies.workflow import BUDGET_STATES, OPEN_STATES, State
@@ -134,10 +134,6 @@ class Report:
     calendar_problems: list[str] = field(default_factory=list)
 
 
-def today() -> dt.date:
-    return timezone.now().astimezone(SHANGHAI).date()
-
-
 def scoped_entitlements(user: User, filters: ReportFilter) -> QuerySet[Entitlement]:
     """The entitlements the report covers: the user's district (if any) and the chosen filters."""
     qs = Entitlement.objects.all()
@@ -231,7 +227,7 @@ def working_days(qs: QuerySet[Entitlement]) -> tuple[dict[DaysKey, list[int]], l
 
 def build_report(user: User, filters: ReportFilter, *, on: dt.date | None = None) -> Report:
     """The report `user` may see under `filters`; `on` is the day overdue is judged against."""
-    day = on or today()
+    day = on or services.today()
     qs = scoped_entitlements(user, filters)
     jurisdiction = user.jurisdiction
     city_wide = jurisdiction is None
