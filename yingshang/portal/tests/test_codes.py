@@ -93,7 +93,7 @@ def test_a_reissued_card_revokes_the_old_token_and_the_new_one_works(world):
     old = codes.enterprise_token(world.acme)
     code = codes.reissue_code(world.acme, by=world.admin)
     assert code.version == 2 and code.issued_by == world.admin
-    with pytest.raises(codes.CodeRefused, match="该企业码已作废：本企业的明白卡已于.*重新签发"):
+    with pytest.raises(codes.CodeRefused, match=r"该企业码已作废：本企业的明白卡已于.*重新签发"):
         codes.read_code(old)
     new = codes.enterprise_token(world.acme)
     assert new != old and codes.read_code(new) == world.acme
