@@ -1,13 +1,22 @@
-"""The shared small named world every test can ask for.
+"""The shared small named world every test can ask for, and the browser every app's browser tests use.
 
 Two districts (渭滨区, 金台区); a city-level 营商办, a 市场监管局 in each district; one user of each
 role, a second department clerk and enterprise owner on the other side, and one user with no access.
+
+Browser: `page` is Playwright driving the system's Chromium (Debian package `chromium`) headless on the
+live server. Without Chromium the browser tests are skipped with the reason, except under CI (CI=true),
+where a missing browser is a failure: CI must never turn green by not testing the pages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client
@@ -15,6 +24,9 @@ from django.test import Client
 from yingshang.core.roles import Role
 from yingshang.registry.models import Department, District, Enterprise, Qualification, Street, User
 from yingshang.registry.testing import make_enterprise, make_uscc
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 PASSWORD = "Yingshang-test-2026"
 
@@ -126,3 +138,82 @@ def world(db: None) -> World:
         other_owner=_user("other_owner", Role.ENTERPRISE, enterprise=bolt),
         nobody=_user("nobody", Role.NONE),
     )
+
+
+# --- the browser ----------------------------------------------------------------------------------
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",  # CI runs as root, where Chromium refuses its sandbox
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def find_chromium() -> str | None:
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def require_chromium() -> str:
+    executable = find_chromium()
+    if executable is None:
+        message = "未找到 Chromium（/usr/bin/chromium），浏览器测试无法运行；请 apt-get install chromium"
+        if _in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return executable
+
+
+@pytest.fixture
+def page(live_server, transactional_db) -> Iterator[Page]:
+    """A headless Chromium page on the live server, in Chinese, with short timeouts.
+
+    Ask for the data fixtures (`world`) before `page` in a test's arguments and do the database work
+    before the browser starts: while Playwright's event loop runs on this thread, Django gives the
+    thread new per-context database connections, which would miss the test database's serialized
+    contents (so the data migrations' rows would not come back after the test) and stay open.
+    """
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        # The loop also makes Django call plain ORM calls "async-unsafe"; allowed only while it runs.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(10_000)
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    """Log in through the login page as a person would, and wait until the 退出 button shows."""
+    from playwright.sync_api import expect
+
+    page.goto("/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("button", name="退出")).to_be_visible()
+
+
+def save_screenshot(page: Page, name: str) -> None:
+    """Keep a picture of the page for a person to look at when YINGSHANG_SCREENSHOTS names a folder."""
+    folder = os.environ.get("YINGSHANG_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from yingshang.conftest import PASSWORD
+from yingshang.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -28,11 +28,7 @@ def test_the_api_docs_render_without_leaving_the_server(world, page: Page, live_
 
 
 def test_a_clerk_issues_a_token_uses_it_and_revokes_it(world, page: Page) -> None:
-    page.goto("/login/")
-    page.get_by_label("用户名").fill(world.clerk.username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("button", name="退出")).to_be_visible()
+    log_in(page, world.clerk.username)
 
     page.goto("/account/tokens/")
     page.get_by_label("用途").fill("浏览器测试")

@@ -3,36 +3,13 @@ with the reason for each condition; another enterprise's calculator stays shut."
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from yingshang.conftest import PASSWORD
-from yingshang.core.tests import conftest as browser
+from yingshang.conftest import log_in, save_screenshot
 from yingshang.policies import services
 
-# The Playwright page on the live server is a fixture of core/tests/conftest.py; shared from there.
-page = browser.page
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("button", name="退出")).to_be_visible()
-
-
-def save_screenshot(page: Page, name: str) -> None:
-    """Keep a picture of the page for a person to look at when YINGSHANG_SCREENSHOTS names a folder."""
-    folder = os.environ.get("YINGSHANG_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture
