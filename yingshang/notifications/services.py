@@ -314,22 +314,26 @@ class DeliverySummary:
 Progress = Callable[[int, int], None]
 
 
-def pending(started: dt.datetime | None = None) -> QuerySet[Message]:
+def pending(started: dt.datetime | None = None, dedupe_key: str | None = None) -> QuerySet[Message]:
     """SMS / e-mail waiting to go: queued, or failed before `started` with attempts left."""
     started = started or timezone.now()
-    return Message.objects.filter(
+    waiting = Message.objects.filter(
         Q(status=Status.QUEUED)
         | Q(status=Status.FAILED, last_attempt_at__lt=started, attempts__lt=MAX_ATTEMPTS),
         channel__in=OUTGOING,
     )
+    return waiting if dedupe_key is None else waiting.filter(dedupe_key=dedupe_key)
 
 
-def deliver_pending(limit: int | None = None, progress: Progress | None = None) -> DeliverySummary:
-    """Send what is pending, oldest first, each message at most once even with several workers:
-    a batch is claimed (status `sending`) in its own short transaction before anything is sent.
-    A message that failed in this run waits for the next run."""
+def deliver_pending(
+    limit: int | None = None, progress: Progress | None = None, *, dedupe_key: str | None = None
+) -> DeliverySummary:
+    """Send what is pending (only one notice's messages with `dedupe_key`), oldest first, each message
+    at most once even with several workers: a batch is claimed (status `sending`) in its own short
+    transaction before anything is sent. A message that failed in this run waits for the next run.
+    `progress(done, total)` is called after each message."""
     started = timezone.now()
-    total = pending(started).count()
+    total = pending(started, dedupe_key).count()
     if limit is not None:
         total = min(total, limit)
     summary = DeliverySummary()
@@ -338,7 +342,7 @@ def deliver_pending(limit: int | None = None, progress: Progress | None = None) 
         progress(0, total)
     while limit is None or summary.handled < limit:
         size = CLAIM_BATCH if limit is None else min(CLAIM_BATCH, limit - summary.handled)
-        batch = _claim(started, size)
+        batch = _claim(pending(started, dedupe_key), size)
         if not batch:
             break
         opted_out = set(
@@ -353,13 +357,12 @@ def deliver_pending(limit: int | None = None, progress: Progress | None = None) 
     return summary
 
 
-def _claim(started: dt.datetime, size: int) -> list[Message]:
+def _claim(waiting: QuerySet[Message], size: int) -> list[Message]:
     with transaction.atomic():
         # SKIP LOCKED (PostgreSQL): a second worker takes the next rows instead of waiting for these;
         # SQLite ignores it and serialises writers instead.
         ids = list(
-            pending(started)
-            .select_for_update(skip_locked=True)
+            waiting.select_for_update(skip_locked=True)
             .order_by("created_at", "pk")
             .values_list("pk", flat=True)[:size]
         )
