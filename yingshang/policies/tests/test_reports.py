@@ -13,9 +13,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
+from yingshang.policies.entitlements import create_entitlements_from_run, mark_seen, push_entitlements
 from yingshang.policies.models import Entitlement, RewardItem
 from yingshang.policies.reports import Line, ReportFilter, build_report, report_workbook
 from yingshang.policies.services import sync_shipped_packs
+from yingshang.policies.testing import finished_match
 from yingshang.policies.workflow import State
 from yingshang.registry.models import Enterprise
 from yingshang.registry.testing import make_enterprise, make_uscc
@@ -334,3 +336,20 @@ def test_the_report_costs_the_same_queries_however_many_entitlements_there_are(w
             paid_fen=100,
         )
     assert queries() == before
+
+
+def test_the_report_follows_entitlements_made_and_pushed_by_the_service(world):
+    sync_shipped_packs()
+    create_entitlements_from_run(finished_match(world.admin))
+    acme = list(Entitlement.objects.filter(enterprise=world.acme).order_by("pk"))
+    bolt = Entitlement.objects.filter(enterprise=world.bolt).count()
+    assert len(acme) >= 2 and bolt >= 1
+    push_entitlements(acme[:2], by=world.admin)
+    mark_seen(acme[0])
+
+    clerk = build_report(world.clerk, ReportFilter())
+    assert (clerk.total.candidates, clerk.total.pushed, clerk.total.seen) == (len(acme), 2, 1)
+    assert clerk.total.awareness_percent == "50.0%"
+    assert clerk.total.candidate_fen == sum(e.amount_fen or 0 for e in acme)
+    city = build_report(world.admin, ReportFilter())
+    assert city.total.candidates == len(acme) + bolt
