@@ -167,6 +167,11 @@ class LibraryItem:
         return all(word in text for word in words)
 
     @property
+    def section_labels(self) -> list[str]:
+        """'C 制造业' for each 门类 the item is open to (empty: every industry)."""
+        return [f"{code} {industry_name(code)}" for code in sorted(self.sections or ())]
+
+    @property
     def search_text(self) -> str:
         row = self.row
         parts = [

@@ -279,7 +279,6 @@ def library(request: HttpRequest) -> HttpResponse:
 
 def library_item(request: HttpRequest, pk: int) -> HttpResponse:
     item = services.current_library_item(pk)
-    names = dict(services.industry_choices())
-    sections = None if item.sections is None else [names.get(code, code) for code in sorted(item.sections)]
+    sections = None if item.sections is None else item.section_labels
     context = {"item": item, "row": item.row, "policy": item.row.policy, "sections": sections}
     return render(request, "portal/library_item.html", context)

@@ -73,7 +73,9 @@ def test_the_industry_filter_keeps_items_open_to_that_section_and_unrestricted_o
     assert len(manufacturing) == rows.count() - 1
     farming = Client().get(LIBRARY, {"industry": "a"})
     assert QUICK_ITEM in shown_keys(farming) and HNTE_ITEM not in shown_keys(farming)
-    assert "农、林、牧、渔业" in farming.content.decode()
+    quick = next(item for item in farming.context["items"] if item.row.key == QUICK_ITEM)
+    assert quick.section_labels == ["A 农、林、牧、渔业"]
+    assert "行业“农、林、牧、渔业”：列出面向该行业的事项" in farming.content.decode()
 
 
 def test_filters_combine(world, packs):
