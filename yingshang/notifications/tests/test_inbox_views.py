@@ -122,3 +122,17 @@ def test_anonymous_visitors_are_sent_to_the_login_page(world, name):
     response = world.client_for(None).get(url)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_inbox_include_can_link_messages_to_another_page(world):
+    from django.template.loader import render_to_string
+
+    message = push(world.acme, "a")
+    context = services.inbox_context(world.acme)
+    default = render_to_string("notifications/_inbox.html", context)
+    assert f'href="{reverse("notifications:detail", args=[message.pk])}"' in default
+    # Any URL name taking the message's pk (the 企业码 page has its own); policies:run_detail stands in.
+    other = render_to_string(
+        "notifications/_inbox.html", {**context, "inbox_detail_url": "policies:run_detail"}
+    )
+    assert f'href="{reverse("policies:run_detail", args=[message.pk])}"' in other
