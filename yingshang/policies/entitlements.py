@@ -62,6 +62,8 @@ ABSENT_REASON = "画像变化后不再符合条件"
 CHANGED_REASON = "重新比对结果有变化"
 OBJECTION_REASON = "公示期间收到异议"
 VIA_CHOICES = ("企业码", "登录")
+# Message topics (the notification centre and the reports count by topic).
+PUSH_TOPIC = "entitlement.push"
 
 
 class EntitlementRefused(TransitionRefused):
@@ -345,6 +347,15 @@ def create_entitlements_from_run(
             (e.enterprise_id, e.item_key): e
             for e in Entitlement.objects.filter(item_key__in=keys).iterator(chunk_size=10_000)
         }
+        # Notes already written on paid/archived ones (a run synced twice does not say it twice).
+        final = [e.pk for e in existing.values() if e.state in {s.value for s in FINAL_STATES}]
+        noted = set(
+            EntitlementNote.objects.filter(
+                entitlement_id__in=final, text__startswith=f"重新比对（批次 {run.pk}"
+            )
+            .values_list("entitlement_id", "text")
+            .iterator(chunk_size=10_000)
+        )
         new: list[Entitlement] = []
         changed: list[Entitlement] = []
         notes: list[EntitlementNote] = []
@@ -383,8 +394,8 @@ def create_entitlements_from_run(
                     summary.flagged += 1
                 elif outcome == "paid":
                     summary.skipped_paid += 1
-                    text = _paid_disagreement(e, pair, item, run)
-                    if text:
+                    text = _paid_disagreement(e, pair, run)
+                    if text and (e.pk, text) not in noted:
                         notes.append(EntitlementNote(entitlement=e, text=text))
                 else:
                     summary.unchanged += 1
@@ -399,11 +410,11 @@ def create_entitlements_from_run(
             why = (
                 "重新比对后本项应兑付金额为 0（与同组奖励不重复享受，以最高标准为准）"
                 if key in dropped
-                else f"{ABSENT_REASON}（批次 {run.pk}，测算日期 {run.as_of:%Y-%m-%d}）"
+                else ABSENT_REASON
             )
             if state in OPEN_STATES:
-                reason = f"{why}，请复核"[:300]
-                if not (e.needs_review and e.review_reason == reason):
+                reason = _flag_text(why, run)
+                if not _already_flagged(e, why):
                     e.needs_review, e.review_reason = True, reason
                     changed.append(e)
                     summary.flagged += 1
@@ -411,8 +422,11 @@ def create_entitlements_from_run(
                     summary.unchanged += 1
             elif state in FINAL_STATES:
                 summary.skipped_paid += 1
-                text = f"重新比对（批次 {run.pk}）：{why}；已{state.label}的记录不作改动"
-                if not EntitlementNote.objects.filter(entitlement=e, text=text).exists():
+                text = (
+                    f"重新比对（批次 {run.pk}，测算日期 {run.as_of:%Y-%m-%d}）：{why}；"
+                    f"{state.label}的记录不作改动"
+                )
+                if (e.pk, text) not in noted:
                     notes.append(EntitlementNote(entitlement=e, text=text))
         for start in range(0, len(new), BATCH_SIZE):
             bulk_create_with_history(
@@ -450,8 +464,8 @@ def _sync_existing(e: Entitlement, pair: _Pair, item: RewardItem, run: MatchRun,
     if state not in OPEN_STATES:  # rejected / withdrawn: a decision stands; re-matching does not reopen it
         return "same"
     if state in (State.MATCHED, State.PUSHED):
+        # The item row of a new pack version with the same rule (same version) is no change.
         new_values = {
-            "item_id": item.pk,
             "item_version": item.version,
             "department": item.department,
             "district_id": pair.district_id,
@@ -466,6 +480,7 @@ def _sync_existing(e: Entitlement, pair: _Pair, item: RewardItem, run: MatchRun,
             return "same"
         for k, v in new_values.items():
             setattr(e, k, v)
+        e.item = item
         e.run_id, e.snapshot_taken_at = run.pk, run.snapshot_taken_at
         if lift:
             e.needs_review, e.review_reason = False, ""
@@ -481,25 +496,31 @@ def _sync_existing(e: Entitlement, pair: _Pair, item: RewardItem, run: MatchRun,
         changes.append(f"金额由 {_yuan_text(e.amount_fen)} 变为 {_yuan_text(amount)}")
     if not changes:
         return "same"
-    reason = f"{CHANGED_REASON}（批次 {run.pk}）：{'，'.join(changes)}，请复核"[:300]
-    if e.needs_review and e.review_reason == reason:
+    why = f"{CHANGED_REASON}：{'，'.join(changes)}"
+    if _already_flagged(e, why):
         return "same"
-    e.needs_review, e.review_reason = True, reason
+    e.needs_review, e.review_reason = True, _flag_text(why, run)
     return "flagged"
 
 
-def _paid_disagreement(e: Entitlement, pair: _Pair, item: RewardItem, run: MatchRun) -> str:
+def _flag_text(why: str, run: MatchRun) -> str:
+    return f"{why}，请复核（批次 {run.pk}，测算日期 {run.as_of:%Y-%m-%d}）"[:300]
+
+
+def _already_flagged(e: Entitlement, why: str) -> bool:
+    """Flagged for the same reason by an earlier run (a later run saying it again is no news)."""
+    return e.needs_review and e.review_reason.startswith(f"{why}，请复核")
+
+
+def _paid_disagreement(e: Entitlement, pair: _Pair, run: MatchRun) -> str:
     """A note for a paid/archived entitlement the run sees differently ('' when it agrees)."""
     amount = pair.amount
     if e.amount_fen == amount and e.verdict == pair.verdict:
         return ""
-    text = (
-        f"重新比对（批次 {run.pk}）：测算金额 {_yuan_text(amount)}，与已{State(e.state).label}记录"
-        f"（{_yuan_text(e.amount_fen)}）不同；已兑付的记录不作改动"
+    return (
+        f"重新比对（批次 {run.pk}，测算日期 {run.as_of:%Y-%m-%d}）：测算金额 {_yuan_text(amount)}，"
+        f"与{State(e.state).label}记录（{_yuan_text(e.amount_fen)}）不同；该记录不作改动"
     )
-    if EntitlementNote.objects.filter(entitlement=e, text=text).exists():
-        return ""
-    return text
 
 
 # ==================================================================================================
@@ -520,14 +541,15 @@ def _portal_link() -> str:
 
 def push_entitlements(entitlements: Iterable[Entitlement], *, by: User | None) -> int:
     """Notify each enterprise of its entitlements still in 已比对 (others are left as they are: a
-    second push of the same list sends nothing); returns how many were pushed."""
-    from yingshang.notifications.services import notify
+    second push of the same list sends nothing); returns how many were pushed. `by` None is the
+    system (a scheduled push); a person must be allowed to manage entitlements."""
+    from yingshang.notifications.services import Notice, notify_many
 
     if by is not None:
         _require_manage(by)
     ids = [e.pk for e in entitlements]
-    pushed = 0
     day = today()
+    now = timezone.now()
     link = _portal_link()
     with transaction.atomic():
         rows = (
@@ -538,24 +560,38 @@ def push_entitlements(entitlements: Iterable[Entitlement], *, by: User | None) -
         )
         if by is not None:
             rows = rows.filter(pk__in=visible_entitlements(by).values("pk"))
-        for e in rows:
+        pushed = list(rows)
+        notes: list[EntitlementNote] = []
+        for e in pushed:
             e.state = _next(e, Action.PUSH, day).value
-            e.pushed_at = timezone.now()
+            e.pushed_at = now
             e.due_on = stage_due(e, State.PUSHED, day)
-            _save(e, by, Action.PUSH.label)
-            problem = due_problem(e, State.PUSHED, day)
-            if problem:
-                _note(e, by, problem)
-            notify(
-                e.enterprise,
-                topic="entitlement",
-                subject=_push_subject(e),
-                body=_push_body(e),
-                link=link,
-                dedupe_key=f"entitlement:{e.pk}:push",
+            if e.due_on is None:
+                problem = due_problem(e, State.PUSHED, day)
+                if problem:
+                    notes.append(EntitlementNote(entitlement=e, author=by, text=problem))
+        for start in range(0, len(pushed), BATCH_SIZE):
+            bulk_update_with_history(
+                pushed[start : start + BATCH_SIZE],
+                Entitlement,
+                ["state", "pushed_at", "due_on"],
+                default_user=by,
+                default_change_reason=Action.PUSH.label,
+                default_date=now,
             )
-            pushed += 1
-    return pushed
+        EntitlementNote.objects.bulk_create(notes, batch_size=BATCH_SIZE)
+        notify_many(
+            Notice(
+                e.enterprise_id,
+                PUSH_TOPIC,
+                _push_subject(e),
+                _push_body(e),
+                f"entitlement:{e.pk}:push",
+                link,
+            )
+            for e in pushed
+        )
+    return len(pushed)
 
 
 def _push_subject(e: Entitlement) -> str:
@@ -848,7 +884,7 @@ def _notify_quietly(e: Entitlement, *, kind: str, subject: str, body: str) -> No
 
     notify(
         e.enterprise,
-        topic="entitlement",
+        topic=f"entitlement.{kind}",
         subject=subject,
         body=body,
         link=_portal_link(),
