@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from yingshang.core.permissions import capability_required
@@ -41,6 +42,7 @@ def refused(request: HttpRequest, message: str, status: int = 403) -> HttpRespon
 def enterprise_page(view: View) -> View:
     """Let in a code session or a logged-in enterprise user; the view gets the Viewer."""
 
+    @never_cache  # an enterprise's own data, often opened on a phone or a shared computer
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:

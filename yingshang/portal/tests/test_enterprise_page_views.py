@@ -57,6 +57,11 @@ def test_an_enterprise_user_sees_its_entitled_items_with_amount_state_and_due_da
     assert 'id="confirm-link-' in body
 
 
+def test_the_enterprise_page_is_never_cached(world, quick):
+    response = code_client(world.acme).get(HOME)
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
 def test_an_enterprise_user_never_sees_another_enterprises_items(world, quick, bolt_quick):
     client = world.client_for(world.other_owner)
     response = client.get(HOME)
