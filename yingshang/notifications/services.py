@@ -104,7 +104,10 @@ def _check(notice: Notice) -> None:
         raise ValueError(f"消息标题不能为空且不超过 200 个字符：{notice.subject!r}")
     if not notice.topic or len(notice.topic) > 40:
         raise ValueError(f"消息类别不能为空且不超过 40 个字符：{notice.topic!r}")
-    if notice.link and not notice.link.startswith(("/", "https://", "http://")):
+    # A path on this site or a full http(s) address; not "//host" (another site) nor "javascript:".
+    if notice.link and (
+        notice.link.startswith("//") or not notice.link.startswith(("/", "https://", "http://"))
+    ):
         raise ValueError(f"消息链接只能是站内路径或 http(s) 地址：{notice.link!r}")
     if len(notice.link) > 500:
         raise ValueError("消息链接超过 500 个字符")

@@ -123,6 +123,7 @@ def test_notify_many_stores_a_push_to_many_enterprises_and_skips_what_exists(wor
         ({"subject": ""}, "标题"),
         ({"topic": ""}, "类别"),
         ({"link": "javascript:alert(1)"}, "链接"),
+        ({"link": "//evil.example/"}, "链接"),
     ],
 )
 def test_a_malformed_notice_is_refused_and_nothing_is_stored(world, fields, problem):
