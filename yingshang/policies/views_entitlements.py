@@ -203,9 +203,11 @@ def state_counts(rows: QuerySet[Entitlement], query: dict[str, str]) -> list[dic
 
 
 def item_choices(user: User) -> list[tuple[str, str]]:
-    """The items the user has entitlements of: (key, title of the latest version used)."""
+    """The items the user has entitlements of: (key, title of the working version, else the newest)."""
+    keys = set(visible(user).order_by().values_list("item_key", flat=True).distinct())
     titles: dict[str, str] = {}
-    for key, title in visible(user).order_by("item_key", "-item_id").values_list("item_key", "item__title"):
+    rows = RewardItem.objects.filter(key__in=keys).order_by("key", "-policy__pack__is_working", "-pk")
+    for key, title in rows.values_list("key", "title"):
         titles.setdefault(key, title)
     return sorted(titles.items(), key=lambda pair: pair[1])
 
@@ -364,23 +366,37 @@ def confirmation_lines(entitlement: Entitlement, show_phone: bool) -> list[tuple
     return lines
 
 
+# Actions staff take on this page; 企业确认 is the enterprise's, 异议成立 is decided on the objection's
+# page, and 撤销 has no staff button.
+STAFF_ACTIONS = (Action.PUSH, Action.APPROVE, Action.REJECT, Action.PUBLICIZE, Action.PAY, Action.ARCHIVE)
+
+
 def action_buttons(user: User, entitlement: Entitlement, today: dt.date) -> dict[str, Any]:
     """What the workflow allows now, limited to what this user may do."""
     allowed = set(workflow.allowed_actions(service.case_of(entitlement), today))
     manage = user.can("entitlements.manage")
     review = may_review(user, entitlement)
-    return {
-        "push": Action.PUSH in allowed and manage,
-        "approve": Action.APPROVE in allowed and review,
-        "reject": Action.REJECT in allowed and review,
-        "publicize": Action.PUBLICIZE in allowed and manage,
-        "pay": Action.PAY in allowed and manage,
-        "archive": Action.ARCHIVE in allowed and manage,
+    mine = {
+        Action.PUSH: manage,
+        Action.APPROVE: review,
+        Action.REJECT: review,
+        Action.PUBLICIZE: manage,
+        Action.PAY: manage,
+        Action.ARCHIVE: manage,
+    }
+    buttons: dict[str, Any] = {action.value: action in allowed and mine[action] for action in STAFF_ACTIONS}
+    buttons |= {
+        "any": any(action in allowed and mine[action] for action in STAFF_ACTIONS),
         "clear_review": entitlement.needs_review and review,
         "annotate": user.can("entitlements.review"),
-        "waiting_confirm": State(entitlement.state) == State.PUSHED and Action.APPROVE not in allowed,
-        "allowed_labels": [a.label for a in workflow.allowed_actions(service.case_of(entitlement), today)],
+        "waiting_confirm": State(entitlement.state) == State.PUSHED and Action.CONFIRM in allowed,
+        # Allowed now, but by someone else: the lead department reviews, the office does the rest.
+        "others": [a.label for a in STAFF_ACTIONS if a in allowed and not mine[a]],
+        "review_by": (entitlement.department or "营商办")
+        if not review and allowed & {Action.APPROVE, Action.REJECT}
+        else "",
     }
+    return buttons
 
 
 @capability_required("entitlements.view")

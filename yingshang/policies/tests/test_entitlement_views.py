@@ -207,7 +207,7 @@ def test_a_clerk_of_a_department_that_does_not_lead_the_item_cannot_approve(worl
     assert "不在您的审核范围内" in body
     detail = page(client, detail_url(e))
     assert 'value="approve"' not in detail and 'aria-label="审核不通过"' not in detail
-    assert "不由您办理" in detail
+    assert "审核由区工信局办理" in detail and "不由您办理" in detail
 
 
 def test_an_approval_over_budget_warns_the_reviewer_and_lists_those_held(world):
