@@ -19,6 +19,7 @@ class PreferencesForm(forms.Form):
     )
     email = forms.EmailField(
         label="电子邮箱",
+        max_length=254,
         required=False,
         error_messages={"invalid": "格式不正确，应形如 name@example.com"},
     )
