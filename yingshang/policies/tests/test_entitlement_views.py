@@ -13,7 +13,7 @@ from django.urls import reverse
 from yingshang.policies import entitlements as service
 from yingshang.policies import services
 from yingshang.policies.models import Entitlement, EntitlementNote, MatchRun
-from yingshang.policies.testing import finished_match
+from yingshang.policies.testing import HNTE_ITEM, finished_match
 from yingshang.policies.tests.entitlement_pages import (
     OTHER_DEPARTMENT,
     PAYEE,
@@ -473,3 +473,22 @@ def test_the_service_scope_is_what_the_list_shows(world):
     assert set(service.visible_entitlements(world.clerk).values_list("enterprise", flat=True)) == {
         world.acme.pk
     }
+
+
+def test_an_entitlement_from_a_real_run_is_pushed_and_approved_by_the_office_not_by_another_bureau(
+    world, run
+):
+    client = world.client_for(world.admin)
+    client.post(reverse("policies:run_entitlements", args=[run.pk]))
+    e = Entitlement.objects.get(enterprise=world.acme, item_key=HNTE_ITEM)
+    assert e.department and not e.department.endswith("市场监管局")
+    client.post(BULK, {"action": "push", "ids": [e.pk]})
+    assert state_of(e) == State.PUSHED
+    clerk = world.client_for(world.clerk)
+    body = clerk.post(BULK, {"action": "approve", "ids": [e.pk]}, follow=True).content.decode()
+    assert "不在您的审核范围内" in body and state_of(e) == State.PUSHED
+    assert f"审核由{e.department}办理" in page(clerk, detail_url(e))
+    client.post(reverse("policies:entitlement_act", args=[e.pk]), {"action": "approve"})
+    assert state_of(e) == State.APPROVED
+    timeline = page(client, detail_url(e)).split("办理记录")[-1]
+    assert "推送" in timeline and "已比对 → 已推送" in timeline and "已推送 → 审核通过" in timeline
