@@ -215,6 +215,8 @@ def test_the_page_shows_the_enterprises_own_messages_only(world, packs):
     body = world.client_for(world.owner).get(HOME).content.decode()
     assert "给示例科技的提醒" in body and "给螺栓公司的提醒" not in body
     assert "未读 1 条" in body
+    mine = inbox_for(world.acme).get()
+    assert reverse("notifications:detail", args=[mine.pk]) in body  # logged in: the message centre
 
 
 def test_a_message_read_through_the_code_counts_as_read(world, packs):
