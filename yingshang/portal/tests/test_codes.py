@@ -57,6 +57,9 @@ def forged_variants(token: str) -> list[str]:
         token[: len(token) // 2],  # cut short (a torn card, a half-copied link)
         "not-a-token",
         "",
+        "::",
+        "企业码:abc:def",
+        "a" * 5000,
         other,
         swapped,
     ]
