@@ -274,6 +274,10 @@ def entitlement_bulk(request: HttpRequest) -> HttpResponse:
             return publish(request, ids)
         else:
             batch, data = service.export_payment_batch(ids, by=user)
+            # Shown on the next page: the download itself leaves the list as it was.
+            messages.success(
+                request, f"已生成拨付批次 {batch.number}（{batch.count} 笔），财政局回执请在“拨付批次”上传"
+            )
             return xlsx_response(data, f"拨付文件-{batch.number}.xlsx")
     except service.EntitlementRefused as exc:
         refused(request, exc)

@@ -172,3 +172,12 @@ def test_an_upload_without_a_file_says_so(world):
     batch, _ = exported(world, payable(world.acme))
     response = world.client_for(world.admin).post(upload_url(batch), {})
     assert response.status_code == 400 and "请选择要上传的文件" in response.content.decode()
+
+
+def test_after_the_download_the_list_says_which_batch_was_made(world):
+    e = payable(world.acme)
+    client = world.client_for(world.admin)
+    client.post(BULK, {"action": "export", "ids": [e.pk]})
+    batch = PaymentBatch.objects.get()
+    body = client.get(reverse("policies:entitlement_list")).content.decode()
+    assert f"已生成拨付批次 {batch.number}（1 笔）" in body
