@@ -492,3 +492,12 @@ def test_an_entitlement_from_a_real_run_is_pushed_and_approved_by_the_office_not
     assert state_of(e) == State.APPROVED
     timeline = page(client, detail_url(e)).split("办理记录")[-1]
     assert "推送" in timeline and "已比对 → 已推送" in timeline and "已推送 → 审核通过" in timeline
+
+
+def test_a_run_not_yet_finished_cannot_make_a_ledger_and_the_page_says_why(world):
+    services.sync_shipped_packs()
+    queued = services.start_match_run(world.admin, runner="task")  # no worker in tests: it waits
+    url = reverse("policies:run_entitlements", args=[queued.pk])
+    body = world.client_for(world.admin).post(url, follow=True).content.decode()
+    assert "只能从已完成的批量匹配" in body and "Traceback" not in body
+    assert not Entitlement.objects.exists()
