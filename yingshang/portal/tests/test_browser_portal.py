@@ -57,7 +57,10 @@ def test_the_office_prints_a_card_whose_code_opens_the_page(world, prepared, pag
     save_screenshot(page, "portal_card")
     page.emulate_media(media="print")
     expect(page.locator("#print-card")).to_be_hidden()
-    expect(card).to_be_visible()
+    expect(page.locator(".topbar")).to_be_hidden()
+    expect(card.locator("svg")).to_be_visible()
+    expect(card.locator(".card-foot")).to_be_visible()
+    expect(card.locator(".card-foot")).to_contain_text("有效期至")
 
 
 def test_the_public_notice_and_library_need_no_login(world, prepared, page):
