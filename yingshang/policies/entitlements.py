@@ -297,9 +297,10 @@ def _yuan_text(fen: int | None) -> str:
 
 def _evaluated_keys(run: MatchRun, items: dict[int, RewardItem]) -> set[str]:
     """Item keys the run evaluated (pairs or not): from its summary, else its packs' items."""
-    lines = (run.summary or {}).get("items") or []
-    keys = {line["key"] for line in lines if line.get("key")}
-    return keys or {item.key for item in items.values()}
+    summary = run.summary or {}
+    if "items" not in summary:
+        return {item.key for item in items.values()}
+    return {line["key"] for line in summary["items"] if line.get("key")}
 
 
 def create_entitlements_from_run(
@@ -345,7 +346,9 @@ def create_entitlements_from_run(
     with transaction.atomic():
         existing = {
             (e.enterprise_id, e.item_key): e
-            for e in Entitlement.objects.filter(item_key__in=keys).iterator(chunk_size=10_000)
+            for e in Entitlement.objects.filter(item_key__in=keys | {k for _, k in pairs}).iterator(
+                chunk_size=10_000
+            )
         }
         # Notes already written on paid/archived ones (a run synced twice does not say it twice).
         final = [e.pk for e in existing.values() if e.state in {s.value for s in FINAL_STATES}]
@@ -404,7 +407,7 @@ def create_entitlements_from_run(
                 report(done, total)
         # Open entitlements of evaluated items that the run no longer finds.
         for key, e in existing.items():
-            if key in pairs:
+            if key in pairs or key[1] not in keys:
                 continue
             state = State(e.state)
             why = (
@@ -827,20 +830,20 @@ def approve_entitlements(ids: Iterable[int], *, by: User) -> ApprovalOutcome:
                 outcome.approved.append(e)
             held_here = [rows[c.key] for c in allocation.waits if c.key in requested]
             if held_here:
-                ahead = [c for c in allocation.fits if c.key not in requested]
-                warnings.append(_budget_warning(item_key, cap or 0, committed, held_here, ahead, allocation))
+                # Others queued before the first held one (approved later, or waiting themselves).
+                queue_keys = [c.key for c in (*allocation.fits, *allocation.waits)]
+                first_held = queue_keys.index(held_here[0].pk)
+                ahead = [c for c in (*allocation.fits, *allocation.waits)][:first_held]
+                ahead = [c for c in ahead if c.key not in requested]
+                warnings.append(_budget_warning(cap or 0, committed_fen(item_key), held_here, ahead))
     outcome.warning = "\n".join(warnings) or None
     return outcome
 
 
 def _budget_warning(
-    item_key: str,
-    cap: int,
-    committed: int,
-    held: Sequence[Entitlement],
-    ahead: Sequence[budget.Candidate],
-    allocation: budget.Allocation,
+    cap: int, committed: int, held: Sequence[Entitlement], ahead: Sequence[budget.Candidate]
 ) -> str:
+    """'预算上限 X 元，已占用 Y 元（approvals of this request included），以下 N 家超出预算…'."""
     title = held[0].item.title
     names = "、".join(e.enterprise.name for e in held)
     text = (
@@ -959,6 +962,8 @@ def publish_notice(ids: Iterable[int], *, by: User, title: str, workdays: int | 
         for e in rows:
             try:
                 _next(e, Action.PUBLICIZE, day)
+                if e.needs_review:
+                    raise EntitlementRefused(f"有待复核的情况（{e.review_reason}），请先复核")
             except EntitlementRefused as exc:
                 problems.append(f"{_label(e)}：{exc.message}")
         if problems:

@@ -43,7 +43,7 @@ def run_with_pairs(
     """A finished match run holding exactly these (enterprise, item key, verdict, amount, payable)
     pairs; `evaluated` the item keys it evaluated (default: those of the pairs)."""
     keys = list(evaluated if evaluated is not None else dict.fromkeys(p[1] for p in pairs))
-    for key in keys:
+    for key in {*keys, *(p[1] for p in pairs)}:
         item(key)
     run = MatchRun.objects.create(
         kind="match",
@@ -81,7 +81,9 @@ def matched(
 ) -> Entitlement:
     """An entitlement made by the service from a run with one pair."""
     payable = amount if verdict == "eligible" else 0
-    entitlements.create_entitlements_from_run(run_with_pairs([(enterprise, key, verdict, amount, payable)]))
+    # A run that evaluated nothing else: the other enterprises' entitlements are not its business.
+    run = run_with_pairs([(enterprise, key, verdict, amount, payable)], evaluated=[])
+    entitlements.create_entitlements_from_run(run)
     return entitlement_of(enterprise, key)
 
 
