@@ -11,6 +11,8 @@ from django.utils.safestring import SafeString, mark_safe
 from yingshang.portal import codes
 from yingshang.registry.models import Enterprise
 
+BATCH_LIMIT = 200  # cards on one page: enough for a street's visit, small enough to print at once
+
 
 def qr_svg(url: str) -> SafeString:
     """The URL as an inline SVG QR code. Level M survives a worn or folded card."""

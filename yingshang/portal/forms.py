@@ -133,3 +133,20 @@ class ObjectionForm(forms.Form):
                 "联系电话格式不正确：请填写手机号（11 位）或带区号的固定电话，如 0917-1234567"
             )
         return phone
+
+
+class CardBatchForm(forms.Form):
+    """Which cards to print together."""
+
+    district = forms.ModelChoiceField(
+        label="区县",
+        queryset=None,
+        required=False,
+        empty_label="全部（本人辖区）",
+        error_messages={"invalid_choice": "所选区县不存在或不在您的辖区内"},
+    )
+    awaiting = forms.BooleanField(label="只打印有待确认事项的企业", required=False)
+
+    def __init__(self, *args: Any, districts: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = districts

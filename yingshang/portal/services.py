@@ -103,6 +103,22 @@ def calculator_section(enterprise: Enterprise, link: str) -> dict[str, Any]:
     return section
 
 
+def card_batch_enterprises(
+    scope: QuerySet[Enterprise], *, district: Any = None, awaiting_only: bool = False
+) -> QuerySet[Enterprise]:
+    """Enterprises whose cards the office prints together, in USCC order: of one district, and when
+    asked only those with an item waiting for their confirmation."""
+    chosen = scope.select_related("district")
+    if district is not None:
+        chosen = chosen.filter(district=district)
+    if awaiting_only:
+        waiting = Entitlement.objects.filter(state=State.PUSHED.value).exclude(
+            mode="免申即享", verdict="eligible"
+        )
+        chosen = chosen.filter(pk__in=waiting.values("enterprise_id"))
+    return chosen.order_by("uscc")
+
+
 # ==================================================================================================
 # 公示 (public): only public columns
 # ==================================================================================================

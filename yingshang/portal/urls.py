@@ -15,6 +15,7 @@ urlpatterns = [
     path("e/<str:token>/", views.code_entry, name="code_entry"),
     # 明白卡 for the office
     path("portal/cards/", views.card_index, name="card_index"),
+    path("portal/cards/batch/", views.card_batch, name="card_batch"),
     path("portal/cards/<str:uscc>/", views.card, name="card"),
     path("portal/cards/<str:uscc>/reissue/", views.card_reissue, name="card_reissue"),
     # Public pages, no login

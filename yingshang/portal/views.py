@@ -25,7 +25,8 @@ from yingshang.policies import entitlements as workflow_services
 from yingshang.policies import services as policy_services
 from yingshang.policies.views import render_calculator
 from yingshang.portal import access, cards, codes, services
-from yingshang.portal.forms import ConfirmForm, ObjectionForm
+from yingshang.portal.forms import CardBatchForm, ConfirmForm, ObjectionForm
+from yingshang.registry.models import District
 
 View = Callable[..., HttpResponse]
 
@@ -194,6 +195,26 @@ def card_index(request: HttpRequest) -> HttpResponse:
             request.user.visible_enterprises().filter(Q(uscc__iexact=query) | Q(name__icontains=query))[:50]
         )
     return render(request, "portal/card_index.html", {"q": query, "found": found})
+
+
+@capability_required("entitlements.manage")
+def card_batch(request: HttpRequest) -> HttpResponse:
+    """Cards of many enterprises at once (a district, or only those with items to confirm), four
+    A6 cards to an A4 sheet."""
+    form = CardBatchForm(
+        request.GET or None,
+        districts=District.objects.filter(pk__in=request.user.visible_enterprises().values("district_id")),
+    )
+    context: dict[str, Any] = {"form": form, "cards": [], "total": 0, "limit": cards.BATCH_LIMIT}
+    if form.is_bound and form.is_valid():
+        chosen = services.card_batch_enterprises(
+            request.user.visible_enterprises(),
+            district=form.cleaned_data["district"],
+            awaiting_only=form.cleaned_data["awaiting"],
+        )
+        context["total"] = chosen.count()
+        context["cards"] = [cards.card_context(request, e) for e in chosen[: cards.BATCH_LIMIT]]
+    return render(request, "portal/card_batch.html", context)
 
 
 @capability_required("entitlements.manage")

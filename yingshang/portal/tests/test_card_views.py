@@ -12,8 +12,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from yingshang.policies.testing import HNTE_ITEM
 from yingshang.portal import codes
 from yingshang.portal.models import EnterpriseCode
+from yingshang.portal.testing import make_entitlement
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +116,46 @@ def test_an_expired_card_page_says_so(world, settings):
     )
     body = world.client_for(world.owner).get(reverse("portal:my_card")).content.decode()
     assert "扫码会被拒绝" in body and "请联系区营商环境办公室换领新卡" in body
+
+
+# --- several cards at once ------------------------------------------------------------------------
+
+BATCH = reverse("portal:card_batch")
+
+
+def test_the_office_prints_the_cards_of_a_district(world):
+    response = world.client_for(world.admin).get(BATCH, {"district": world.jintai.pk, "go": "1"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert [c["enterprise"] for c in response.context["cards"]] == [world.bolt]
+    assert world.bolt.name in body and world.acme.name not in body
+    assert body.count('<article class="mingbai-card"') == 1 and "<svg" in body
+
+
+def test_the_office_prints_only_cards_of_enterprises_with_items_to_confirm(world, packs):
+    make_entitlement(world.acme)  # 快申快享, pushed: waits for acme
+    make_entitlement(world.bolt, HNTE_ITEM)  # 免申即享: nothing for bolt to confirm
+    response = world.client_for(world.admin).get(BATCH, {"awaiting": "on", "go": "1"})
+    assert [c["enterprise"] for c in response.context["cards"]] == [world.acme]
+    everyone = world.client_for(world.admin).get(BATCH, {"go": "1"})
+    assert [c["enterprise"] for c in everyone.context["cards"]] == sorted(
+        [world.acme, world.bolt], key=lambda e: e.uscc
+    )
+
+
+def test_a_batch_larger_than_the_limit_says_how_many_are_left_out(world, monkeypatch):
+    monkeypatch.setattr("yingshang.portal.cards.BATCH_LIMIT", 1)
+    response = world.client_for(world.admin).get(BATCH, {"go": "1"})
+    assert len(response.context["cards"]) == 1 and response.context["total"] == 2
+    assert "本页列出前 1 家" in response.content.decode()
+
+
+def test_an_unknown_district_is_a_chinese_field_error(world):
+    response = world.client_for(world.admin).get(BATCH, {"district": "999999", "go": "1"})
+    assert "所选区县不存在或不在您的辖区内" in response.content.decode()
+    assert response.context["cards"] == []
+
+
+@pytest.mark.parametrize("who", ["clerk", "owner", "nobody"])
+def test_only_the_office_prints_cards_in_batches(world, who):
+    assert world.client_for(getattr(world, who)).get(BATCH, {"go": "1"}).status_code == 403
