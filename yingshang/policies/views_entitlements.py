@@ -319,11 +319,12 @@ def entitlement_rows(values: Iterable[Any]) -> list[Entitlement]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def publish(request: HttpRequest, ids: list[int]) -> HttpResponse:
+def publish(request: HttpRequest, ids: list[int], back: str | None = None) -> HttpResponse:
+    """公示 of `ids`; a form error goes back to `back` (the list by default) with the message."""
     form = PublishForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(m for ms in form.errors.values() for m in ms))
-        return back_to_list(request)
+        messages.error(request, form_errors(form))
+        return redirect(back) if back else back_to_list(request)
     notice = service.publish_notice(
         ids,
         by=request.user,
@@ -559,7 +560,7 @@ def entitlement_publish(request: HttpRequest, pk: int) -> HttpResponse:
     """公示 of this one entitlement (the list publishes many at once)."""
     entitlement = entitlement_of(request.user, pk)
     try:
-        return publish(request, [entitlement.pk])
+        return publish(request, [entitlement.pk], back=reverse("policies:entitlement_detail", args=[pk]))
     except service.EntitlementRefused as exc:
         refused(request, exc)
     return to_detail(entitlement)

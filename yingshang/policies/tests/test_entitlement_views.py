@@ -501,3 +501,24 @@ def test_a_run_not_yet_finished_cannot_make_a_ledger_and_the_page_says_why(world
     body = world.client_for(world.admin).post(url, follow=True).content.decode()
     assert "只能从已完成的批量匹配" in body and "Traceback" not in body
     assert not Entitlement.objects.exists()
+
+
+def test_a_clerk_asking_for_another_district_still_gets_only_their_own(world):
+    mine = make_entitlement(world.acme)
+    theirs = make_entitlement(world.bolt)
+    body = page(world.client_for(world.clerk), LIST, district=world.jintai.code)
+    assert detail_url(mine) in body and detail_url(theirs) not in body
+    assert 'name="district"' not in body
+
+
+def test_the_list_costs_the_same_few_queries_however_many_rows_it_shows(world, django_assert_max_num_queries):
+    make_entitlement(world.acme)
+    client = world.client_for(world.admin)
+    client.get(LIST)  # warm the calendar and the session
+    with django_assert_max_num_queries(20) as few:
+        client.get(LIST)
+    for key in ("xx18_art2_above_scale_service", "xx18_art3_little_giant"):
+        make_entitlement(world.acme, item_key=key)
+        make_entitlement(world.bolt, item_key=key)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(LIST)

@@ -206,3 +206,12 @@ def test_a_handled_objection_shows_its_resolution_and_no_form(world):
     client.post(objection_url(objection), {"decision": "dismiss", "resolution": "不成立"})
     page = client.get(objection_url(objection)).content.decode()
     assert "异议不成立" in page and "提交处理结论" not in page and "admin" in page
+
+
+def test_a_single_publication_without_a_title_returns_to_the_entitlement_with_the_message(world):
+    e = make_entitlement(world.acme, state=State.APPROVED)
+    url = reverse("policies:entitlement_publish", args=[e.pk])
+    response = world.client_for(world.admin).post(url, {"title": "", "workdays": "5"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("policies:entitlement_detail", args=[e.pk])
+    assert "公示标题：请填写公示标题" in response.content.decode()
+    assert not PublicNotice.objects.exists()
