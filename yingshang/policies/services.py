@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -43,6 +43,9 @@ from yingshang.policies.rules.values import format_money
 from yingshang.registry import vocab
 from yingshang.registry.industries import sections
 from yingshang.registry.models import Enterprise, User
+
+if TYPE_CHECKING:
+    from yingshang.policies.demo_entitlements import DemoEntitlements
 
 logger = logging.getLogger(__name__)
 
@@ -772,6 +775,7 @@ def results_file_name(run: MatchRun, item: RewardItem) -> str:
 class DemoPolicies:
     packs: list[PolicyPack] = field(default_factory=list)
     run: MatchRun | None = None
+    entitlements: DemoEntitlements | None = None
 
 
 def load_demo_policies(on_step: Callable[[str], None] | None = None) -> DemoPolicies:
@@ -779,6 +783,7 @@ def load_demo_policies(on_step: Callable[[str], None] | None = None) -> DemoPoli
     one batch match synchronously, so the calculator, results and what-if pages show real numbers.
     The run is as of the demo district's data day (registry.demo.AS_OF), not the wall clock, so the
     demo shows the same numbers every time it is built."""
+    from yingshang.policies import demo_entitlements
     from yingshang.registry.demo import AS_OF as DEMO_DAY
 
     say = on_step or (lambda text: None)
@@ -788,9 +793,11 @@ def load_demo_policies(on_step: Callable[[str], None] | None = None) -> DemoPoli
     working = {p.pk for p in packs}
     if latest is not None and set(latest.packs.values_list("pk", flat=True)) == working:
         say(f"已有批量匹配结果（批次 {latest.pk}），不再重复运行")
-        return DemoPolicies(packs, latest)
+        return DemoPolicies(packs, latest, demo_entitlements.load_demo_entitlements(latest, say))
     started = time.perf_counter()
-    run = start_match_run(None, DEMO_DAY, runner="inline")
+    # The match opens the demo's 政策兑现 story, replayed on the working days before today.
+    with demo_entitlements.replayed_at(demo_entitlements.match_moment()):
+        run = start_match_run(None, DEMO_DAY, runner="inline")
     if run.state != "done":
         raise RuntimeError(run.error)
     say(
@@ -798,4 +805,4 @@ def load_demo_policies(on_step: Callable[[str], None] | None = None) -> DemoPoli
         f"{run.entity_count:,} 户 × {run.item_count} 项，符合 {run.eligible_count:,} 对、"
         f"需确认 {run.needs_confirmation_count:,} 对，不重复奖后应兑付 {format_money(run.total_amount_fen)}"
     )
-    return DemoPolicies(packs, run)
+    return DemoPolicies(packs, run, demo_entitlements.load_demo_entitlements(run, say))

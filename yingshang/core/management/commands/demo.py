@@ -44,10 +44,9 @@ class Command(BaseCommand):
         self.stdout.write("正在准备数据库（执行迁移）…")
         call_command("migrate", interactive=False, verbosity=0)
         loader = DemoLoader(self)
-        loader.print_logins(loader.load(options["entities"]))
+        site = page_address(options["addr"], options["port"])
+        loader.print_logins(loader.load(options["entities"]), site=site)
         if options["no_serve"]:
             return
-        self.stdout.write(
-            f"打开 {page_address(options['addr'], options['port'])} 用上面的账号登录；按 Ctrl+C 停止服务。"
-        )
+        self.stdout.write(f"打开 {site} 用上面的账号登录；按 Ctrl+C 停止服务。")
         call_command("runserver", addrport, use_reloader=False)

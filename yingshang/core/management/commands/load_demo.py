@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import time
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from yingshang.core.roles import Role
 from yingshang.registry.demo import DEFAULT_ENTITIES, DEMO_PASSWORD, DISTRICT_CODES, DemoSummary, load_demo
 from yingshang.registry.models import Qualification
+
+if TYPE_CHECKING:
+    from yingshang.policies.services import DemoPolicies
 
 
 def add_entities_argument(parser: CommandParser) -> None:
@@ -71,6 +75,7 @@ class DemoLoader:
 
     def __init__(self, command: BaseCommand) -> None:
         self.command = command
+        self.policies: DemoPolicies | None = None
 
     def say(self, text: str) -> None:
         self.command.stdout.write(text)
@@ -89,15 +94,28 @@ class DemoLoader:
         )
         from yingshang.policies.services import load_demo_policies
 
-        load_demo_policies(on_step=lambda step: self.say(f"  · {step}"))
+        self.policies = load_demo_policies(on_step=lambda step: self.say(f"  · {step}"))
         return summary
 
-    def print_logins(self, summary: DemoSummary) -> None:
+    def print_logins(self, summary: DemoSummary, site: str = "") -> None:
+        """The logins, then the demo enterprise's 企业码 link (`site`: the address it is served at)."""
         self.say("")
         self.say("演示账号（密码相同，仅供本机演示使用，切勿用于生产环境）：")
         for line in login_table(summary):
             self.say(line)
         self.say("")
+        shown = self.policies.entitlements if self.policies is not None else None
+        if shown is not None and shown.enterprise is not None and shown.code_path:
+            company = next(
+                (user.username for login, user in summary.users if login.role == Role.ENTERPRISE), ""
+            )
+            where = f"{site.rstrip('/')}{shown.code_path}" if site else f"站点地址 + {shown.code_path}"
+            self.say(
+                f"示范企业“{shown.enterprise.name}”的政策兑现事项（已推送、已确认、公示中、已兑付……）："
+                f"用企业用户 {company} 登录，或不登录直接打开它的企业码链接："
+            )
+            self.say(f"  {where}")
+            self.say("")
 
 
 class Command(BaseCommand):
