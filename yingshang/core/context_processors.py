@@ -13,7 +13,10 @@ NAVIGATION: list[tuple[str, str | None, str | None]] = [
     ("市场主体", "registry:enterprise_list", "registry.view"),
     ("本企业", "registry:my_enterprise", "registry.own_enterprise"),
     ("政策", "policies:library", "policies.view"),
+    ("政策兑现", "policies:entitlement_list", "entitlements.view"),
+    ("企业码", "portal:home", "entitlements.own"),
     ("政策计算器", "policies:my_calculator", "policies.calculate_own"),
+    ("明白卡", "portal:card_index", "entitlements.manage"),
     ("诉求", None, None),
     ("监管", None, None),
     ("监测", None, None),
@@ -30,17 +33,23 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = []
+    entries = []
     for label, url_name, capability in NAVIGATION:
         if capability and not user.can(capability):
             continue
-        url = reverse(url_name) if url_name else None
-        items.append({"label": label, "url": url, "active": _is_section_of(request.path, url)})
+        entries.append((label, reverse(url_name) if url_name else None))
+    current = _current_section(request.path, [url for _, url in entries])
+    items = [
+        {"label": label, "url": url, "active": url is not None and url == current} for label, url in entries
+    ]
     return {"nav_items": items}
 
 
-def _is_section_of(path: str, url: str | None) -> bool:
-    """A nav entry is current on its own page and on every page below it (the home page only on itself)."""
-    if url is None:
-        return False
-    return path == url if url == "/" else path.startswith(url)
+def _current_section(path: str, urls: list[str | None]) -> str | None:
+    """The entry a page belongs to: the longest url the path starts with (政策兑现 under /policies/
+    entitlements/ wins over 政策 at /policies/); the home page only on itself."""
+
+    def contains(url: str) -> bool:
+        return path == url if url == "/" else path.startswith(url)
+
+    return max((url for url in urls if url is not None and contains(url)), key=len, default=None)
