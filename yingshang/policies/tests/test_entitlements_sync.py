@@ -240,19 +240,37 @@ def test_the_summary_reads_in_chinese(world: World, first_run: MatchRun) -> None
     assert summary.text().startswith(f"新增 {summary.created:,} 条")
 
 
-def test_sync_writes_in_one_transaction_per_run(world: World, first_run: MatchRun, monkeypatch) -> None:
-    """A failure after the first batch of rows leaves nothing behind."""
+def test_sync_writes_in_one_transaction_per_run(
+    world: World, first_run: MatchRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure after the first batch of rows was written leaves nothing behind."""
     monkeypatch.setattr(entitlements, "BATCH_SIZE", 5)
     calls = {"n": 0}
-    original = entitlements.bulk_create_with_history
+    original = entitlements._insert_new
 
-    def failing_after_first_batch(*args, **kwargs):
+    def failing_after_first_batch(*args: object, **kwargs: object) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             raise RuntimeError("disk full")
-        return original(*args, **kwargs)
+        original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(entitlements, "bulk_create_with_history", failing_after_first_batch)
+    monkeypatch.setattr(entitlements, "_insert_new", failing_after_first_batch)
     with pytest.raises(RuntimeError):
         create_entitlements_from_run(first_run)
-    assert not Entitlement.objects.exists()
+    assert calls["n"] == 2
+    assert not Entitlement.objects.exists() and not Entitlement.history.exists()
+
+
+def test_every_row_written_in_bulk_has_its_history_record(world: World, first_run: MatchRun) -> None:
+    create_entitlements_from_run(first_run)
+    services.save_pack_version(MEASURES, with_hnte_amount(20), world.admin)
+    second = finished_match(world.admin)
+    create_entitlements_from_run(second)
+    e = entitlement_of(world.acme)
+    records = list(e.history.order_by("history_date", "history_id"))
+    assert [(r.history_type, r.amount_fen, r.run_id) for r in records] == [
+        ("+", 100_000_00, first_run.pk),
+        ("~", 200_000_00, second.pk),
+    ]
+    assert records[1].history_user == world.admin and records[1].to_confirm == e.to_confirm
+    assert Entitlement.history.filter(history_type="+").count() == Entitlement.objects.count()
