@@ -9,7 +9,6 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from yingshang.conftest import PASSWORD
-from yingshang.core.tests.conftest import page  # noqa: F401 - the Chromium page fixture
 from yingshang.registry.importer import size_text
 from yingshang.registry.models import Enterprise, ImportBatch
 from yingshang.registry.tests.files.sheets import csv_bytes, enterprise_row, uscc, write
@@ -193,7 +192,7 @@ def log_in(browser_page: Page, username: str) -> None:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_in_a_browser_the_admin_uploads_sees_problems_fixes_and_confirms(world, tmp_path, page):  # noqa: F811
+def test_in_a_browser_the_admin_uploads_sees_problems_fixes_and_confirms(world, tmp_path, page):
     renamed = write(tmp_path, "名录.xlsx", csv_bytes([enterprise_row(uscc(1))]))
     bad = write(tmp_path, "坏名录.csv", csv_bytes([enterprise_row(uscc(1), employees="-2")]))
     good = write(tmp_path, "名录.csv", csv_bytes([enterprise_row(uscc(1), "宝鸡市浏览器企业有限公司")]))
