@@ -1,4 +1,5 @@
-"""Management commands with sub-commands whose argument errors are told in Chinese.
+"""What our management commands share: sub-commands whose argument errors are told in Chinese, and a
+progress bar per phase of a long job.
 
 argparse speaks English; the few messages a user can meet on our command lines are said again in
 Chinese, with a pointer to the command's own `--help`:
@@ -14,9 +15,11 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
 
 _ARGPARSE_MESSAGES = [
     (re.compile(r"the following arguments are required: (.*)"), "缺少参数：{0}"),
@@ -73,3 +76,31 @@ class ChineseCommand(BaseCommand):
         return parser.add_subparsers(
             dest="action", required=True, title="子命令", metavar="子命令", parser_class=self.parser_class
         )
+
+
+class PhaseBar:
+    """A tqdm bar per phase, fed by the services' `progress(phase, done, total)` calls: a new phase
+    closes the bar before it. `unit` may depend on the phase; other keywords go to tqdm."""
+
+    def __init__(
+        self, *, unit: str | Callable[[str], str] = "条", stream: Any = None, **options: Any
+    ) -> None:
+        self.unit, self.stream, self.options = unit, stream, options
+        self.phase: str | None = None
+        self.bar: tqdm | None = None
+
+    def __call__(self, phase: str, done: int, total: int | None) -> None:
+        if phase != self.phase:
+            self.close()
+            self.phase = phase
+            unit = self.unit(phase) if callable(self.unit) else self.unit
+            self.bar = tqdm(total=total, desc=phase, unit=unit, file=self.stream, **self.options)
+        assert self.bar is not None
+        if total is not None and self.bar.total != total:
+            self.bar.total = total
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None

@@ -1,11 +1,14 @@
-"""Sub-command parsers that say argparse's errors in Chinese and point to the command's own --help."""
+"""Sub-command parsers that say argparse's errors in Chinese and point to the command's own --help;
+the progress bar a phase."""
 
 from __future__ import annotations
+
+from io import StringIO
 
 import pytest
 from django.core.management.base import CommandError
 
-from yingshang.core.commands import ChineseCommand, in_chinese
+from yingshang.core.commands import ChineseCommand, PhaseBar, in_chinese
 
 
 @pytest.mark.parametrize(
@@ -70,3 +73,19 @@ def test_on_the_command_line_the_error_goes_to_stderr_with_exit_code_2(capsys) -
     err = capsys.readouterr().err
     assert err.startswith("usage: yingshang sample add")
     assert err.endswith("错误：缺少参数：n。用法见 yingshang sample --help\n")
+
+
+def test_a_phase_bar_draws_one_bar_a_phase_in_that_phase_unit() -> None:
+    stream = StringIO()
+    bar = PhaseBar(unit=lambda phase: "个政策包" if "计算" in phase else "条", stream=stream, ascii=True)
+    bar("读取", 0, None)
+    bar("读取", 40, 100)  # the total becomes known on the way
+    bar("读取", 100, 100)
+    bar("计算", 1, 2)
+    bar("计算", 2, 2)
+    bar.close()
+    bar.close()  # closing twice is harmless
+    lines = [line for line in stream.getvalue().replace("\r", "\n").splitlines() if line.strip()]
+    assert any(line.startswith("读取: 100%") and "100/100 [" in line and "条/s" in line for line in lines)
+    assert any(line.startswith("计算: 100%") and "2/2 [" in line and "个政策包/s" in line for line in lines)
+    assert bar.bar is None

@@ -15,14 +15,12 @@ stderr in Chinese with exit code 1.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
-from tqdm import tqdm
 
-from yingshang.core.commands import ChineseCommand
+from yingshang.core.commands import ChineseCommand, PhaseBar
 from yingshang.policies import rules
 from yingshang.policies.rules.values import format_money
 
@@ -49,29 +47,11 @@ def _read_text(path: Path) -> str:
         raise CommandError(f"无法读取文件 {path}：{exc.strerror or exc}") from None
 
 
-class Bar:
-    """A tqdm bar per phase, fed by (phase, done, total) progress calls."""
-
-    def __init__(self, stream: Any = None) -> None:
-        self.stream = stream or sys.stderr
-        self.phase: str | None = None
-        self.bar: tqdm | None = None
-
-    def __call__(self, phase: str, done: int, total: int | None) -> None:
-        if phase != self.phase:
-            self.close()
-            self.phase = phase
-            unit = "个政策包" if "计算" in phase else "条"
-            self.bar = tqdm(total=total, desc=phase, unit=unit, file=self.stream, ascii=False, leave=True)
-        assert self.bar is not None
-        if total is not None and self.bar.total != total:
-            self.bar.total = total
-        self.bar.update(done - self.bar.n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
+def _bar(stream: Any) -> PhaseBar:
+    """Progress of a match or a what-if: rows, then the packs being computed."""
+    return PhaseBar(
+        unit=lambda phase: "个政策包" if "计算" in phase else "条", stream=stream, ascii=False, leave=True
+    )
 
 
 class Command(ChineseCommand):
@@ -199,7 +179,7 @@ class Command(ChineseCommand):
         as_of = _date(options["as_of"]) or today()
         if not PolicyPack.objects.filter(is_working=True).exists():
             raise CommandError("还没有现行政策包：请先运行 yingshang policies sync，或在页面上发布政策包")
-        bar = Bar(self.stderr)
+        bar = _bar(self.stderr)
         try:
             run = start_match_run(None, as_of, runner="inline", progress=bar)
         finally:
@@ -218,7 +198,7 @@ class Command(ChineseCommand):
 
         as_of = _date(options["as_of"])
         text = _read_text(Path(options["draft"]))
-        bar = Bar(self.stderr)
+        bar = _bar(self.stderr)
         try:
             result = whatif(text, as_of=as_of, progress=bar)
         finally:

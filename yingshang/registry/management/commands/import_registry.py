@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
+from yingshang.core.commands import PhaseBar
 from yingshang.registry import importer
 from yingshang.registry.models import User
 
@@ -21,29 +21,6 @@ def iso_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"日期“{text}”格式不对，应为 2026-06-30") from None
-
-
-class TqdmProgress:
-    """One tqdm bar per phase (读取并校验, 写入数据库); silent when stderr is not a terminal."""
-
-    def __init__(self) -> None:
-        self.phase = ""
-        self.bar: tqdm | None = None
-
-    def __call__(self, phase: str, done: int, total: int | None) -> None:
-        if phase != self.phase:
-            self.close()
-            self.phase = phase
-            self.bar = tqdm(desc=phase, total=total, unit="行", disable=None)
-        if self.bar is not None:
-            if total and self.bar.total != total:
-                self.bar.total = total
-            self.bar.update(done - self.bar.n)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
 
 
 class Command(BaseCommand):
@@ -61,7 +38,8 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"找不到文件：{path}")
         user = self._user(options["user"])
-        progress = TqdmProgress()
+        # One bar per phase (读取并校验, 写入数据库); silent when stderr is not a terminal.
+        progress = PhaseBar(unit="行", disable=None)
         try:
             importer.check_size(path.stat().st_size)
             if options["dry_run"]:
