@@ -33,6 +33,7 @@ from yingshang.policies import workflow
 from yingshang.policies.models import Entitlement, MatchRun, PublicNotice
 from yingshang.policies.services import SHANGHAI
 from yingshang.registry.models import Enterprise, User
+from yingshang.workdays.engine import CalendarError
 from yingshang.workdays.services import get_calendar
 
 SEED = 20261122
@@ -61,7 +62,7 @@ class DemoEntitlements:
     created: int = 0  # entitlements created from the run by this load
     replayed: bool = False  # whether this load replayed the story (False: it was there already)
     counts: dict[str, int] = field(default_factory=dict)  # state value → count; "needs_review", "overdue"
-    skipped: str = ""  # why there is no story (not the demo district)
+    skipped: str = ""  # why there is no story (not the demo district; a year the calendar does not know)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -109,9 +110,13 @@ def story_span() -> int:
 
 
 def match_moment(now: dt.datetime | None = None) -> dt.datetime:
-    """When the demo's batch match runs in the story: the first story day, before the office opens."""
-    days = story_days(now or timezone.now(), story_span())
-    return at(days[0], 8, 30)
+    """When the demo's batch match runs in the story: the first story day, before the office opens
+    (now, when the calendar cannot tell the working days: then there is no story either)."""
+    now = now or timezone.now()
+    try:
+        return at(story_days(now, story_span())[0], 8, 30)
+    except CalendarError:
+        return now
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -401,9 +406,12 @@ def load_demo_entitlements(run: MatchRun, on_step: Callable[[str], None] | None 
     showcase = Enterprise.objects.filter(uscc=showcase_uscc()).first()
     admin, company = _demo_users()
     if showcase is None or admin is None:
-        return DemoEntitlements(skipped="没有演示区县的示范企业或营商办管理员账号，未生成政策兑现演示数据")
+        return _skipped("没有演示区县的示范企业或营商办管理员账号，未生成政策兑现演示数据", say)
+    try:
+        days = story_days(timezone.now(), story_span())
+    except CalendarError as exc:
+        return _skipped(f"未生成政策兑现演示数据：{exc.message}", say)
     result = DemoEntitlements(enterprise=showcase)
-    days = story_days(timezone.now(), story_span())
     with transaction.atomic():
         if not Entitlement.objects.filter(run=run).exists():
             with replayed_at(at(days[0], 9, 5)):
@@ -422,6 +430,11 @@ def load_demo_entitlements(run: MatchRun, on_step: Callable[[str], None] | None 
     result.counts = state_counts(showcase.district_id)
     say(f"兑现事项（{showcase.district.name}）：{counts_text(result.counts)}")
     return result
+
+
+def _skipped(why: str, say: Callable[[str], None]) -> DemoEntitlements:
+    say(why)
+    return DemoEntitlements(skipped=why)
 
 
 def _replay(story: _Story) -> None:

@@ -219,6 +219,15 @@ def test_outside_the_demo_district_nothing_is_replayed(world: World) -> None:
     assert not PublicNotice.objects.exists() and not Entitlement.objects.exists()
 
 
+def test_in_a_year_the_calendar_does_not_know_the_demo_loads_without_the_story(db) -> None:
+    demo.load_demo(ENTITIES, progress=False)
+    with demo_entitlements.replayed_at(dt.datetime(2027, 3, 3, 12, 0, tzinfo=SHANGHAI)):
+        loaded = services.load_demo_policies()
+    assert loaded.run is not None and loaded.run.state == "done"
+    assert "2027" in loaded.entitlements.skipped and "未生成政策兑现演示数据" in loaded.entitlements.skipped
+    assert not Entitlement.objects.exists() and not PublicNotice.objects.exists()
+
+
 def test_the_demo_command_prints_the_enterprise_login_and_its_code_link(db) -> None:
     out = StringIO()
     call_command("load_demo", "--entities", str(ENTITIES), stdout=out)
