@@ -57,6 +57,7 @@ from yingshang.workdays.engine import CalendarError
 from yingshang.workdays.services import get_calendar
 
 BATCH_SIZE = 2000
+SYNC_LOCK = 4_040_001  # PostgreSQL advisory lock key of create_entitlements_from_run
 # The marker of a flag set by re-matching (so a later run that finds the pair again can lift it).
 ABSENT_REASON = "画像变化后不再符合条件"
 CHANGED_REASON = "重新比对结果有变化"
@@ -133,10 +134,6 @@ def department_handles(department_name: str, item_department: str) -> bool:
         prefix = department_name[: -len(bureau)] if department_name.endswith(bureau) else ""
         return len(prefix) >= 2 and prefix[-1] in "区县市"
     return False
-
-
-def _is_staff(user: User | None) -> bool:
-    return user is not None and user.is_authenticated and user.can("entitlements.view")
 
 
 def visible_entitlements(user: User | None) -> QuerySet[Entitlement]:
@@ -344,6 +341,10 @@ def create_entitlements_from_run(
     now = timezone.now()
     day = today()
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # One sync at a time: a second one waits and then finds what the first wrote.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SYNC_LOCK])
         existing = {
             (e.enterprise_id, e.item_key): e
             for e in Entitlement.objects.filter(item_key__in=keys | {k for _, k in pairs}).iterator(
@@ -730,6 +731,11 @@ PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 ACCOUNT_RE = re.compile(r"^\d{8,30}$")
 
 
+def _same_name(name: str) -> str:
+    """A company name as compared: half- and full-width brackets alike, no spaces."""
+    return re.sub(r"\s", "", name).replace("(", "（").replace(")", "）")
+
+
 def _clean_payee(payee: dict[str, Any], e: Entitlement) -> dict[str, str]:
     account_name = str(payee.get("account_name") or "").strip()
     bank = str(payee.get("bank") or "").strip()
@@ -737,7 +743,7 @@ def _clean_payee(payee: dict[str, Any], e: Entitlement) -> dict[str, str]:
     problems = []
     if not account_name:
         problems.append("收款户名不能为空")
-    elif account_name != e.enterprise.name:
+    elif _same_name(account_name) != _same_name(e.enterprise.name):
         problems.append(f"收款户名应为本企业名称“{e.enterprise.name}”（奖补资金只拨付到企业对公账户）")
     if not bank:
         problems.append("开户银行不能为空")
@@ -982,7 +988,7 @@ def reject_entitlement(e: Entitlement, *, by: User, reason: str) -> Entitlement:
         e.reviewed_at, e.reviewed_by = timezone.now(), by
         e.due_on = None
         _save(e, by, Action.REJECT.label)
-        _notify_quietly(
+        _notify_follow_up(
             e,
             kind="rejected",
             subject=f"政策兑现审核结果：{e.item.title}",
@@ -991,8 +997,8 @@ def reject_entitlement(e: Entitlement, *, by: User, reason: str) -> Entitlement:
         return e
 
 
-def _notify_quietly(e: Entitlement, *, kind: str, subject: str, body: str) -> None:
-    """A follow-up message (rejection, payment); the notification app is part of the platform."""
+def _notify_follow_up(e: Entitlement, *, kind: str, subject: str, body: str) -> None:
+    """A message after the push (rejection, payment), once per entitlement and kind."""
     from yingshang.notifications.services import notify
 
     notify(
@@ -1196,7 +1202,29 @@ def open_objections(e: Entitlement) -> QuerySet[Objection]:
 # ==================================================================================================
 
 
-def _payable_problem(e: Entitlement, day: dt.date) -> str:
+@dataclass(frozen=True)
+class _OpenObjections:
+    """Which entitlements have an open objection, for many at once (one query)."""
+
+    notices: frozenset[int]  # 公示 with an open objection against the whole list
+    entitlements: frozenset[int]
+
+    @classmethod
+    def of(cls, rows: Iterable[Entitlement]) -> _OpenObjections:
+        notice_ids = {e.notice_id for e in rows if e.notice_id}
+        found = Objection.objects.filter(notice_id__in=notice_ids, state="open").values_list(
+            "notice_id", "entitlement_id"
+        )
+        pairs = list(found)
+        return cls(
+            frozenset(n for n, e in pairs if e is None), frozenset(e for _, e in pairs if e is not None)
+        )
+
+    def against(self, e: Entitlement) -> bool:
+        return e.pk in self.entitlements or e.notice_id in self.notices
+
+
+def _payable_problem(e: Entitlement, day: dt.date, objections: _OpenObjections | None = None) -> str:
     """Why `e` cannot be paid now ('' when it can)."""
     if e.state == State.PAID or e.voucher_no:
         return f"已于 {e.paid_on:%Y年%m月%d日} 登记兑付（凭证号 {e.voucher_no}），不能重复兑付"
@@ -1206,7 +1234,7 @@ def _payable_problem(e: Entitlement, day: dt.date) -> str:
         return exc.message
     if e.notice_id is None:
         return "未经公示，不能兑付"
-    if open_objections(e).exists():
+    if (objections or _OpenObjections.of([e])).against(e):
         return "公示异议尚未处理完毕，不能兑付"
     if e.amount_fen is None:
         return "金额尚未确定"
@@ -1257,7 +1285,7 @@ def _pay(e: Entitlement, by: User, voucher: str, paid_on: dt.date, amount_fen: i
             _save(e, by, Action.PAY.label)
     except IntegrityError:
         raise EntitlementRefused(f"支付凭证号 {voucher} 已被使用") from None
-    _notify_quietly(
+    _notify_follow_up(
         e,
         kind="paid",
         subject=f"政策兑现到账提醒：{e.item.title}",
@@ -1309,8 +1337,9 @@ def export_payment_batch(ids: Iterable[int], *, by: User) -> tuple[PaymentBatch,
         if len(rows) != len(wanted):
             raise EntitlementRefused("所选事项中有找不到或不在您管辖范围内的，请刷新后重试")
         problems = []
+        objections = _OpenObjections.of(rows)
         for e in rows:
-            problem = _payable_problem(e, day)
+            problem = _payable_problem(e, day, objections)
             if not problem and e.payment_batch_id and e.payment_batch.state == "exported":
                 problem = f"已在拨付批次 {e.payment_batch.number} 中，等待财政回执"
             if problem:
@@ -1411,6 +1440,19 @@ def _read_payment_rows(data: bytes, filename: str) -> tuple[dict[str, int], list
     )
 
 
+def _voucher_texts(rows: list[tuple[int, list[Any]]], index: int | None) -> set[str]:
+    """Every voucher number written in the file (to look them all up at once)."""
+    from yingshang.registry.importer import CellProblem, cell_text
+
+    texts = set()
+    for _, cells in rows:
+        try:
+            texts.add(cell_text(cells[index]) if index is not None and index < len(cells) else "")
+        except CellProblem:
+            continue
+    return texts - {""}
+
+
 def import_payment_file(batch: PaymentBatch, data: bytes, filename: str, *, by: User) -> PaymentImportResult:
     """Read the finance bureau's returned payment file: every row must name an entitlement of this
     batch, with exactly its amount, a voucher number used once and a valid date. Any error: nothing is
@@ -1431,6 +1473,12 @@ def import_payment_file(batch: PaymentBatch, data: bytes, filename: str, *, by: 
             payment_batch=batch
         )
     }
+    objections = _OpenObjections.of(members.values())
+    used = dict(
+        Entitlement.objects.filter(voucher_no__in=_voucher_texts(rows, columns.get("支付凭证号")))
+        .exclude(voucher_no="")
+        .values_list("voucher_no", "pk")
+    )
     seen_ids: dict[int, int] = {}
     seen_vouchers: dict[str, int] = {}
     plan: list[tuple[Entitlement, str, dt.date, int]] = []
@@ -1483,9 +1531,9 @@ def import_payment_file(batch: PaymentBatch, data: bytes, filename: str, *, by: 
             if voucher in seen_vouchers:
                 raise CellProblem(f"凭证号 {voucher} 与第{seen_vouchers[voucher]}行重复")
             seen_vouchers[voucher] = number
-            used = Entitlement.objects.filter(voucher_no=voucher).exclude(pk=e.pk).first()
-            if used is not None:
-                raise CellProblem(f"凭证号 {voucher} 已用于另一笔兑付（编号 {used.pk}）")
+            holder = used.get(voucher)
+            if holder is not None and holder != e.pk:
+                raise CellProblem(f"凭证号 {voucher} 已用于另一笔兑付（编号 {holder}）")
         except CellProblem as exc:
             errors.append(f"{where} “支付凭证号”列：{exc}")
             row_ok = False
@@ -1500,7 +1548,7 @@ def import_payment_file(batch: PaymentBatch, data: bytes, filename: str, *, by: 
         except CellProblem as exc:
             errors.append(f"{where} “支付日期”列：{exc}")
             row_ok = False
-        problem = _payable_problem(e, day)
+        problem = _payable_problem(e, day, objections)
         if problem:
             errors.append(f"{where} “兑现编号”列：{e.enterprise.name}（{e.item.title}）{problem}")
             row_ok = False

@@ -203,3 +203,11 @@ def test_a_confirmation_out_of_turn_is_refused(world: World, steps: int, message
         confirm(entitlement_of(world.acme, BACKBONE))
     with pytest.raises(EntitlementRefused, match=message):
         confirm(entitlement_of(world.acme, BACKBONE))
+
+
+def test_the_account_name_may_differ_only_in_spaces_and_bracket_width(world: World) -> None:
+    world.acme.name = "宝鸡市渭滨区示例科技（集团）有限公司"
+    world.acme.save()
+    e = pushed(world, world.acme, BACKBONE, amount=300_000_00, verdict="needs_confirmation")
+    confirm(e, payee=PAYEE | {"account_name": "宝鸡市渭滨区示例科技(集团) 有限公司"})
+    assert entitlement_of(world.acme, BACKBONE).state == "confirmed"
