@@ -1,13 +1,14 @@
-"""Builders for tests and the demo: valid USCCs and enterprises with provenance."""
+"""Builders for tests and the demo: valid USCCs and enterprises with provenance; an API test client."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from django.test import Client
 from stdnum.cn import uscc as uscc_std
 
-from yingshang.registry.models import District, Enterprise
+from yingshang.registry.models import ApiToken, District, Enterprise, User
 
 
 def make_uscc(body: str) -> str:
@@ -41,3 +42,20 @@ def make_enterprise(uscc: str, name: str, district: District, **fields: Any) -> 
         )
     }
     return Enterprise.objects.create(uscc=uscc, name=name, district=district, provenance=provenance, **values)
+
+
+class BearerClient:
+    """A test client for the JSON API under `base` that sends one bearer token (none: `key` None)."""
+
+    def __init__(self, base: str, key: str | None) -> None:
+        self.base = base
+        self.client = Client()
+        self.headers = {"Authorization": f"Bearer {key}"} if key else {}
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(self.base + path, params, headers=self.headers)
+
+
+def bearer_client_for(base: str, user: User) -> BearerClient:
+    """The API under `base` as `user`, with a token issued for the test."""
+    return BearerClient(base, ApiToken.issue(user, "测试")[1])

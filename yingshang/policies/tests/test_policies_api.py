@@ -2,33 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from django.test import Client
 
 from yingshang.conftest import World
 from yingshang.policies import services
 from yingshang.policies.models import MatchResult, MatchRun
 from yingshang.policies.testing import AS_OF, HNTE_ITEM, finished_match
-from yingshang.registry.models import ApiToken, User
+from yingshang.registry.models import User
+from yingshang.registry.testing import BearerClient, bearer_client_for
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/policies"
 
 
-class Api:
-    def __init__(self, key: str | None) -> None:
-        self.client = Client()
-        self.headers = {"Authorization": f"Bearer {key}"} if key else {}
-
-    def get(self, path: str, **params: Any):
-        return self.client.get(BASE + path, params, headers=self.headers)
+def api_with(key: str | None) -> BearerClient:
+    return BearerClient(BASE, key)
 
 
-def api_for(user: User) -> Api:
-    return Api(ApiToken.issue(user, "测试")[1])
+def api_for(user: User) -> BearerClient:
+    return bearer_client_for(BASE, user)
 
 
 @pytest.fixture
@@ -62,7 +55,7 @@ def test_items_of_a_later_day_leave_out_expired_policies(world: World, matched: 
 def test_items_are_refused_to_users_without_a_role_and_to_anonymous_callers(
     world: World, user: str | None, status: int
 ) -> None:
-    api = api_for(getattr(world, user)) if user else Api(None)
+    api = api_for(getattr(world, user)) if user else api_with(None)
     response = api.get("/items")
     assert response.status_code == status and response.json()["detail"]
 
@@ -75,7 +68,7 @@ def test_a_bad_day_is_a_chinese_422(world: World) -> None:
 # ---- calculator ---------------------------------------------------------------------------------
 
 
-def calculator(api: Api, uscc: str):
+def calculator(api: BearerClient, uscc: str):
     return api.get(f"/calculator/{uscc}", as_of=AS_OF.isoformat())
 
 
@@ -113,7 +106,7 @@ def test_a_district_clerk_runs_the_calculator_only_inside_their_district(
 
 def test_the_calculator_is_refused_without_a_role_or_a_token(world: World, matched: MatchRun) -> None:
     assert calculator(api_for(world.nobody), world.acme.uscc).status_code == 403
-    assert calculator(Api(None), world.acme.uscc).status_code == 401
+    assert calculator(api_with(None), world.acme.uscc).status_code == 401
 
 
 def test_an_unknown_uscc_is_the_same_404(world: World) -> None:
@@ -153,7 +146,7 @@ def test_runs_are_refused_to_enterprises_and_users_without_a_role(
 
 
 def test_runs_need_a_token(world: World, matched: MatchRun) -> None:
-    assert Api(None).get(f"/runs/{matched.pk}/results").status_code == 401
+    assert api_with(None).get(f"/runs/{matched.pk}/results").status_code == 401
 
 
 def test_results_show_only_entities_in_the_users_scope(world: World, matched: MatchRun) -> None:

@@ -3,35 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from yingshang.conftest import World
 from yingshang.registry.models import ApiToken, Department, Enterprise, Qualification, User
-from yingshang.registry.testing import make_enterprise, make_uscc
+from yingshang.registry.testing import BearerClient, bearer_client_for, make_enterprise, make_uscc
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/registry"
 
 
-class Api:
-    """A test client that sends one user's bearer token."""
-
-    def __init__(self, key: str | None) -> None:
-        self.client = Client()
-        self.headers = {"Authorization": f"Bearer {key}"} if key else {}
-
-    def get(self, path: str, **params: Any):
-        return self.client.get(BASE + path, params, headers=self.headers)
+def api_with(key: str | None) -> BearerClient:
+    return BearerClient(BASE, key)
 
 
-def api_for(user: User) -> Api:
-    _, key = ApiToken.issue(user, "测试")
-    return Api(key)
+def api_for(user: User) -> BearerClient:
+    return bearer_client_for(BASE, user)
 
 
 def usccs(response) -> list[str]:
@@ -42,14 +32,14 @@ def usccs(response) -> list[str]:
 
 
 def test_a_request_without_a_token_is_refused_with_a_chinese_401(world: World) -> None:
-    response = Api(None).get("/enterprises")
+    response = api_with(None).get("/enterprises")
     assert response.status_code == 401
     assert "接口令牌" in response.json()["detail"]
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_a_made_up_token_is_refused(world: World) -> None:
-    assert Api("ys_not-a-real-token").get("/enterprises").status_code == 401
+    assert api_with("ys_not-a-real-token").get("/enterprises").status_code == 401
 
 
 def test_a_session_login_does_not_open_the_api(world: World) -> None:
@@ -60,10 +50,10 @@ def test_a_session_login_does_not_open_the_api(world: World) -> None:
 
 def test_a_revoked_token_is_refused(world: World) -> None:
     token, key = ApiToken.issue(world.admin, "将被吊销")
-    assert Api(key).get("/me").status_code == 200
+    assert api_with(key).get("/me").status_code == 200
     token.revoked_at = timezone.now()
     token.save()
-    response = Api(key).get("/me")
+    response = api_with(key).get("/me")
     assert response.status_code == 401
     assert "接口令牌" in response.json()["detail"]
 
@@ -72,13 +62,13 @@ def test_a_token_of_a_deactivated_user_is_refused(world: World) -> None:
     _, key = ApiToken.issue(world.clerk, "离职")
     world.clerk.is_active = False
     world.clerk.save()
-    assert Api(key).get("/me").status_code == 401
+    assert api_with(key).get("/me").status_code == 401
 
 
 def test_using_a_token_records_when_it_was_last_used(world: World) -> None:
     token, key = ApiToken.issue(world.admin, "记录")
     assert token.last_used_at is None
-    Api(key).get("/me")
+    api_with(key).get("/me")
     token.refresh_from_db()
     assert token.last_used_at is not None
 
