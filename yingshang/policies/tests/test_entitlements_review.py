@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import threading
+import time
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 
 from yingshang.conftest import World
 from yingshang.notifications.models import Message
@@ -311,26 +312,44 @@ def test_without_a_cap_everything_ready_is_approved(world: World, carol: Enterpr
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are a PostgreSQL matter")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_reviewers_approving_at_once_cannot_both_spend_the_money(world: World, carol: Enterprise) -> None:
+def test_a_reviewer_waits_for_another_reviewers_approval_of_the_same_item(
+    world: World, carol: Enterprise
+) -> None:
+    """acme (first in the queue) is flagged; reviewer A clears and approves it in one transaction that
+    is still open when reviewer B approves carol. B must wait and then see acme's money spent: without
+    the item's row lock B would not see acme in the queue and both would be approved (20万 > 15万)."""
     with_budget("15万元")
     ready = ready_for_review(world, {world.acme: 100_000_00, carol: 100_000_00})
-    barrier = threading.Barrier(2)
-    outcomes: list[object] = []
+    Entitlement.objects.filter(pk=ready[world.acme].pk).update(needs_review=True, review_reason="待核实")
+    a_holds_the_item = threading.Event()
+    b_outcome: list[object] = []
 
-    def approve(e: Entitlement) -> None:
+    def reviewer_a() -> None:
         try:
-            barrier.wait()
-            outcomes.append(approve_entitlements([e.pk], by=world.admin))
+            with transaction.atomic():
+                clear_review(ready[world.acme], by=world.admin, note="已核实")
+                approve_entitlements([ready[world.acme].pk], by=world.admin)
+                a_holds_the_item.set()
+                time.sleep(1.5)  # B starts meanwhile
+        finally:
+            a_holds_the_item.set()
+            close_old_connections()
+
+    def reviewer_b() -> None:
+        try:
+            a_holds_the_item.wait()
+            b_outcome.append(approve_entitlements([ready[carol].pk], by=world.admin))
         finally:
             close_old_connections()
 
-    threads = [threading.Thread(target=approve, args=(e,)) for e in ready.values()]
+    threads = [threading.Thread(target=reviewer_a), threading.Thread(target=reviewer_b)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert budget_status(HNTE_ITEM).committed_fen <= 150_000_00
-    assert Entitlement.objects.filter(state="approved").count() == 1
+    assert budget_status(HNTE_ITEM).committed_fen == 100_000_00
+    assert [e.enterprise for e in b_outcome[0].held] == [carol]  # type: ignore[attr-defined]
+    assert state_of(ready[carol]) == "pushed"
 
 
 # --- 公示 and objections --------------------------------------------------------------------------

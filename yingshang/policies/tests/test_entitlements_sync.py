@@ -3,7 +3,10 @@ them, flagged (never deleted or silently changed) when a later run disagrees, pa
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import close_old_connections, connection
 
 from yingshang.conftest import World
 from yingshang.policies import entitlements, services
@@ -274,3 +277,30 @@ def test_every_row_written_in_bulk_has_its_history_record(world: World, first_ru
     ]
     assert records[1].history_user == world.admin and records[1].to_confirm == e.to_confirm
     assert Entitlement.history.filter(history_type="+").count() == Entitlement.objects.count()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the advisory lock is PostgreSQL's")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_syncs_of_one_run_at_once_create_each_entitlement_once(world: World) -> None:
+    services.sync_shipped_packs()
+    run = finished_match(world.admin)
+    barrier = threading.Barrier(2)
+    created: list[int] = []
+    failures: list[BaseException] = []
+
+    def sync() -> None:
+        try:
+            barrier.wait()
+            created.append(create_entitlements_from_run(run).created)
+        except BaseException as exc:  # any failure is the finding
+            failures.append(exc)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=sync) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert sorted(created) == [0, Entitlement.objects.count()]
