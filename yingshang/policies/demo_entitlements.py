@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from tqdm import tqdm
 
 from yingshang.core.roles import Role
 from yingshang.policies import entitlements as service
@@ -414,8 +415,9 @@ def load_demo_entitlements(run: MatchRun, on_step: Callable[[str], None] | None 
     result = DemoEntitlements(enterprise=showcase)
     with transaction.atomic():
         if not Entitlement.objects.filter(run=run).exists():
-            with replayed_at(at(days[0], 9, 5)):
-                result.created = service.create_entitlements_from_run(run).created
+            with replayed_at(at(days[0], 9, 5)), tqdm(desc="生成兑现台账", unit="条", disable=None) as bar:
+                # The longest step of a first load (a default demo makes about 120,000): show progress.
+                result.created = service.create_entitlements_from_run(run, progress=_advance(bar)).created
                 # The 明白卡 with the 企业码 reaches the enterprise with the first push.
                 enterprise_code_url(showcase)
             say(f"政策兑现台账：由批量匹配（批次 {run.pk}）生成 {result.created:,} 条")
@@ -430,6 +432,14 @@ def load_demo_entitlements(run: MatchRun, on_step: Callable[[str], None] | None 
     result.counts = state_counts(showcase.district_id)
     say(f"兑现事项（{showcase.district.name}）：{counts_text(result.counts)}")
     return result
+
+
+def _advance(bar: tqdm) -> Callable[[int, int], None]:
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    return progress
 
 
 def _skipped(why: str, say: Callable[[str], None]) -> DemoEntitlements:
