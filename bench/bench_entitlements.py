@@ -202,7 +202,7 @@ def section_text(info: dict[str, str], entities: int, timings: list[Timing]) -> 
     lines += [
         "",
         "每次调用 `create_entitlements_from_run` 是一个事务；新增的每条兑现事项同时写一条变更记录"
-        "（django-simple-history，批量写入）。",
+        "（django-simple-history 的历史表；PostgreSQL 上与兑现事项一样用 COPY 写入）。",
         "",
         "| 场景 | 结果对数 | 新增 | 更新 | 未变 | 标记待复核 | 用时 (秒) | < 30 秒 |",
         "|---|---:|---:|---:|---:|---:|---:|:---:|",
