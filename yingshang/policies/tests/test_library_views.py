@@ -47,10 +47,11 @@ def test_the_library_filters_items_by_tag_and_by_mode(world, packs, key, value):
 
 
 def test_the_library_filters_items_by_department(world, packs):
-    issuer = working_item(HNTE_ITEM).policy.issuer
-    response = world.client_for(world.admin).get(reverse("policies:library"), {"department": issuer})
+    department = working_item(HNTE_ITEM).policy.department
+    assert department == "区工信局"  # the pack's 牵头部门 (department: in the YAML)
+    response = world.client_for(world.admin).get(reverse("policies:library"), {"department": department})
     shown = [it["row"] for entry in response.context["policies"] for it in entry["items"]]
-    assert shown and {row.policy.issuer for row in shown} == {issuer}
+    assert shown and {row.policy.department for row in shown} == {department}
     assert len(shown) < response.context["total_count"]
 
 
