@@ -657,8 +657,9 @@ def _portal_link() -> str:
 
 def push_entitlements(entitlements: Iterable[Entitlement], *, by: User | None) -> int:
     """Notify each enterprise of its entitlements still in 已比对 (others are left as they are: a
-    second push of the same list sends nothing); returns how many were pushed. `by` None is the
-    system (a scheduled push); a person must be allowed to manage entitlements."""
+    second push of the same list sends nothing; one flagged for review waits until a clerk has looked
+    at it, so no enterprise is told of money it may not get); returns how many were pushed. `by` None
+    is the system (a scheduled push); a person must be allowed to manage entitlements."""
     from yingshang.notifications.services import Notice, notify_many
 
     if by is not None:
@@ -671,7 +672,7 @@ def push_entitlements(entitlements: Iterable[Entitlement], *, by: User | None) -
         rows = (
             Entitlement.objects.select_for_update(of=("self",))
             .select_related("enterprise", "item", "notice")
-            .filter(pk__in=ids, state=State.MATCHED.value)
+            .filter(pk__in=ids, state=State.MATCHED.value, needs_review=False)
             .order_by("pk")
         )
         if by is not None:

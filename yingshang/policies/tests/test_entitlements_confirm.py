@@ -12,6 +12,7 @@ from yingshang.notifications.models import Message
 from yingshang.notifications.services import mark_read
 from yingshang.policies.entitlements import (
     EntitlementRefused,
+    clear_review,
     confirm_entitlement,
     mark_seen,
     push_entitlements,
@@ -211,3 +212,12 @@ def test_the_account_name_may_differ_only_in_spaces_and_bracket_width(world: Wor
     e = pushed(world, world.acme, BACKBONE, amount=300_000_00, verdict="needs_confirmation")
     confirm(e, payee=PAYEE | {"account_name": "宝鸡市渭滨区示例科技(集团) 有限公司"})
     assert entitlement_of(world.acme, BACKBONE).state == "confirmed"
+
+
+def test_an_entitlement_flagged_for_review_is_not_pushed_until_cleared(world: World) -> None:
+    e = matched(world.acme)
+    Entitlement.objects.filter(pk=e.pk).update(needs_review=True, review_reason="画像变化后不再符合条件")
+    assert push_entitlements([e], by=world.admin) == 0
+    assert not Message.objects.exists()
+    clear_review(e, by=world.admin, note="已核实，仍符合条件")
+    assert push_entitlements([e], by=world.admin) == 1

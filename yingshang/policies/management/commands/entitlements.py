@@ -115,7 +115,7 @@ class Command(ChineseCommand):
             raise CommandError(
                 f"找不到事项标识“{key}”，请用 yingshang policies sync 后在政策库中查看事项标识"
             )
-        waiting = Entitlement.objects.filter(item_key=key, state="matched")
+        waiting = Entitlement.objects.filter(item_key=key, state="matched", needs_review=False)
         count = waiting.count()
         if not count:
             self.say(f"事项 {key} 没有待推送（已比对）的兑现事项")
