@@ -121,6 +121,14 @@ def due_problem(e: Entitlement, state: State, entered_on: dt.date) -> str:
     return ""
 
 
+def _note_missing_due(e: Entitlement, state: State, entered_on: dt.date, by: User | None) -> None:
+    """A note on `e` when its new stage has a clock the calendar cannot run yet (year not entered)."""
+    if e.due_on is None:
+        problem = due_problem(e, state, entered_on)
+        if problem:
+            EntitlementNote.objects.create(entitlement=e, author=by, text=problem)
+
+
 def department_handles(department_name: str, item_department: str) -> bool:
     """Whether a department reviews items led by `item_department`: "渭滨区工信局" handles "区工信局"
     (the district's bureau of that name), and a name handles itself. An item without a department is
@@ -798,7 +806,9 @@ def confirm_entitlement(
         }
         e.payee = cleaned
         e.due_on = stage_due(e, State.CONFIRMED, today())
-        return _save(e, by, f"{Action.CONFIRM.label}（{via}）")
+        _save(e, by, f"{Action.CONFIRM.label}（{via}）")
+        _note_missing_due(e, State.CONFIRMED, today(), by)
+        return e
 
 
 def mark_seen(e: Entitlement) -> None:
@@ -1101,6 +1111,7 @@ def publish_notice(ids: Iterable[int], *, by: User, title: str, workdays: int | 
             e.notice = notice
             e.due_on = stage_due(e, State.PUBLICIZED, starts_on, limits)
             _save(e, by, Action.PUBLICIZE.label)
+            _note_missing_due(e, State.PUBLICIZED, starts_on, by)
         return notice
 
 

@@ -505,3 +505,24 @@ def test_the_timeline_names_who_did_what_and_when(world: World) -> None:
 def test_entitlements_module_keeps_its_deadlines_in_settings(settings) -> None:
     settings.ENTITLEMENT_CONFIRM_WORKDAYS = 40
     assert entitlements.deadlines().confirm == 40
+
+
+def test_a_notice_ending_in_a_year_the_calendar_does_not_know_is_refused(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    e = approved(world, world.acme)
+    on_day(monkeypatch, dt.date(2026, 12, 29))
+    with pytest.raises(EntitlementRefused, match="无法计算公示截止日期：2027年"):
+        publish_notice([e.pk], by=world.admin, title="年末公示")
+    assert entitlement_of(world.acme).state == "approved"
+
+
+def test_a_payment_deadline_the_calendar_cannot_count_yet_is_noted(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    e = approved(world, world.acme)
+    on_day(monkeypatch, dt.date(2026, 12, 1))  # 公示 ends in December, 30 working days later is 2027
+    notice = publish_notice([e.pk], by=world.admin, title="十二月公示")
+    e = entitlement_of(world.acme)
+    assert notice.ends_on.year == 2026 and e.due_on is None
+    assert EntitlementNote.objects.get(entitlement=e).text.startswith("本环节期限暂无法计算：2027年")
