@@ -347,7 +347,6 @@ def create_entitlements_from_run(
     report(0, total)
     summary = SyncSummary()
     now = timezone.now()
-    day = today()
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # One sync at a time: a second one waits and then finds what the first wrote.
@@ -400,7 +399,7 @@ def create_entitlements_from_run(
                     }
                 )
             else:
-                outcome = _sync_existing(e, pair, item, run, day)
+                outcome = _sync_existing(e, pair, item, run)
                 if outcome == "updated":
                     changed.append(e)
                     summary.updated += 1
@@ -579,7 +578,7 @@ def _copy_history(
         _copy(cursor, history._meta.db_table, columns, (row | extra for row in rows))
 
 
-def _sync_existing(e: Entitlement, pair: _Pair, item: RewardItem, run: MatchRun, day: dt.date) -> str:
+def _sync_existing(e: Entitlement, pair: _Pair, item: RewardItem, run: MatchRun) -> str:
     """Bring one existing entitlement up to a new run's pair; 'updated', 'flagged', 'paid' or 'same'."""
     state = State(e.state)
     amount = pair.amount
