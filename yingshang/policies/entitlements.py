@@ -651,15 +651,14 @@ def _paid_disagreement(e: Entitlement, pair: _Pair, run: MatchRun) -> str:
 # ==================================================================================================
 
 
-def _portal_link() -> str:
+def _portal_link(e: Entitlement | None = None) -> str:
+    """Where the enterprise reads about an entitlement on its page (企业码 or login)."""
     from django.urls import NoReverseMatch, reverse
 
-    for name in ("portal:home", "portal:index"):
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return ""
+    try:
+        return reverse("portal:entitlement", args=[e.pk]) if e is not None else reverse("portal:home")
+    except NoReverseMatch:
+        return ""
 
 
 def push_entitlements(entitlements: Iterable[Entitlement], *, by: User | None) -> int:
@@ -674,7 +673,6 @@ def push_entitlements(entitlements: Iterable[Entitlement], *, by: User | None) -
     ids = [e.pk for e in entitlements]
     day = today()
     now = timezone.now()
-    link = _portal_link()
     with transaction.atomic():
         rows = (
             Entitlement.objects.select_for_update(of=("self",))
@@ -711,7 +709,7 @@ def push_entitlements(entitlements: Iterable[Entitlement], *, by: User | None) -
                 _push_subject(e),
                 _push_body(e),
                 f"entitlement:{e.pk}:push",
-                link,
+                _portal_link(e),
             )
             for e in pushed
         )
@@ -1018,7 +1016,7 @@ def _notify_follow_up(e: Entitlement, *, kind: str, subject: str, body: str) -> 
         topic=f"entitlement.{kind}",
         subject=subject,
         body=body,
-        link=_portal_link(),
+        link=_portal_link(e),
         dedupe_key=f"entitlement:{e.pk}:{kind}",
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
 from yingshang.conftest import World
 from yingshang.notifications.models import Message
@@ -221,3 +222,9 @@ def test_an_entitlement_flagged_for_review_is_not_pushed_until_cleared(world: Wo
     assert not Message.objects.exists()
     clear_review(e, by=world.admin, note="已核实，仍符合条件")
     assert push_entitlements([e], by=world.admin) == 1
+
+
+def test_the_push_message_links_to_the_entitlement_on_the_enterprise_page(world: World) -> None:
+    e = pushed(world, world.acme)
+    message = Message.objects.get(enterprise=world.acme, channel="inbox")
+    assert message.link == reverse("portal:entitlement", args=[e.pk])
