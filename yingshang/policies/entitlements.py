@@ -494,14 +494,20 @@ def _insert_new(batch: list[dict[str, Any]], user_id: int | None, reason: str, n
     _copy_history(batch, "+", user_id, reason, now)
 
 
-def _update_changed(batch: list[Entitlement], user_id: int | None, reason: str, now: dt.datetime) -> None:
-    """Write back entitlements changed by a sync, with their '~' history records."""
+def _update_changed(
+    batch: list[Entitlement],
+    user_id: int | None,
+    reason: str,
+    now: dt.datetime,
+    fields: Sequence[str] = tuple(SYNC_FIELDS),
+) -> None:
+    """Write back `fields` of changed entitlements, with their '~' history records."""
     if connection.vendor != "postgresql":
         user = User.objects.filter(pk=user_id).first() if user_id else None
         bulk_update_with_history(
             batch,
             Entitlement,
-            SYNC_FIELDS,
+            list(fields),
             batch_size=200,
             default_user=user,
             default_change_reason=reason,
@@ -511,8 +517,8 @@ def _update_changed(batch: list[Entitlement], user_id: int | None, reason: str, 
     table = Entitlement._meta.db_table
     columns = _entitlement_columns()
     rows = [{attname: getattr(e, attname) for _, attname, _ in columns} for e in batch]
-    fields = [Entitlement._meta.get_field(name) for name in SYNC_FIELDS]
-    assignments = ", ".join(f'"{f.column}" = s."{f.column}"' for f in fields)
+    columns_set = [Entitlement._meta.get_field(name).column for name in fields]
+    assignments = ", ".join(f'"{column}" = s."{column}"' for column in columns_set)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS entitlement_sync")
         cursor.execute(f'CREATE TEMPORARY TABLE entitlement_sync (LIKE "{table}") ON COMMIT DROP')
@@ -693,13 +699,12 @@ def push_entitlements(entitlements: Iterable[Entitlement], *, by: User | None) -
                 if problem:
                     notes.append(EntitlementNote(entitlement=e, author=by, text=problem))
         for start in range(0, len(pushed), BATCH_SIZE):
-            bulk_update_with_history(
+            _update_changed(
                 pushed[start : start + BATCH_SIZE],
-                Entitlement,
-                ["state", "pushed_at", "due_on"],
-                default_user=by,
-                default_change_reason=Action.PUSH.label,
-                default_date=now,
+                by.pk if by is not None else None,
+                Action.PUSH.label,
+                now,
+                fields=("state", "pushed_at", "due_on"),
             )
         EntitlementNote.objects.bulk_create(notes, batch_size=BATCH_SIZE)
         notify_many(
