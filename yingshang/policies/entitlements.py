@@ -672,7 +672,7 @@ def push_entitlements(entitlements: Iterable[Entitlement], *, by: User | None) -
     second push of the same list sends nothing; one flagged for review waits until a clerk has looked
     at it, so no enterprise is told of money it may not get); returns how many were pushed. `by` None
     is the system (a scheduled push); a person must be allowed to manage entitlements."""
-    from yingshang.notifications.services import Notice, notify_many
+    from yingshang.notifications.services import Notice, notify_many, schedule_delivery
 
     if by is not None:
         _require_manage(by)
@@ -718,6 +718,9 @@ def push_entitlements(entitlements: Iterable[Entitlement], *, by: User | None) -
             )
             for e in pushed
         )
+        if pushed:
+            # SMS and e-mail go out from the worker once this transaction has committed.
+            schedule_delivery()
     return len(pushed)
 
 
@@ -1370,6 +1373,14 @@ def export_payment_batch(ids: Iterable[int], *, by: User) -> tuple[PaymentBatch,
             e.payment_batch = batch
             _save(e, by, f"导出拨付文件（{batch.number}）")
     return batch, _payment_workbook(batch, rows, yuan)
+
+
+def payment_batch_workbook(batch: PaymentBatch) -> bytes:
+    """The batch's file again, as it was exported (for a second download; nothing changes)."""
+    from yingshang.policies.services import yuan
+
+    rows = list(batch.entitlements.select_related("enterprise", "item").order_by("pk"))
+    return _payment_workbook(batch, rows, yuan)
 
 
 def _payment_workbook(

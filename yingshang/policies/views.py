@@ -64,8 +64,8 @@ def whatif_service() -> Any:
 
 
 def department_of(row: RewardItem) -> str:
-    """The department a policy belongs to: its 牵头部门 when recorded, else its 发文机关."""
-    return row.policy.department or row.policy.issuer or "未注明"
+    """The department an item belongs to: its own 牵头部门, else its policy's, else the 发文机关."""
+    return row.department or row.policy.department or row.policy.issuer or "未注明"
 
 
 def validity_of(row: RewardItem, day: dt.date) -> str:

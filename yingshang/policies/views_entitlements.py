@@ -735,9 +735,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("entitlements.manage")
 def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(PaymentBatch, pk=pk)
-    rows = list(batch.entitlements.select_related("enterprise", "item").order_by("pk"))
-    # The same sheet as at export (the service builds it); the batch itself is not touched.
-    data = service._payment_workbook(batch, rows, services.yuan)
+    data = service.payment_batch_workbook(batch)
     return xlsx_response(data, f"拨付文件-{batch.number}.xlsx")
 
 

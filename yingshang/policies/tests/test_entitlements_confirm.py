@@ -66,6 +66,27 @@ def test_a_push_notifies_the_enterprise_once_and_starts_the_review_clock(world: 
     assert (record.history_change_reason, record.history_user) == ("推送", world.admin)
 
 
+def test_a_push_queues_one_delivery_run_for_sms_and_email_after_commit(
+    world: World, django_capture_on_commit_callbacks
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    first, second = matched(world.acme), matched(world.bolt)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        push_entitlements([first, second], by=world.admin)
+    assert len(callbacks) == 1
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_a_push_that_pushes_nothing_queues_no_delivery(
+    world: World, django_capture_on_commit_callbacks
+) -> None:
+    e = pushed(world, world.acme)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        push_entitlements([e], by=world.admin)
+    assert callbacks == []
+
+
 def test_an_item_to_confirm_is_due_sixty_working_days_after_the_push(world: World) -> None:
     e = pushed(world, world.acme, BACKBONE, amount=300_000_00, verdict="needs_confirmation")
     assert e.due_on == get_calendar().add_workdays(DAY, 60)

@@ -47,12 +47,20 @@ def test_the_library_filters_items_by_tag_and_by_mode(world, packs, key, value):
 
 
 def test_the_library_filters_items_by_department(world, packs):
-    department = working_item(HNTE_ITEM).policy.department
+    department = working_item(HNTE_ITEM).department
     assert department == "区工信局"  # the pack's 牵头部门 (department: in the YAML)
     response = world.client_for(world.admin).get(reverse("policies:library"), {"department": department})
     shown = [it["row"] for entry in response.context["policies"] for it in entry["items"]]
-    assert shown and {row.policy.department for row in shown} == {department}
+    assert shown and {row.department for row in shown} == {department}
     assert len(shown) < response.context["total_count"]
+
+
+def test_an_item_is_listed_under_its_own_department_not_its_policys(world, packs):
+    rows = RewardItem.objects.filter(policy__pack__is_working=True).select_related("policy")
+    own = next(row for row in rows if row.department and row.department != row.policy.department)
+    response = world.client_for(world.admin).get(reverse("policies:library"), {"department": own.department})
+    shown = [it["row"] for entry in response.context["policies"] for it in entry["items"]]
+    assert own in shown
 
 
 def test_an_item_page_shows_its_rule_amount_source_and_group_peers(world, packs):
