@@ -1015,6 +1015,32 @@ def reject_entitlement(e: Entitlement, *, by: User, reason: str) -> Entitlement:
         return e
 
 
+def withdraw_entitlement(e: Entitlement, *, by: User, reason: str) -> Entitlement:
+    """The department withdraws an entitlement before review (撤销): e.g. a flagged one whose
+    enterprise no longer qualifies, which cannot be rejected because nobody has reviewed it yet."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise EntitlementRefused("撤销必须填写原因")
+    _require_in(reviewable_by(by), e, "撤销")
+    with transaction.atomic():
+        e = _locked(e)
+        told = e.state != State.MATCHED.value  # only a pushed enterprise knows of it
+        e.state = _next(e, Action.WITHDRAW).value
+        e.rejection_reason = reason[:300]
+        e.reviewed_at, e.reviewed_by = timezone.now(), by
+        e.due_on = None
+        e.needs_review = False
+        _save(e, by, Action.WITHDRAW.label)
+        if told:
+            _notify_follow_up(
+                e,
+                kind="withdrawn",
+                subject=f"政策兑现撤销：{e.item.title}",
+                body=f"{e.enterprise.name}：“{e.item.title}”已撤销，原因：{e.rejection_reason}。如有疑问请联系主管部门。",
+            )
+        return e
+
+
 def _notify_follow_up(e: Entitlement, *, kind: str, subject: str, body: str) -> None:
     """A message after the push (rejection, payment), once per entitlement and kind."""
     from yingshang.notifications.services import notify

@@ -48,6 +48,15 @@ class EntitlementFilterForm(forms.Form):
     q = forms.CharField(label="企业名称或信用代码", required=False, max_length=100)
 
 
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="撤销原因",
+        max_length=300,
+        error_messages={"required": "请填写撤销原因", "max_length": "原因最多 300 字"},
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class RejectForm(forms.Form):
     reason = forms.CharField(
         label="不通过原因",

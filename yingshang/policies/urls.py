@@ -30,6 +30,11 @@ urlpatterns = [
     path("entitlements/<int:pk>/act/", views_entitlements.entitlement_act, name="entitlement_act"),
     path("entitlements/<int:pk>/reject/", views_entitlements.entitlement_reject, name="entitlement_reject"),
     path(
+        "entitlements/<int:pk>/withdraw/",
+        views_entitlements.entitlement_withdraw,
+        name="entitlement_withdraw",
+    ),
+    path(
         "entitlements/<int:pk>/clear-review/",
         views_entitlements.entitlement_clear_review,
         name="entitlement_clear_review",

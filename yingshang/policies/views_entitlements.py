@@ -37,6 +37,7 @@ from yingshang.policies.forms_entitlements import (
     PublishForm,
     RejectForm,
     ResolveObjectionForm,
+    WithdrawForm,
     default_publicity_workdays,
 )
 from yingshang.policies.models import Entitlement, MatchRun, Objection, PaymentBatch, PublicNotice, RewardItem
@@ -373,7 +374,15 @@ def confirmation_lines(entitlement: Entitlement, show_phone: bool) -> list[tuple
 
 # Actions staff take on this page; 企业确认 is the enterprise's, 异议成立 is decided on the objection's
 # page, and 撤销 has no staff button.
-STAFF_ACTIONS = (Action.PUSH, Action.APPROVE, Action.REJECT, Action.PUBLICIZE, Action.PAY, Action.ARCHIVE)
+STAFF_ACTIONS = (
+    Action.PUSH,
+    Action.APPROVE,
+    Action.REJECT,
+    Action.WITHDRAW,
+    Action.PUBLICIZE,
+    Action.PAY,
+    Action.ARCHIVE,
+)
 
 
 def action_buttons(user: User, entitlement: Entitlement, today: dt.date) -> dict[str, Any]:
@@ -385,6 +394,7 @@ def action_buttons(user: User, entitlement: Entitlement, today: dt.date) -> dict
         Action.PUSH: manage,
         Action.APPROVE: review,
         Action.REJECT: review,
+        Action.WITHDRAW: review,
         Action.PUBLICIZE: manage,
         Action.PAY: manage,
         Action.ARCHIVE: manage,
@@ -423,6 +433,7 @@ def entitlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "objections": entitlement.objections.select_related("notice").order_by("-submitted_at"),
         "budget": service.budget_status(entitlement.item_key),
         "reject_form": RejectForm(),
+        "withdraw_form": WithdrawForm(),
         "clear_form": ClearReviewForm(),
         "note_form": NoteForm(),
         "pay_form": PaymentForm(initial={"amount": yuan_input(entitlement.amount_fen), "paid_on": today}),
@@ -476,6 +487,22 @@ def entitlement_act(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "已归档")
         else:
             messages.error(request, "未知的操作")
+    except service.EntitlementRefused as exc:
+        refused(request, exc)
+    return to_detail(entitlement)
+
+
+@capability_required("entitlements.review")
+@require_POST
+def entitlement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    entitlement = entitlement_of(request.user, pk)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return to_detail(entitlement)
+    try:
+        service.withdraw_entitlement(entitlement, by=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, "已撤销，原因已记录")
     except service.EntitlementRefused as exc:
         refused(request, exc)
     return to_detail(entitlement)

@@ -349,6 +349,25 @@ def test_a_clerk_of_another_department_cannot_reject(world):
     assert "不在您的办理范围内" in body and state_of(e) == State.PUSHED
 
 
+def test_a_flagged_matched_entitlement_is_withdrawn_from_its_page(world):
+    e = make_entitlement(world.acme, state=State.MATCHED, needs_review=True, review_reason="画像变化")
+    client = world.client_for(world.admin)
+    assert "撤销原因" in page(client, detail_url(e))
+    url = reverse("policies:entitlement_withdraw", args=[e.pk])
+    body = client.post(url, {"reason": ""}, follow=True).content.decode()
+    assert "请填写撤销原因" in body and state_of(e) == State.MATCHED
+    client.post(url, {"reason": "企业已注销"})
+    assert state_of(e) == State.WITHDRAWN
+
+
+def test_the_other_districts_clerk_cannot_withdraw(world):
+    e = make_entitlement(world.acme, state=State.MATCHED)
+    url = reverse("policies:entitlement_withdraw", args=[e.pk])
+    assert world.client_for(world.other_clerk).post(url, {"reason": "x"}).status_code == 404
+    assert world.client_for(world.owner).post(url, {"reason": "x"}).status_code == 403
+    assert state_of(e) == State.MATCHED
+
+
 def test_a_paid_entitlement_accepts_a_note_and_nothing_else(world):
     e = make_entitlement(
         world.acme, state=State.PAID, voucher_no="PZ-1", paid_on=dt.date(2026, 8, 1), paid_fen=100_000_00

@@ -29,6 +29,7 @@ from yingshang.policies.entitlements import (
     reviewable_by,
     timeline,
     visible_entitlements,
+    withdraw_entitlement,
 )
 from yingshang.policies.models import Entitlement, EntitlementNote, Objection
 from yingshang.policies.testing import HNTE_ITEM, MEASURES, shipped_text
@@ -237,6 +238,41 @@ def test_no_one_outside_the_reviewing_department_rejects(world: World, who: str)
     with pytest.raises(EntitlementRefused, match="无权审核"):
         reject_entitlement(e, by=getattr(world, who), reason="不符合")
     assert state_of(e) == "pushed"
+
+
+def test_a_matched_entitlement_is_withdrawn_quietly_with_a_reason(world: World, weibin_gongxin: User) -> None:
+    e = matched(world.acme)
+    with pytest.raises(EntitlementRefused, match="必须填写原因"):
+        withdraw_entitlement(e, by=weibin_gongxin, reason=" ")
+    withdraw_entitlement(e, by=weibin_gongxin, reason="企业已注销")
+    e = entitlement_of(world.acme)
+    assert (e.state, e.rejection_reason, e.needs_review) == ("withdrawn", "企业已注销", False)
+    assert e.history.first().history_change_reason == "撤销"
+    assert not Message.objects.filter(enterprise=world.acme).exists()  # it was never told
+
+
+def test_a_pushed_entitlement_withdrawn_tells_the_enterprise(world: World, weibin_gongxin: User) -> None:
+    e = pushed(world, world.acme)
+    withdraw_entitlement(e, by=weibin_gongxin, reason="画像变化后不再符合条件")
+    message = Message.objects.get(enterprise=world.acme, channel="inbox", topic="entitlement.withdrawn")
+    assert "画像变化后不再符合条件" in message.body
+
+
+def test_an_approved_entitlement_cannot_be_withdrawn_only_rejected(
+    world: World, weibin_gongxin: User
+) -> None:
+    e = approved(world, world.acme)
+    with pytest.raises(EntitlementRefused, match="不能撤销"):
+        withdraw_entitlement(e, by=weibin_gongxin, reason="不符合")
+    assert state_of(e) == "approved"
+
+
+@pytest.mark.parametrize("who", ["clerk", "other_clerk", "owner", "nobody"])
+def test_no_one_outside_the_reviewing_department_withdraws(world: World, who: str) -> None:
+    e = matched(world.acme)
+    with pytest.raises(EntitlementRefused, match="无权撤销"):
+        withdraw_entitlement(e, by=getattr(world, who), reason="不符合")
+    assert state_of(e) == "matched"
 
 
 # --- budget ---------------------------------------------------------------------------------------
