@@ -12,7 +12,7 @@ PostgreSQL database `yingshang_bench_import` on --pg, skipped with a message whe
    file again).
 
 Each step runs in its own process, so its peak memory (max RSS) is its own. It prints a table and writes
-it into docs/benchmarks-import.md (unless --no-write). Target: each step under 60 s.
+it into docs/benchmarks.md, section bench_import (unless --no-write). Target: each step under 60 s.
 """
 
 from __future__ import annotations
@@ -30,9 +30,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import DEFAULT_PG, REPO, configure_django, load_average, prepare_postgres
+from _common import (
+    DEFAULT_PG,
+    REPO,
+    configure_django,
+    cpu_model,
+    load_average,
+    prepare_postgres,
+    write_section,
+)
 
-DOC = REPO / "docs" / "benchmarks-import.md"
+DOC = REPO / "docs" / "benchmarks.md"
 BENCH_DB = "yingshang_bench_import"
 SEED = 20260630
 TARGET_S = 60
@@ -62,9 +70,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rows", type=int, default=100_000, help="行数（默认 100,000）")
     parser.add_argument("--pg", default=DEFAULT_PG, help=f"PostgreSQL 服务器地址（默认 {DEFAULT_PG}）")
     parser.add_argument("--database", choices=["both", "sqlite", "postgres"], default="both")
-    parser.add_argument(
-        "--no-write", action="store_true", help="只打印结果，不写入 docs/benchmarks-import.md"
-    )
+    parser.add_argument("--no-write", action="store_true", help="只打印结果，不写入 docs/benchmarks.md")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # setup | first | again, run in a subprocess
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
@@ -202,25 +208,14 @@ def table(results: list[tuple[str, str, dict[str, object]]]) -> str:
 
 def machine() -> str:
     return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} × {cpu_model('unknown CPU')}, "
         f"load average {load_average():.1f} at start, Python {platform.python_version()}"
     )
 
 
-def write_doc(text: str, rows: int) -> None:
-    DOC.write_text(
-        "# Import benchmark (企业名录)\n\n"
-        "Measured by `bench/bench_import.py`: a deterministic file of "
-        f"{rows:,} rows, imported end to end (read + check + write in one transaction, audit rows "
-        "included) into a fresh database. Step 1 imports an .xlsx where every row is new, as the "
-        "command does (one read). Step 2 imports a .csv where every row changed, as the web pages do "
-        "(preview, then 确认导入 reads and checks the file again). Target: under 60 s each. "
-        "Python CPU is the importing process's own CPU time (user + system, setup included), which "
-        "shows the work done even when other jobs share the machine; the database server's work is "
-        "not in it.\n\n"
-        f"{text}\n",
-        encoding="utf-8",
-    )
+def write_doc(text: str) -> None:
+    # The method is described in docs/benchmarks.md next to the section; only the figures change.
+    write_section(DOC, "bench_import", text, header="# 性能基准\n\n")
 
 
 def main() -> None:
@@ -257,8 +252,7 @@ def main() -> None:
     print(host)
     print(text)
     if not args.no_write:
-        write_doc(f"{host}\n\n{text}", args.rows)
-        print(f"\n已写入 {DOC.relative_to(REPO)}")
+        write_doc(f"{host}\n\n{text}")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@
 3. 政策计算器: one enterprise against the 200 items, p50/p95 over random enterprises.
 
 Targets: batch under 3 s and under 4 GB; calculator p95 under 20 ms. Prints a table and writes it to
-docs/benchmarks-policies.md (unless --no-write).
+docs/benchmarks.md, section bench_policies (unless --no-write).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import sys
 import time
 from decimal import Decimal
 
-from _common import REPO, cpu_model, load_average, memory_gib, percentile
+from _common import REPO, cpu_model, load_average, memory_gib, percentile, write_section
 
 sys.path.insert(0, str(REPO))
 
@@ -53,7 +53,7 @@ from yingshang.policies.rules.model import Item, Pack
 from yingshang.policies.rules.pack import load_pack_file, shipped_pack_paths
 from yingshang.policies.rules.profile import profile_from
 
-DOC = REPO / "docs" / "benchmarks-policies.md"
+DOC = REPO / "docs" / "benchmarks.md"
 CACHE = REPO / "var" / "bench"
 AS_OF = dt.date(2026, 6, 30)
 SEED = 20260630
@@ -476,22 +476,9 @@ def report(args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def write_doc(table: str, args: argparse.Namespace) -> None:
-    head = (
-        "## 政策匹配引擎\n\n"
-        "目标：1,000,000 户 × 200 个奖励项，从内存中的企业画像快照到可入库的结果表 < 3 s、峰值内存 < 4 GB"
-        "（2 核机器）；政策计算器 1 户 × 200 项（含逐条解释）p95 < 20 ms。\n\n"
-        "```sh\n.venv/bin/python bench/bench_policies.py                 # 1,000,000 户，批量 3 次\n"
-        ".venv/bin/python bench/bench_policies.py --entities 100000 --runs 1 --no-write   # 快速查看\n```\n\n"
-        "快照为固定种子生成的合成数据（numpy；约 30% 企业、67% 个体工商户；登记类字段大多已知，研发费用、"
-        "新增就业等尚未接入的字段 90% 以上为空；约 13% 的主体有 1–3 条资质记录，2% 资质名单未知），首次运行时"
-        "写入 var/bench/ 并复用。奖励项为随附的两个政策包（37 项）加上改动门槛、金额和资质类型的变体，"
-        "共 200 项。每次批量计时在新的子进程中进行：读入快照后先在 1,000 户上预热（编译规则），再计时整个 "
-        "`evaluate_batch`；峰值内存为该子进程的 ru_maxrss（含快照本身）。CPU 时间为进程各线程合计："
-        "机器同时运行其他任务时墙钟时间会明显偏高，CPU 时间受影响较小，两者都列出。"
-        "逐户 Python 计算即政策计算器 `calculate()`（含每条条件的解释文字），按抽样外推到全部企业。\n\n"
-    )
-    DOC.write_text(head + table + "\n", encoding="utf-8")
+def write_doc(table: str) -> None:
+    # The method is described in docs/benchmarks.md next to the section; only the figures change.
+    write_section(DOC, "bench_policies", table, header="# 性能基准\n\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -503,8 +490,7 @@ def main(argv: list[str] | None = None) -> int:
     table = report(args)
     print(table)
     if not args.no_write:
-        write_doc(table, args)
-        print(f"\n已写入 {DOC.relative_to(REPO)}")
+        write_doc(table)
     return 0
 
 

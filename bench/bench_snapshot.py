@@ -13,7 +13,7 @@ holds N entities. If PostgreSQL cannot be reached the script says so and exits 0
 
 It times `build_snapshot()` (COPY … TO STDOUT + Arrow CSV reader on PostgreSQL; chunked fetch elsewhere)
 three times and reports the best and the median, then one batch evaluation of the shipped packs over the
-snapshot (no results written) for scale. It prints a table and writes docs/benchmarks-snapshot.md
+snapshot (no results written) for scale. It prints a table and writes docs/benchmarks.md
 (unless --no-write).
 """
 
@@ -37,7 +37,7 @@ from _common import (
 )
 from bench_search import add_bench_database_arguments, ensure_data, open_bench_database
 
-DOC = REPO / "docs" / "benchmarks-snapshot.md"
+DOC = REPO / "docs" / "benchmarks.md"
 TARGET_SECONDS = 30.0
 AS_OF = dt.date(2026, 10, 31)  # the demo generator's data day
 
@@ -47,9 +47,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add_bench_database_arguments(parser)
     parser.add_argument("--repeat", type=int, default=3, help="快照计时次数（默认 3）")
     parser.add_argument("--rebuild", action="store_true", help="清空后重新载入基准数据")
-    parser.add_argument(
-        "--no-write", action="store_true", help="只打印结果，不写入 docs/benchmarks-snapshot.md"
-    )
+    parser.add_argument("--no-write", action="store_true", help="只打印结果，不写入 docs/benchmarks.md")
     parser.add_argument(
         "--match", action="store_true", help="另外计时一次完整的批量匹配（含写入结果；结果随后删除）"
     )
@@ -170,13 +168,7 @@ def report(backend: str, n: int, info: dict[str, str], timings: list[Timing], fa
 
 
 def write_doc(key: str, text: str) -> None:
-    header = (
-        "# 性能基准：企业画像快照\n\n"
-        "由 `bench/bench_snapshot.py` 生成（重新运行会替换对应数据库的段落）。"
-        "目标：从数据库构建 1,000,000 户的企业画像快照（政策找企业批量匹配的输入）"
-        "在 PostgreSQL 上少于 30 秒。\n"
-    )
-    write_section(DOC, f"bench_snapshot:{key}", text, header)
+    write_section(DOC, f"bench_snapshot:{key}", text, header="# 性能基准\n\n")
 
 
 def main(argv: list[str] | None = None) -> int:
