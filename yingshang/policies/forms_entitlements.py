@@ -42,6 +42,12 @@ class EntitlementFilterForm(forms.Form):
 
     item = forms.CharField(label="奖补事项", required=False)
     state = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *STATE_CHOICES])
+    # Most matched pairs are "needs confirmation" for want of data; the office pushes the 符合 first.
+    verdict = forms.ChoiceField(
+        label="比对结论",
+        required=False,
+        choices=[("", "全部结论"), ("eligible", "符合"), ("needs_confirmation", "需企业确认")],
+    )
     district = forms.CharField(label="区县", required=False)
     overdue = forms.BooleanField(label="只看逾期", required=False)
     needs_review = forms.BooleanField(label="只看待复核", required=False)

@@ -175,6 +175,8 @@ def filtered(user: User, form: EntitlementFilterForm, today: dt.date) -> tuple[Q
         rows = rows.filter(due_on__lt=today, state__in=[s.value for s in workflow.OPEN_STATES])
     if data["needs_review"]:
         rows = rows.filter(needs_review=True)
+    if data["verdict"]:
+        rows = rows.filter(verdict=data["verdict"])
     if data["q"]:
         q = data["q"].strip()
         rows = rows.filter(Q(enterprise__name__contains=q) | Q(enterprise__uscc=q.upper()))

@@ -31,10 +31,14 @@ SECTION_TOP_ITEMS = 5
 
 
 def own_entitlements(enterprise: Enterprise) -> QuerySet[Entitlement]:
-    """The enterprise's entitlements, newest match first (withdrawn ones are kept out of its way)."""
+    """The enterprise's entitlements the office has told it of, newest match first.
+
+    A pair only matched is the office's working material: many are "needs confirmation" for want of
+    data (a listing reward for a shop whose listing status is unknown), and showing them as the
+    enterprise's would promise money nobody has looked at. What it may apply for is on the calculator.
+    """
     return (
-        Entitlement.objects.filter(enterprise=enterprise)
-        .exclude(state=State.WITHDRAWN.value)
+        Entitlement.objects.filter(enterprise=enterprise, pushed_at__isnull=False)
         .select_related("item", "item__policy", "notice")
         .order_by("-matched_at", "id")
     )

@@ -133,6 +133,16 @@ def test_the_list_filters_by_state_item_district_and_review_flag(world):
     assert detail_url(pushed) not in page(client, LIST, item="no_such_item")
 
 
+def test_the_list_filters_by_the_verdict_of_the_match(world):
+    sure = make_entitlement(world.acme)
+    unsure = make_entitlement(world.bolt, verdict="needs_confirmation", amount_fen=None)
+    client = world.client_for(world.admin)
+    eligible = page(client, LIST, verdict="eligible")
+    assert detail_url(sure) in eligible and detail_url(unsure) not in eligible
+    to_confirm = page(client, LIST, verdict="needs_confirmation")
+    assert detail_url(unsure) in to_confirm and detail_url(sure) not in to_confirm
+
+
 def test_an_overdue_entitlement_shows_the_working_days_it_is_late_by_the_calendar(world):
     today = services.today()
     due = today - dt.timedelta(days=20)

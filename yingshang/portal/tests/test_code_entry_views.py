@@ -156,8 +156,17 @@ def test_a_code_session_does_not_open_staff_pages(world):
     assert client.get(reverse("policies:my_calculator")).status_code == 302
 
 
-def test_a_withdrawn_entitlement_is_not_listed(world, packs):
-    make_entitlement(world.acme, state="withdrawn")
+def test_an_entitlement_the_office_has_not_pushed_is_not_listed(world, packs):
+    make_entitlement(world.acme, state="matched")
+    make_entitlement(world.acme, "xx18_art2_above_quota", state="withdrawn", pushed_at=None)
     client = Client()
     open_code(client, world.acme)
     assert client.get(HOME).context["lines"] == []
+
+
+def test_an_entitlement_withdrawn_after_the_push_is_listed_as_withdrawn(world, packs):
+    make_entitlement(world.acme, state="withdrawn")
+    client = Client()
+    open_code(client, world.acme)
+    lines = client.get(HOME).context["lines"]
+    assert [line.entitlement.get_state_display() for line in lines] == ["已撤销"]

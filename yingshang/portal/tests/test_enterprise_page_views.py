@@ -57,6 +57,12 @@ def test_an_enterprise_user_sees_its_entitled_items_with_amount_state_and_due_da
     assert 'id="confirm-link-' in body
 
 
+def test_a_confirmation_deadline_in_an_unknown_year_is_shown_as_pending_not_as_a_dash(world, quick):
+    Entitlement.objects.filter(pk=quick.pk).update(due_on=None)
+    body = world.client_for(world.owner).get(HOME).content.decode()
+    assert "确认期限待定" in body and "请于 <strong>—" not in body
+
+
 def test_the_enterprise_page_is_never_cached(world, quick):
     response = code_client(world.acme).get(HOME)
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
