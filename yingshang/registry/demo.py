@@ -988,6 +988,8 @@ class DemoLogin:
 DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("admin", "王晓梅", Role.OFFICE_ADMIN, "weibin-yingshang"),
     DemoLogin("staff", "李建军", Role.DEPT_STAFF, "weibin-samr"),
+    # Reviews the 政策兑现 of the items 区工信局 leads (规上, 专精特新, 高企 …) in 渭滨区.
+    DemoLogin("reviewer", "马文博", Role.DEPT_STAFF, "weibin-industry"),
     DemoLogin("inspector", "张志强", Role.INSPECTOR, "weibin-samr-enforcement"),
     DemoLogin("company", "赵丽娟", Role.ENTERPRISE, None),
     DemoLogin("jintai_staff", "刘海燕", Role.DEPT_STAFF, "jintai-samr"),

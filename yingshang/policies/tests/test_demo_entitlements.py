@@ -236,3 +236,12 @@ def test_the_demo_command_prints_the_enterprise_login_and_its_code_link(db) -> N
     assert "用企业用户 company 登录" in printed
     assert enterprise_code_url(showcase) in printed
     assert "已兑付" in printed and "逾期 1" in printed
+
+
+def test_the_demo_reviewer_may_review_the_items_its_bureau_leads(loaded) -> None:
+    from yingshang.policies.entitlements import reviewable_by
+
+    reviewer = User.objects.get(username="reviewer")
+    reviewable = reviewable_by(reviewer)
+    assert reviewable.exists()
+    assert set(reviewable.values_list("department", flat=True)) == {"区工信局"}

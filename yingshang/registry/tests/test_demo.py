@@ -282,7 +282,8 @@ def test_each_role_has_one_demo_user(loaded: demo.DemoSummary) -> None:
     roles = Counter(User.objects.values_list("role", flat=True))
     for role in (Role.OFFICE_ADMIN, Role.INSPECTOR, Role.ENTERPRISE, Role.NONE):
         assert roles[role.value] == 1
-    assert roles[Role.DEPT_STAFF.value] == 2  # one in each district, to show the scoping
+    # One in each district's 市场监管局 (to show the scoping), and 渭滨区工信局's reviewer of 政策兑现.
+    assert roles[Role.DEPT_STAFF.value] == 3
 
 
 @pytest.mark.parametrize("login", demo.DEMO_LOGINS, ids=lambda login: login.username)
