@@ -40,18 +40,6 @@ from _common import (
 DOC = REPO / "docs" / "benchmarks.md"
 BENCH_DB = "yingshang_bench_entitlements"
 TARGET_S = 30.0
-RESULT_COLUMNS = (
-    "run_id",
-    "enterprise_id",
-    "item_id",
-    "district_id",
-    "verdict",
-    "mode",
-    "amount_fen",
-    "payable_fen",
-    "reason_codes",
-    "to_confirm",
-)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -85,6 +73,7 @@ def write_run(pairs: list[tuple], items: list[dict]) -> object:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from yingshang.policies.match import RESULT_COLUMNS
     from yingshang.policies.models import MatchResult, MatchRun, PolicyPack
     from yingshang.policies.testing import AS_OF
 

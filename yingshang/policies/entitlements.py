@@ -31,6 +31,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from yingshang.core.roles import Role
 from yingshang.policies import budget, workflow
+from yingshang.policies.match import RESULT_COLUMNS
 from yingshang.policies.models import (
     Entitlement,
     EntitlementNote,
@@ -321,17 +322,8 @@ def create_entitlements_from_run(
     report = progress or (lambda done, total: None)
     items = {i.pk: i for i in RewardItem.objects.filter(policy__pack__in=run.packs.all())}
     keys = _evaluated_keys(run, items)
-    rows = MatchResult.objects.filter(run=run).values_list(
-        "enterprise_id",
-        "item_id",
-        "district_id",
-        "verdict",
-        "mode",
-        "amount_fen",
-        "payable_fen",
-        "reason_codes",
-        "to_confirm",
-    )
+    # The stored result columns after run_id, in the order `_Pair` reads them.
+    rows = MatchResult.objects.filter(run=run).values_list(*RESULT_COLUMNS[1:])
     pairs: dict[tuple[int, str], _Pair] = {}
     dropped: set[tuple[int, str]] = set()  # evaluated and found, but nothing to pay after 不重复奖
     for row in rows.iterator(chunk_size=10_000):

@@ -11,10 +11,11 @@ shown as a page message, never as a traceback.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -494,70 +495,76 @@ def entitlement_act(request: HttpRequest, pk: int) -> HttpResponse:
     return to_detail(entitlement)
 
 
-@capability_required("entitlements.review")
-@require_POST
-def entitlement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def act_with_text(
+    request: HttpRequest,
+    pk: int,
+    form_class: type[forms.Form],
+    act: Callable[[Entitlement, User, str], object],
+    done: str,
+) -> HttpResponse:
+    """One entitlement, one text the clerk must give (a reason, a note): check the form, call the
+    service, say what happened or why not, and go back to the entitlement's page."""
     entitlement = entitlement_of(request.user, pk)
-    form = WithdrawForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return to_detail(entitlement)
+    (text,) = form.cleaned_data.values()
     try:
-        service.withdraw_entitlement(entitlement, by=request.user, reason=form.cleaned_data["reason"])
-        messages.success(request, "已撤销，原因已记录")
+        act(entitlement, request.user, text)
+        messages.success(request, done)
     except service.EntitlementRefused as exc:
         refused(request, exc)
     return to_detail(entitlement)
+
+
+@capability_required("entitlements.review")
+@require_POST
+def entitlement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    return act_with_text(
+        request,
+        pk,
+        WithdrawForm,
+        lambda e, user, reason: service.withdraw_entitlement(e, by=user, reason=reason),
+        "已撤销，原因已记录",
+    )
 
 
 @capability_required("entitlements.review")
 @require_POST
 def entitlement_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    entitlement = entitlement_of(request.user, pk)
-    form = RejectForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return to_detail(entitlement)
-    try:
-        service.reject_entitlement(entitlement, by=request.user, reason=form.cleaned_data["reason"])
-        messages.success(request, "已审核不通过，原因已记录，企业可以看到")
-    except service.EntitlementRefused as exc:
-        refused(request, exc)
-    return to_detail(entitlement)
+    return act_with_text(
+        request,
+        pk,
+        RejectForm,
+        lambda e, user, reason: service.reject_entitlement(e, by=user, reason=reason),
+        "已审核不通过，原因已记录，企业可以看到",
+    )
 
 
 @capability_required("entitlements.review")
 @require_POST
 def entitlement_clear_review(request: HttpRequest, pk: int) -> HttpResponse:
-    entitlement = entitlement_of(request.user, pk)
-    form = ClearReviewForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return to_detail(entitlement)
-    try:
-        service.clear_review(entitlement, by=request.user, note=form.cleaned_data["note"])
-        messages.success(request, "复核完成：该事项继续有效")
-    except service.EntitlementRefused as exc:
-        refused(request, exc)
-    return to_detail(entitlement)
+    return act_with_text(
+        request,
+        pk,
+        ClearReviewForm,
+        lambda e, user, note: service.clear_review(e, by=user, note=note),
+        "复核完成：该事项继续有效",
+    )
 
 
 @capability_required("entitlements.review")
 @require_POST
 def entitlement_annotate(request: HttpRequest, pk: int) -> HttpResponse:
     """备注: the only thing that may be added to a paid entitlement."""
-    user = request.user
-    entitlement = entitlement_of(user, pk)
-    form = NoteForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return to_detail(entitlement)
-    try:
-        service.annotate(entitlement, by=user, text=form.cleaned_data["text"])
-        messages.success(request, "备注已添加")
-    except service.EntitlementRefused as exc:
-        refused(request, exc)
-    return to_detail(entitlement)
+    return act_with_text(
+        request,
+        pk,
+        NoteForm,
+        lambda e, user, text: service.annotate(e, by=user, text=text),
+        "备注已添加",
+    )
 
 
 @capability_required("entitlements.manage")
