@@ -222,6 +222,7 @@ def _choose_cast(showcase: Enterprise, rng: random.Random) -> _Cast:
 class _Story:
     admin: User
     company: User | None
+    reviewers: list[User]  # the demo's department clerks; each reviews the items its bureau leads
     showcase: Enterprise
     cast: _Cast
     days: list[dt.date]
@@ -263,10 +264,23 @@ class _Story:
 
     # -- the office's side --------------------------------------------------------------------------
 
+    def reviewer_of(self, e: Entitlement) -> User:
+        """The clerk of the bureau that leads the item, where the demo has one; else the office."""
+        for user in self.reviewers:
+            if user.department.district_id == e.district_id and service.department_handles(
+                user.department.name, e.department
+            ):
+                return user
+        return self.admin
+
     def approve(self, entries: list[Entitlement]) -> None:
-        outcome = service.approve_entitlements([e.pk for e in entries], by=self.admin)
-        if outcome.held:  # the shipped items have no budget cap; a held one would break the story
-            raise service.EntitlementRefused(outcome.warning or "演示事项超出预算")
+        by_reviewer: dict[User, list[int]] = {}
+        for e in entries:
+            by_reviewer.setdefault(self.reviewer_of(e), []).append(e.pk)
+        for user, ids in by_reviewer.items():
+            outcome = service.approve_entitlements(ids, by=user)
+            if outcome.held:  # the shipped items have no budget cap; a held one would break the story
+                raise service.EntitlementRefused(outcome.warning or "演示事项超出预算")
 
     def publish(self, number: int, entries: list[Entitlement]) -> None:
         self.notices[number] = service.publish_notice(
@@ -285,7 +299,7 @@ class _Story:
             service.resolve_objection(objection, by=self.admin, upheld=False, resolution=OBJECTION_DISMISSED)
 
     def reject(self, e: Entitlement) -> None:
-        service.reject_entitlement(self.fresh(e), by=self.admin, reason=REJECTION)
+        service.reject_entitlement(self.fresh(e), by=self.reviewer_of(e), reason=REJECTION)
 
     def archive(self, e: Entitlement) -> None:
         service.archive_entitlement(self.fresh(e), by=self.admin)
@@ -389,13 +403,18 @@ def _leave_contact(enterprise: Enterprise) -> None:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _demo_users() -> tuple[User | None, User | None]:
+def _demo_users() -> tuple[User | None, User | None, list[User]]:
+    """The demo's office admin, enterprise user and department clerks (None / empty where absent)."""
     from yingshang.registry.demo import DEMO_LOGINS
 
-    names = {login.role: login.username for login in DEMO_LOGINS}
-    admin = User.objects.filter(username=names[Role.OFFICE_ADMIN], role=Role.OFFICE_ADMIN.value).first()
-    company = User.objects.filter(username=names[Role.ENTERPRISE], role=Role.ENTERPRISE.value).first()
-    return admin, company
+    def demo_users(role: Role) -> list[User]:
+        names = [login.username for login in DEMO_LOGINS if login.role == role]
+        rows = User.objects.filter(username__in=names, role=role.value, is_active=True)
+        return list(rows.select_related("department").order_by("username"))
+
+    admins, companies = demo_users(Role.OFFICE_ADMIN), demo_users(Role.ENTERPRISE)
+    clerks = [u for u in demo_users(Role.DEPT_STAFF) if u.department_id is not None]
+    return (admins[0] if admins else None), (companies[0] if companies else None), clerks
 
 
 def load_demo_entitlements(run: MatchRun, on_step: Callable[[str], None] | None = None) -> DemoEntitlements:
@@ -405,7 +424,7 @@ def load_demo_entitlements(run: MatchRun, on_step: Callable[[str], None] | None 
 
     say = on_step or (lambda text: None)
     showcase = Enterprise.objects.filter(uscc=showcase_uscc()).first()
-    admin, company = _demo_users()
+    admin, company, clerks = _demo_users()
     if showcase is None or admin is None:
         return _skipped("没有演示区县的示范企业或营商办管理员账号，未生成政策兑现演示数据", say)
     try:
@@ -423,7 +442,7 @@ def load_demo_entitlements(run: MatchRun, on_step: Callable[[str], None] | None 
             say(f"政策兑现台账：由批量匹配（批次 {run.pk}）生成 {result.created:,} 条")
         if not PublicNotice.objects.filter(title=NOTICE_TITLES[0]).exists():
             cast = _choose_cast(showcase, random.Random(SEED))
-            _replay(_Story(admin, company, showcase, cast, days, random.Random(SEED)))
+            _replay(_Story(admin, company, clerks, showcase, cast, days, random.Random(SEED)))
             result.replayed = True
             say(
                 f"政策兑现演示：重放 {days[0]:%m月%d日} 至 {days[-1]:%m月%d日} 的推送、确认、审核、公示与兑付"

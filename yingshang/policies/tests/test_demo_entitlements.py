@@ -128,6 +128,16 @@ def test_every_step_is_in_the_history_on_past_working_days_by_the_demo_admin(loa
         assert reasons[0].startswith("比对生成") and "推送" in reasons, (e.pk, reasons)
 
 
+def test_the_bureau_clerk_reviews_what_its_bureau_leads_and_the_office_the_rest(loaded) -> None:
+    reviewer, admin = User.objects.get(username="reviewer"), User.objects.get(username="admin")
+    reviewed = Entitlement.objects.filter(reviewed_by__isnull=False)
+    assert (
+        reviewed.filter(department="区工信局").exists() and reviewed.exclude(department="区工信局").exists()
+    )
+    for e in reviewed:
+        assert e.reviewed_by_id == (reviewer.pk if e.department == "区工信局" else admin.pk), e.department
+
+
 def test_the_run_is_dated_on_the_first_day_of_the_story(loaded) -> None:
     first = PublicNotice.objects.order_by("starts_on").first().starts_on
     started = timezone.localtime(loaded.run.created_at, SHANGHAI).date()
