@@ -13,6 +13,7 @@ Chinese, with a pointer to the command's own `--help`:
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import re
 import sys
 from collections.abc import Callable
@@ -39,6 +40,16 @@ def in_chinese(message: str) -> str:
         if match:
             return chinese.format(*match.groups())
     return f"命令参数有误（{message}）"
+
+
+def iso_date_option(text: str | None) -> dt.date | None:
+    """A `--as-of`-style option: None when not given, else a YYYY-MM-DD day or a Chinese error."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise CommandError(f"日期“{text}”无效，应为 YYYY-MM-DD 格式，如 2026-06-30") from None
 
 
 class ChineseCommandParser(CommandParser):

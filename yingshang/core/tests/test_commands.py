@@ -3,12 +3,13 @@ the progress bar a phase."""
 
 from __future__ import annotations
 
+import datetime as dt
 from io import StringIO
 
 import pytest
 from django.core.management.base import CommandError
 
-from yingshang.core.commands import ChineseCommand, PhaseBar, in_chinese
+from yingshang.core.commands import ChineseCommand, PhaseBar, in_chinese, iso_date_option
 
 
 @pytest.mark.parametrize(
@@ -89,3 +90,17 @@ def test_a_phase_bar_draws_one_bar_a_phase_in_that_phase_unit() -> None:
     assert any(line.startswith("读取: 100%") and "100/100 [" in line and "条/s" in line for line in lines)
     assert any(line.startswith("计算: 100%") and "2/2 [" in line and "个政策包/s" in line for line in lines)
     assert bar.bar is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(None, None), ("2026-06-30", dt.date(2026, 6, 30)), (" 2026-10-10 ", dt.date(2026, 10, 10))],
+)
+def test_a_date_option_reads_an_iso_day_or_nothing(text, expected) -> None:
+    assert iso_date_option(text) == expected
+
+
+@pytest.mark.parametrize("text", ["2026/06/30", "2026-02-30", "明天", ""])
+def test_a_bad_date_option_is_refused_in_chinese(text) -> None:
+    with pytest.raises(CommandError, match="应为 YYYY-MM-DD 格式"):
+        iso_date_option(text)

@@ -11,25 +11,15 @@ Errors go to stderr in Chinese with exit code 1.
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
-from yingshang.core.commands import ChineseCommand
+from yingshang.core.commands import ChineseCommand, iso_date_option
 
 MAX_SHOWN = 200
-
-
-def _date(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise CommandError(f"日期“{text}”无效，应为 YYYY-MM-DD 格式，如 2026-06-30") from None
 
 
 class Command(ChineseCommand):
@@ -86,7 +76,7 @@ class Command(ChineseCommand):
         from yingshang.workdays.engine import CalendarError
         from yingshang.workdays.services import get_calendar
 
-        day = _date(options["as_of"]) or today()
+        day = iso_date_option(options["as_of"]) or today()
         found = list(overdue_entitlements(day)[: MAX_SHOWN + 1])
         if not found:
             self.say(f"截至 {day}，没有逾期的兑现事项")

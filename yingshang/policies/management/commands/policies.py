@@ -20,20 +20,11 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from yingshang.core.commands import ChineseCommand, PhaseBar
+from yingshang.core.commands import ChineseCommand, PhaseBar, iso_date_option
 from yingshang.policies import rules
 from yingshang.policies.rules.values import format_money
 
 MAX_SHOWN = 50
-
-
-def _date(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise CommandError(f"日期“{text}”无效，应为 YYYY-MM-DD 格式，如 2026-06-30") from None
 
 
 def _read_text(path: Path) -> str:
@@ -123,7 +114,7 @@ class Command(ChineseCommand):
     def evaluate(self, options: dict[str, Any]) -> None:
         from yingshang.policies import offline
 
-        as_of = _date(options["as_of"]) or _today()
+        as_of = iso_date_option(options["as_of"]) or _today()
         pack_path = Path(options["pack"])
         if not pack_path.exists():
             raise CommandError(f"找不到政策包文件：{pack_path}")
@@ -176,7 +167,7 @@ class Command(ChineseCommand):
         from yingshang.policies.models import PolicyPack
         from yingshang.policies.services import start_match_run, today
 
-        as_of = _date(options["as_of"]) or today()
+        as_of = iso_date_option(options["as_of"]) or today()
         if not PolicyPack.objects.filter(is_working=True).exists():
             raise CommandError("还没有现行政策包：请先运行 yingshang policies sync，或在页面上发布政策包")
         bar = _bar(self.stderr)
@@ -196,7 +187,7 @@ class Command(ChineseCommand):
     def whatif(self, options: dict[str, Any]) -> None:
         from yingshang.policies.whatif import whatif
 
-        as_of = _date(options["as_of"])
+        as_of = iso_date_option(options["as_of"])
         text = _read_text(Path(options["draft"]))
         bar = _bar(self.stderr)
         try:
