@@ -10,6 +10,14 @@ class PoliciesConfig(AppConfig):
 
         message_read.connect(_entitlement_message_read, dispatch_uid="policies-entitlement-seen", weak=False)
 
+        from django.db.models.signals import post_save
+
+        from yingshang.workdays.models import HolidayYear
+
+        post_save.connect(
+            _holiday_year_saved, sender=HolidayYear, dispatch_uid="policies-fill-deadlines", weak=False
+        )
+
 
 PUSH_KEY_PREFIX = "entitlement:"
 PUSH_KEY_SUFFIX = ":push"
@@ -29,3 +37,14 @@ def _entitlement_message_read(sender: object, message: object, **kwargs: object)
     entitlement = Entitlement.objects.filter(pk=int(number)).first()
     if entitlement is not None:
         mark_seen(entitlement)
+
+
+def _holiday_year_saved(sender: object, instance: object, **kwargs: object) -> None:
+    """A year's holiday arrangement came into force: deadlines that fell in it can be counted now."""
+    if not getattr(instance, "is_confirmed", False):
+        return
+    from django.db import transaction
+
+    from yingshang.policies.entitlements import fill_missing_deadlines
+
+    transaction.on_commit(fill_missing_deadlines)

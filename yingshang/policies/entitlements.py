@@ -130,6 +130,47 @@ def _note_missing_due(e: Entitlement, state: State, entered_on: dt.date, by: Use
             EntitlementNote.objects.create(entitlement=e, author=by, text=problem)
 
 
+DEADLINE_FILLED = "补算期限"
+
+
+def stage_entered_on(e: Entitlement) -> dt.date | None:
+    """The day `e` entered its current stage, as the stage's clock counts it."""
+    if e.state == State.PUSHED.value and e.pushed_at:
+        return timezone.localtime(e.pushed_at).date()
+    if e.state == State.CONFIRMED.value and e.confirmed_at:
+        return timezone.localtime(e.confirmed_at).date()
+    if e.state == State.PUBLICIZED.value and e.notice_id:
+        return e.notice.starts_on
+    return None
+
+
+def fill_missing_deadlines() -> int:
+    """Deadlines left empty because their year was not in the calendar, counted now that it may be
+    (run when an administrator confirms a year's holiday arrangement); returns how many were set.
+    Each one gets a history record, so the timeline shows when the date appeared."""
+    waiting = (
+        Entitlement.objects.filter(
+            due_on__isnull=True,
+            state__in=[State.PUSHED.value, State.CONFIRMED.value, State.PUBLICIZED.value],
+        )
+        .select_related("notice")
+        .order_by("pk")
+    )
+    filled: list[Entitlement] = []
+    for e in waiting.iterator(chunk_size=BATCH_SIZE):
+        entered_on = stage_entered_on(e)
+        due = stage_due(e, State(e.state), entered_on) if entered_on else None
+        if due is not None:
+            e.due_on = due
+            filled.append(e)
+    if filled:
+        now = timezone.now()
+        with transaction.atomic():
+            for start in range(0, len(filled), BATCH_SIZE):
+                _update_changed(filled[start : start + BATCH_SIZE], None, DEADLINE_FILLED, now, ("due_on",))
+    return len(filled)
+
+
 def department_handles(department_name: str, item_department: str) -> bool:
     """Whether a department reviews items led by `item_department`: "渭滨区工信局" handles "区工信局"
     (the district's bureau of that name), and a name handles itself. An item without a department is

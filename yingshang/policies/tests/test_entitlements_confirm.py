@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from yingshang.conftest import World
 from yingshang.notifications.models import Message
@@ -110,6 +111,27 @@ def test_a_deadline_in_a_year_the_calendar_does_not_know_is_left_open_with_a_not
     assert e.state == "pushed" and e.due_on is None
     note = EntitlementNote.objects.get(entitlement=e).text
     assert note.startswith("本环节期限暂无法计算：") and "2027年" in note
+
+
+def test_a_deadline_left_open_is_counted_once_the_admin_confirms_that_year(
+    world: World, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks
+) -> None:
+    from yingshang.workdays.services import confirm_year, save_arrangement
+    from yingshang.workdays.tests.fictional import fictional_2027_entries
+
+    e = matched(world.acme, BACKBONE, amount=300_000_00, verdict="needs_confirmation")
+    on_day(monkeypatch, dt.date(2026, 11, 20))
+    push_entitlements([e], by=world.admin)
+    assert entitlement_of(world.acme, BACKBONE).due_on is None
+    year = save_arrangement(2027, fictional_2027_entries(), notice_title="2027年节假日安排（测试用虚构样例）")
+    assert entitlement_of(world.acme, BACKBONE).due_on is None  # a draft changes nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm_year(year, world.admin)
+    e = entitlement_of(world.acme, BACKBONE)
+    pushed_on = timezone.localtime(e.pushed_at).date()
+    assert e.due_on == get_calendar().add_workdays(pushed_on, 60)
+    assert e.due_on.year == 2027
+    assert e.history.first().history_change_reason == "补算期限"
 
 
 @pytest.mark.parametrize("who", ["clerk", "other_clerk", "inspector", "owner", "nobody"])
