@@ -1733,11 +1733,15 @@ def timeline(e: Entitlement) -> list[TimelineEntry]:
     return sorted(entries, key=lambda t: t.when)
 
 
+def overdue_q(day: dt.date) -> Q:
+    """Still open and past the due day of its stage (the queryset form of workflow.is_overdue)."""
+    return Q(state__in=[s.value for s in OPEN_STATES], due_on__lt=day)
+
+
 def overdue_entitlements(day: dt.date | None = None) -> QuerySet[Entitlement]:
     """Open entitlements whose current stage is past its deadline."""
-    day = day or today()
     return (
-        Entitlement.objects.filter(state__in=[s.value for s in OPEN_STATES], due_on__lt=day)
+        Entitlement.objects.filter(overdue_q(day or today()))
         .select_related("enterprise", "item", "district")
         .order_by("due_on", "pk")
     )

@@ -22,9 +22,10 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 
 from yingshang.policies import services
+from yingshang.policies.entitlements import overdue_q
 from yingshang.policies.models import Entitlement, RewardItem
 from yingshang.policies.services import SHANGHAI, yuan
-from yingshang.policies.workflow import BUDGET_STATES, OPEN_STATES, State
+from yingshang.policies.workflow import BUDGET_STATES, State
 from yingshang.registry.models import District, User
 from yingshang.workdays.services import CalendarError, get_calendar
 
@@ -44,11 +45,6 @@ APPROVED = Q(state__in=[s.value for s in BUDGET_STATES - {State.ARCHIVED}]) | Q(
     state=State.ARCHIVED, paid_on__isnull=False
 )
 REJECTED = Q(state=State.REJECTED) | (Q(state=State.ARCHIVED, paid_on__isnull=True) & ~Q(rejection_reason=""))
-
-
-def overdue(today: dt.date) -> Q:
-    """Still open and past the due day of its stage (workflow.is_overdue: today > due_on)."""
-    return Q(state__in=[s.value for s in OPEN_STATES], due_on__lt=today)
 
 
 @dataclass
@@ -163,7 +159,7 @@ def figures(today: dt.date) -> dict[str, Any]:
         "approved": Count("id", filter=APPROVED),
         "rejected": Count("id", filter=REJECTED),
         "paid": Count("id", filter=PAID),
-        "overdue": Count("id", filter=overdue(today)),
+        "overdue": Count("id", filter=overdue_q(today)),
         "candidate_fen": Sum("amount_fen"),
         "approved_fen": Sum("amount_fen", filter=APPROVED),
         "paid_fen": Sum("paid_fen", filter=PAID),

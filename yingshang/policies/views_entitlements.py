@@ -173,7 +173,7 @@ def filtered(user: User, form: EntitlementFilterForm, today: dt.date) -> tuple[Q
     if data["district"] and user.jurisdiction is None:
         rows = rows.filter(district__code=data["district"])
     if data["overdue"]:
-        rows = rows.filter(due_on__lt=today, state__in=[s.value for s in workflow.OPEN_STATES])
+        rows = rows.filter(service.overdue_q(today))
     if data["needs_review"]:
         rows = rows.filter(needs_review=True)
     if data["verdict"]:
