@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from yingshang.registry.views import format_fen
+
 register = template.Library()
 
 
@@ -11,10 +13,7 @@ def yuan_text(fen: int | None, unknown: str = "—") -> str:
     """12345678 → '123,456.78 元' (exact: integer arithmetic, never a float)."""
     if fen is None or fen == "":
         return unknown
-    fen = int(fen)
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole:,}.{cents:02d} 元"
+    return format_fen(int(fen))
 
 
 @register.filter
