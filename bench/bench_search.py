@@ -138,6 +138,7 @@ def load(n: int) -> float:
     """Load n entities (and their qualifications) in one transaction; returns seconds taken."""
     from django.db import connection, transaction
 
+    from yingshang.core.bulk import copy_rows
     from yingshang.registry import demo
     from yingshang.registry.models import Enterprise, Qualification
 
@@ -182,13 +183,6 @@ def load(n: int) -> float:
                 insert_rows(cursor, Qualification._meta.db_table, qualification_columns, iter(qualifications))
     analyse(connection)
     return time.perf_counter() - started
-
-
-def copy_rows(raw_cursor: object, table: str, columns: list[str], rows: Iterator[tuple]) -> None:
-    names = ", ".join(f'"{c}"' for c in columns)
-    with raw_cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def _sqlite_value(value: object) -> object:

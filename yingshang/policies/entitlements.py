@@ -29,6 +29,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from yingshang.core.bulk import copy_rows
 from yingshang.core.roles import Role
 from yingshang.policies import budget, workflow
 from yingshang.policies.match import RESULT_COLUMNS
@@ -583,15 +584,16 @@ def _copy(
             text = encoded[key] = json.dumps(value, ensure_ascii=False)
         return text
 
-    names = ", ".join(f'"{column}"' for column, _, _ in columns)
     attnames = [attname for _, attname, _ in columns]
     json_positions = [i for i, (_, _, is_json) in enumerate(columns) if is_json]
-    with cursor.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
-        for row in rows:
-            values = [row[attname] for attname in attnames]
-            for i in json_positions:
-                values[i] = as_json(values[i])
-            copy.write_row(values)
+
+    def values_of(row: dict[str, Any]) -> list[Any]:
+        values = [row[attname] for attname in attnames]
+        for i in json_positions:
+            values[i] = as_json(values[i])
+        return values
+
+    copy_rows(cursor.cursor, table, [column for column, _, _ in columns], map(values_of, rows))
 
 
 def _copy_history(

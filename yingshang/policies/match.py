@@ -15,6 +15,7 @@ import polars as pl
 import pyarrow as pa
 from django.db import connection
 
+from yingshang.core.bulk import copy_rows
 from yingshang.policies import rules
 from yingshang.policies.models import MatchResult, MatchRun, PolicyPack, RewardItem
 from yingshang.policies.snapshot import Snapshot
@@ -212,9 +213,7 @@ def store_results(run: MatchRun, evaluated: Evaluated, progress: Progress | None
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # No progress reports during COPY: they write to the run row on this same connection.
-            with cursor.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
-                for row in result_rows(run, pairs):
-                    copy.write_row(row)
+            copy_rows(cursor.cursor, table, RESULT_COLUMNS, result_rows(run, pairs))
         else:
             marks = ", ".join(["%s"] * len(RESULT_COLUMNS))
             sql = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'
