@@ -780,6 +780,7 @@ def _push_body(e: Entitlement) -> str:
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 ACCOUNT_RE = re.compile(r"^\d{8,30}$")
+OBJECTION_MAX_CHARS = 2000
 
 
 def _same_name(name: str) -> str:
@@ -1193,8 +1194,8 @@ def raise_objection(
     text = (text or "").strip()
     if not text:
         raise EntitlementRefused("请填写异议内容")
-    if len(text) > 2000:
-        raise EntitlementRefused("异议内容不超过 2000 字")
+    if len(text) > OBJECTION_MAX_CHARS:
+        raise EntitlementRefused(f"异议内容不超过 {OBJECTION_MAX_CHARS} 字")
     phone = re.sub(r"\s", "", contact_phone or "")
     if phone and not PHONE_RE.match(phone):
         raise EntitlementRefused(f"联系电话“{contact_phone}”格式不对")

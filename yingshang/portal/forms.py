@@ -7,10 +7,13 @@ from typing import Any
 
 from django import forms
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")  # mobile, or landline with area code
-ACCOUNT_NO = re.compile(r"^\d{8,30}$")
-OBJECTION_MAX_CHARS = 2000  # the service (policies.entitlements.raise_objection) keeps no more
+# The service's own rules, so the form names the field before the service would refuse.
+from yingshang.notifications.models import MOBILE_PATTERN
+from yingshang.policies.entitlements import ACCOUNT_RE as ACCOUNT_NO
+from yingshang.policies.entitlements import OBJECTION_MAX_CHARS
+from yingshang.policies.entitlements import PHONE_RE as PHONE
+
+MOBILE = re.compile(MOBILE_PATTERN)
 
 
 def _required(label: str) -> dict[str, str]:
