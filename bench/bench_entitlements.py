@@ -167,7 +167,7 @@ def clear_entitlements() -> None:
 def timed(scenario: str, run: object, n_pairs: int) -> Timing:
     from tqdm import tqdm
 
-    from yingshang.policies.entitlements import create_entitlements_from_run
+    from yingshang.entitlements.services import create_entitlements_from_run
 
     bar = tqdm(desc=scenario, unit="对", total=n_pairs)
 

@@ -89,7 +89,7 @@ def enterprise_rows(
 
     from tqdm import tqdm
 
-    from yingshang.registry import demo
+    from yingshang.demo import district as demo
     from yingshang.registry.models import industry_parts
     from yingshang.registry.scale import classify_scale
 
@@ -139,7 +139,7 @@ def load(n: int) -> float:
     from django.db import connection, transaction
 
     from yingshang.core.bulk import copy_rows
-    from yingshang.registry import demo
+    from yingshang.demo import district as demo
     from yingshang.registry.models import Enterprise, Qualification
 
     started = time.perf_counter()

@@ -130,3 +130,7 @@ api.add_router("/registry/", registry_router)
 from yingshang.policies.api import router as policies_router  # noqa: E402
 
 api.add_router("/policies/", policies_router)
+
+from yingshang.entitlements.api import router as entitlements_router  # noqa: E402
+
+api.add_router("/policies/", entitlements_router)

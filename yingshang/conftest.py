@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import pytest
 from django.test import Client
 
+from yingshang.core import clock
 from yingshang.core.roles import Role
 from yingshang.registry.models import Department, District, Enterprise, Qualification, Street, User
 from yingshang.registry.testing import make_enterprise, make_uscc
@@ -70,6 +71,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         marker = item.get_closest_marker("django_db")
         if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
             raise pytest.UsageError(f"{item.nodeid}：事务型测试必须设置 serialized_rollback=True")
+
+
+# Every test runs on this moment (a Friday, 10:00 北京时间, well inside the years the working-day calendar
+# knows), with the clock ticking from there: the suite must pass whatever the wall clock says. A test
+# that needs another day moves the clock itself (`clock.travel`, or `on_day` in the 政策兑现 tests).
+TEST_MOMENT = dt.datetime(2026, 11, 20, 10, 0, tzinfo=clock.SHANGHAI)
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock() -> Iterator[None]:
+    with clock.travel(TEST_MOMENT, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -52,8 +52,10 @@ INSTALLED_APPS = [
     "yingshang.workdays",
     "yingshang.registry",
     "yingshang.policies",
+    "yingshang.entitlements",
     "yingshang.notifications",
     "yingshang.portal",
+    "yingshang.demo",
 ]
 
 MIDDLEWARE = [

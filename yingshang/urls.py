@@ -14,6 +14,7 @@ urlpatterns = [
     path("registry/", include("yingshang.registry.urls")),
     path("calendar/", include("yingshang.workdays.urls")),
     path("policies/", include("yingshang.policies.urls")),
+    path("policies/", include("yingshang.entitlements.urls")),
     path("messages/", include("yingshang.notifications.urls")),
     path("api/", api.urls),
     path("", include("yingshang.portal.urls")),  # /e/ (企业码), /gongshi/, /zhengce/, /portal/cards/

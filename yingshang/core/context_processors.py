@@ -13,7 +13,7 @@ NAVIGATION: list[tuple[str, str | None, str | None]] = [
     ("市场主体", "registry:enterprise_list", "registry.view"),
     ("本企业", "registry:my_enterprise", "registry.own_enterprise"),
     ("政策", "policies:library", "policies.view"),
-    ("政策兑现", "policies:entitlement_list", "entitlements.view"),
+    ("政策兑现", "entitlements:entitlement_list", "entitlements.view"),
     ("企业码", "portal:home", "entitlements.own"),
     ("政策计算器", "policies:my_calculator", "policies.calculate_own"),
     ("明白卡", "portal:card_index", "entitlements.manage"),

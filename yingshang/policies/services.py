@@ -11,7 +11,6 @@ Public API (names kept stable for the pages):
 - one enterprise: `profile_of`, `provenance_of`, `calculate_for`, `latest_results_for`
 - batch: `start_match_run`, `execute_match_run`, `latest_match_run`, `run_results`, `results_workbook`
 - what-if: `whatif`, `start_whatif_run`, `whatif_of_run`, `item_source` (in `yingshang.policies.whatif`)
-- demo: `load_demo_policies`
 """
 
 from __future__ import annotations
@@ -23,9 +22,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -39,13 +38,9 @@ from yingshang.policies.reasons import reason_texts
 from yingshang.policies.rules.errors import Place
 from yingshang.policies.rules.fields import field_registry, qualification_kinds
 from yingshang.policies.rules.render import amount_sentence
-from yingshang.policies.rules.values import format_money
 from yingshang.registry import vocab
 from yingshang.registry.industries import sections
 from yingshang.registry.models import Enterprise, User
-
-if TYPE_CHECKING:
-    from yingshang.policies.demo_entitlements import DemoEntitlements
 
 logger = logging.getLogger(__name__)
 
@@ -764,45 +759,3 @@ def results_workbook(run: MatchRun, item: RewardItem) -> bytes:
 
 def results_file_name(run: MatchRun, item: RewardItem) -> str:
     return f"匹配结果_{item.key}_{run.as_of:%Y%m%d}_批次{run.pk}.xlsx"
-
-
-# ==================================================================================================
-# Demo
-# ==================================================================================================
-
-
-@dataclass
-class DemoPolicies:
-    packs: list[PolicyPack] = field(default_factory=list)
-    run: MatchRun | None = None
-    entitlements: DemoEntitlements | None = None
-
-
-def load_demo_policies(on_step: Callable[[str], None] | None = None) -> DemoPolicies:
-    """Store the shipped packs and, unless a finished match over the same pack versions exists, run
-    one batch match synchronously, so the calculator, results and what-if pages show real numbers.
-    The run is as of the demo district's data day (registry.demo.AS_OF), not the wall clock, so the
-    demo shows the same numbers every time it is built."""
-    from yingshang.policies import demo_entitlements
-    from yingshang.registry.demo import AS_OF as DEMO_DAY
-
-    say = on_step or (lambda text: None)
-    packs = sync_shipped_packs()
-    say(f"政策包 {len(packs)} 个：{'、'.join(p.title for p in packs)}")
-    latest = latest_match_run()
-    working = {p.pk for p in packs}
-    if latest is not None and set(latest.packs.values_list("pk", flat=True)) == working:
-        say(f"已有批量匹配结果（批次 {latest.pk}），不再重复运行")
-        return DemoPolicies(packs, latest, demo_entitlements.load_demo_entitlements(latest, say))
-    started = time.perf_counter()
-    # The match opens the demo's 政策兑现 story, replayed on the working days before today.
-    with demo_entitlements.replayed_at(demo_entitlements.match_moment()):
-        run = start_match_run(None, DEMO_DAY, runner="inline")
-    if run.state != "done":
-        raise RuntimeError(run.error)
-    say(
-        f"批量匹配完成（测算日期 {DEMO_DAY}，用时 {time.perf_counter() - started:.1f} 秒）："
-        f"{run.entity_count:,} 户 × {run.item_count} 项，符合 {run.eligible_count:,} 对、"
-        f"需确认 {run.needs_confirmation_count:,} 对，不重复奖后应兑付 {format_money(run.total_amount_fen)}"
-    )
-    return DemoPolicies(packs, run, demo_entitlements.load_demo_entitlements(run, say))

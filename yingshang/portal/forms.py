@@ -7,11 +7,12 @@ from typing import Any
 
 from django import forms
 
+from yingshang.entitlements.services import ACCOUNT_RE as ACCOUNT_NO
+from yingshang.entitlements.services import OBJECTION_MAX_CHARS
+from yingshang.entitlements.services import PHONE_RE as PHONE
+
 # The service's own rules, so the form names the field before the service would refuse.
 from yingshang.notifications.models import MOBILE_PATTERN
-from yingshang.policies.entitlements import ACCOUNT_RE as ACCOUNT_NO
-from yingshang.policies.entitlements import OBJECTION_MAX_CHARS
-from yingshang.policies.entitlements import PHONE_RE as PHONE
 
 MOBILE = re.compile(MOBILE_PATTERN)
 

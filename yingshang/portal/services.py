@@ -15,11 +15,13 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from yingshang.entitlements.models import Entitlement, PublicNotice
+from yingshang.entitlements.services import own_entitlements
+from yingshang.entitlements.workflow import State, is_overdue, requires_confirmation
 from yingshang.policies import rules
 from yingshang.policies import services as policy_services
-from yingshang.policies.models import Entitlement, PublicNotice, RewardItem
+from yingshang.policies.models import RewardItem
 from yingshang.policies.rules import ast
-from yingshang.policies.workflow import State, is_overdue, requires_confirmation
 from yingshang.registry.industries import industry_table, section_of, sections
 from yingshang.registry.models import Enterprise
 
@@ -28,20 +30,6 @@ SECTION_TOP_ITEMS = 5
 # ==================================================================================================
 # The enterprise page
 # ==================================================================================================
-
-
-def own_entitlements(enterprise: Enterprise) -> QuerySet[Entitlement]:
-    """The enterprise's entitlements the office has told it of, newest match first.
-
-    A pair only matched is the office's working material: many are "needs confirmation" for want of
-    data (a listing reward for a shop whose listing status is unknown), and showing them as the
-    enterprise's would promise money nobody has looked at. What it may apply for is on the calculator.
-    """
-    return (
-        Entitlement.objects.filter(enterprise=enterprise, pushed_at__isnull=False)
-        .select_related("item", "item__policy", "notice")
-        .order_by("-matched_at", "id")
-    )
 
 
 def own_entitlement(enterprise: Enterprise, pk: int) -> Entitlement:

@@ -8,8 +8,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from yingshang.entitlements.models import Entitlement, PublicNotice
 from yingshang.policies import services
-from yingshang.policies.models import Entitlement, PublicNotice, RewardItem
+from yingshang.policies.models import RewardItem
 from yingshang.registry.models import Enterprise
 
 QUICK_ITEM = "xx18_art2_agri_leading"  # 快申快享

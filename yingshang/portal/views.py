@@ -1,6 +1,6 @@
 """The enterprise page reached by its 企业码 or by logging in (/e/), the printable 明白卡, and the public
 pages: 公示 (/gongshi/) and the policy library (/zhengce/). Views are thin: scope and shaping are in
-services.py, access in access.py, the workflow in yingshang.policies.entitlements.
+services.py, access in access.py, the workflow in yingshang.entitlements.services.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from yingshang.core.permissions import capability_required
+from yingshang.entitlements import services as workflow_services
 from yingshang.notifications import services as notification_services
-from yingshang.policies import entitlements as workflow_services
 from yingshang.policies import services as policy_services
 from yingshang.policies.views import render_calculator
 from yingshang.portal import access, cards, codes, services

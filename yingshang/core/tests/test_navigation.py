@@ -41,6 +41,6 @@ def test_each_role_sees_only_the_rooms_it_may_enter(world, who, present, absent)
 
 
 def test_the_longest_matching_entry_is_current(world):
-    nav = _nav(world.client_for(world.clerk), reverse("policies:entitlement_list"))
+    nav = _nav(world.client_for(world.clerk), reverse("entitlements:entitlement_list"))
     assert nav["政策兑现"] is True
     assert nav["政策"] is False

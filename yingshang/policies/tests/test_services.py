@@ -9,7 +9,7 @@ from django.db.models import Sum
 
 from yingshang.conftest import World
 from yingshang.policies import rules, services
-from yingshang.policies.models import MatchResult, MatchRun, Policy, PolicyPack, RewardItem
+from yingshang.policies.models import MatchResult, Policy, PolicyPack, RewardItem
 from yingshang.policies.rules.fields import field_registry
 from yingshang.policies.testing import (
     AS_OF,
@@ -20,8 +20,6 @@ from yingshang.policies.testing import (
     shipped_text,
     with_hnte_amount,
 )
-from yingshang.registry.models import Qualification
-from yingshang.registry.testing import make_enterprise, make_uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -281,27 +279,6 @@ def test_the_engine_item_of_a_stored_row_is_the_same_version(world: World) -> No
     row = RewardItem.objects.get(key=HNTE_ITEM)
     item = services.engine_item(row)
     assert item is not None and item.version == row.version
-
-
-# ---- demo ----------------------------------------------------------------------------------------
-
-
-def test_the_demo_loads_the_packs_and_one_match_and_not_a_second_time(world: World) -> None:
-    more = [
-        make_enterprise(make_uscc(f"91610302MA6X1{i:04d}"), f"示例企业{i}", world.weibin, employees=10 + i)
-        for i in range(3)
-    ]
-    Qualification.objects.create(
-        enterprise=more[0], kind="little_giant", level="national", certified_on=dt.date(2025, 8, 1)
-    )
-    steps: list[str] = []
-    loaded = services.load_demo_policies(on_step=steps.append)
-    assert loaded.run is not None and loaded.run.state == "done" and loaded.run.entity_count == 5
-    assert loaded.run.eligible_count > 0 and loaded.run.total_amount_fen > 0
-    again = services.load_demo_policies(on_step=steps.append)
-    assert again.run is not None and again.run.pk == loaded.run.pk
-    assert MatchRun.objects.count() == 1
-    assert any("批量匹配完成" in s for s in steps) and any("不再重复运行" in s for s in steps)
 
 
 def test_stored_policies_and_items_carry_their_lead_department(world: World) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from yingshang.conftest import World
+from yingshang.entitlements.models import Entitlement
 from yingshang.policies import services
-from yingshang.policies.models import Entitlement
 from yingshang.portal.testing import make_entitlement
 
 

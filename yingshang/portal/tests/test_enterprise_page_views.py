@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from yingshang.entitlements.models import Entitlement
 from yingshang.notifications.services import inbox_for, notify
 from yingshang.policies import services
-from yingshang.policies.models import Entitlement
 from yingshang.policies.testing import HNTE_ITEM
 from yingshang.portal import codes
 from yingshang.portal.testing import CONDITIONS, make_entitlement

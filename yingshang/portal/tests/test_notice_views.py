@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from yingshang.entitlements.models import Objection
 from yingshang.policies import services
-from yingshang.policies.models import Objection
 from yingshang.policies.testing import HNTE_ITEM
 from yingshang.portal.testing import make_entitlement, open_notice
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from yingshang.policies.models import Entitlement, RewardItem
+from yingshang.entitlements.models import Entitlement
+from yingshang.policies.models import RewardItem
 from yingshang.policies.rules import ast
 from yingshang.portal import services
 

@@ -1,0 +1,195 @@
+"""政策兑现: one enterprise's entitlement to one reward item, from the match that found it to payment,
+with its 公示, objections, notes and the payment batches handed to the finance bureau.
+
+The tables were created by `policies` migration 0003 and keep their names: 政策兑现 became its own app
+with state-only migrations, so an existing database upgrades in place.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from yingshang.entitlements.workflow import STATE_CHOICES, State
+from yingshang.policies.models import MODES, VERDICTS, MatchRun, RewardItem
+from yingshang.registry.models import District, Enterprise
+
+
+class PublicNotice(models.Model):
+    """A 公示: approved entitlements listed publicly for some working days, open to objections."""
+
+    title = models.CharField("公示标题", max_length=200)
+    district = models.ForeignKey(
+        District, null=True, blank=True, on_delete=models.PROTECT, verbose_name="区县"
+    )
+    starts_on = models.DateField("公示开始")
+    ends_on = models.DateField("公示截止")
+    workdays = models.PositiveSmallIntegerField("公示工作日数")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField("发布时间", auto_now_add=True)
+
+    class Meta:
+        db_table = "policies_publicnotice"  # created by policies 0003; kept when 政策兑现 became its own app
+        verbose_name = verbose_name_plural = "公示"
+        ordering = ["-starts_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PaymentBatch(models.Model):
+    """A 拨付批次: the .xlsx handed to the finance bureau, and what came back."""
+
+    STATES = [("exported", "已导出，待财政回执"), ("settled", "已登记兑付")]
+    number = models.CharField("批次号", max_length=30, unique=True)
+    state = models.CharField("状态", max_length=10, choices=STATES, default="exported")
+    count = models.PositiveIntegerField("笔数", default=0)
+    total_fen = models.BigIntegerField("金额合计（分）", default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField("导出时间", auto_now_add=True)
+    settled_at = models.DateTimeField("登记时间", null=True, blank=True)
+
+    class Meta:
+        db_table = "policies_paymentbatch"  # created by policies 0003; kept when 政策兑现 became its own app
+        verbose_name = verbose_name_plural = "拨付批次"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Entitlement(models.Model):
+    """One enterprise's claim to one reward item, from the match that found it to its payment.
+
+    Keyed by (enterprise, item key), not item row: a new pack version makes new item rows, and
+    re-matching must find the same entitlement. The item row, run and version it was last matched
+    with are kept, so a payment names the exact rule and snapshot it used.
+    """
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, verbose_name="市场主体")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, verbose_name="区县")
+    item_key = models.CharField("事项标识", max_length=100)
+    item = models.ForeignKey(RewardItem, on_delete=models.PROTECT, verbose_name="奖补事项（所用版本）")
+    item_version = models.CharField("事项版本", max_length=16)
+    department = models.CharField("牵头部门", max_length=100, blank=True)
+    run = models.ForeignKey(
+        MatchRun, null=True, on_delete=models.SET_NULL, verbose_name="比对批次", related_name="entitlements"
+    )
+    snapshot_taken_at = models.DateTimeField("画像快照时间", null=True, blank=True)
+    mode = models.CharField("兑现方式", max_length=8, choices=MODES)
+    verdict = models.CharField("比对结论", max_length=20, choices=VERDICTS)
+    amount_fen = models.BigIntegerField("应兑付金额（分）", null=True, blank=True)
+    reason_codes = models.JSONField("原因代码", default=list, blank=True)
+    to_confirm = models.JSONField("需企业确认的条件", default=list, blank=True)
+
+    state = models.CharField("状态", max_length=12, choices=STATE_CHOICES, default=State.MATCHED.value)
+    due_on = models.DateField("本环节期限", null=True, blank=True)
+    needs_review = models.BooleanField("待复核", default=False)
+    review_reason = models.CharField("复核原因", max_length=300, blank=True)
+
+    matched_at = models.DateTimeField("比对时间")
+    pushed_at = models.DateTimeField("推送时间", null=True, blank=True)
+    seen_at = models.DateTimeField("企业首次查看", null=True, blank=True)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    confirmation = models.JSONField("确认内容", default=dict, blank=True)
+    payee = models.JSONField("收款账户", default=dict, blank=True)
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rejection_reason = models.CharField("不通过原因", max_length=300, blank=True)
+    notice = models.ForeignKey(
+        PublicNotice,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entitlements",
+        verbose_name="公示",
+    )
+    payment_batch = models.ForeignKey(
+        PaymentBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entitlements",
+        verbose_name="拨付批次",
+    )
+    voucher_no = models.CharField("支付凭证号", max_length=50, blank=True)
+    paid_on = models.DateField("兑付日期", null=True, blank=True)
+    paid_fen = models.BigIntegerField("实际兑付（分）", null=True, blank=True)
+    archived_at = models.DateTimeField("归档时间", null=True, blank=True)
+
+    history = HistoricalRecords(verbose_name="兑现流程记录", table_name="policies_historicalentitlement")
+
+    class Meta:
+        db_table = "policies_entitlement"  # created by policies 0003; kept when 政策兑现 became its own app
+        verbose_name = verbose_name_plural = "政策兑现"
+        ordering = ["-matched_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "item_key"], name="one_entitlement_per_item"),
+            models.UniqueConstraint(
+                fields=["voucher_no"], condition=~models.Q(voucher_no=""), name="voucher_used_once"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["item_key", "state"], name="entl_item_state"),
+            models.Index(fields=["district", "state"], name="entl_district_state"),
+            models.Index(fields=["state", "due_on"], name="entl_state_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} · {self.item_key}（{self.get_state_display()}）"
+
+    @property
+    def state_enum(self) -> State:
+        return State(self.state)
+
+
+class EntitlementNote(models.Model):
+    """An annotation: the only way to add to a paid entitlement, and a clerk's remark on any other."""
+
+    entitlement = models.ForeignKey(Entitlement, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    text = models.TextField("备注")
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        db_table = (
+            "policies_entitlementnote"  # created by policies 0003; kept when 政策兑现 became its own app
+        )
+        verbose_name = verbose_name_plural = "兑现备注"
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:30]
+
+
+class Objection(models.Model):
+    """An objection (异议) raised against a 公示, by anyone; contact details never shown publicly."""
+
+    STATES = [("open", "待处理"), ("upheld", "异议成立"), ("dismissed", "异议不成立")]
+    notice = models.ForeignKey(PublicNotice, on_delete=models.CASCADE, related_name="objections")
+    entitlement = models.ForeignKey(
+        Entitlement, null=True, blank=True, on_delete=models.CASCADE, related_name="objections"
+    )
+    text = models.TextField("异议内容")
+    contact_name = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=20, blank=True)
+    submitted_at = models.DateTimeField("提交时间", auto_now_add=True)
+    state = models.CharField("处理状态", max_length=10, choices=STATES, default="open")
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handled_at = models.DateTimeField("处理时间", null=True, blank=True)
+    resolution = models.TextField("处理意见", blank=True)
+
+    history = HistoricalRecords(verbose_name="异议处理记录", table_name="policies_historicalobjection")
+
+    class Meta:
+        db_table = "policies_objection"  # created by policies 0003; kept when 政策兑现 became its own app
+        verbose_name = verbose_name_plural = "公示异议"
+        ordering = ["-submitted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}：{self.get_state_display()}"

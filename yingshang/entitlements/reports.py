@@ -1,0 +1,350 @@
+"""政策兑现报表: how far entitlements got, per reward item, per department and per district.
+
+Counts and sums are computed by the database (one grouped query per table, `Count`/`Sum` with
+`filter=`); the only rows read into Python are the paid ones, because the working days from match to
+payment come from the working-day calendar (`yingshang.workdays`), which the database does not know.
+
+Scope: a user whose department belongs to a district sees that district's entitlements only; the city
+office sees the whole city and may narrow it to one district. Column meanings: docs/reports.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from yingshang.entitlements.models import Entitlement
+from yingshang.entitlements.services import overdue_q
+from yingshang.entitlements.workflow import BUDGET_STATES, State
+from yingshang.policies import services
+from yingshang.policies.models import RewardItem
+from yingshang.policies.services import SHANGHAI, yuan
+from yingshang.registry.models import District, User
+from yingshang.workdays.services import CalendarError, get_calendar
+
+UNNAMED_DEPARTMENT = "未注明牵头部门（营商办办理）"
+ONE_DECIMAL = Decimal("0.1")
+
+# What each column counts, as a filter on the entitlement (see docs/reports.md).
+PUSHED = Q(pushed_at__isnull=False)
+SEEN = Q(pushed_at__isnull=False, seen_at__isnull=False)
+# 免申即享 skips the enterprise's confirmation unless data was missing at matching time
+# (workflow.requires_confirmation, written as a query).
+NEEDS_CONFIRMATION = ~Q(mode="免申即享") | Q(verdict="needs_confirmation")
+CONFIRMED = Q(confirmed_at__isnull=False)
+PAID = Q(paid_on__isnull=False)
+# Approved = reached approval and not rejected since: approved, 公示中, paid, or archived after payment.
+APPROVED = Q(state__in=[s.value for s in BUDGET_STATES - {State.ARCHIVED}]) | Q(
+    state=State.ARCHIVED, paid_on__isnull=False
+)
+REJECTED = Q(state=State.REJECTED) | (Q(state=State.ARCHIVED, paid_on__isnull=True) & ~Q(rejection_reason=""))
+
+
+@dataclass
+class ReportFilter:
+    """What the reader chose: matched between two days (inclusive, 北京时间), one item, one district."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    item_key: str = ""
+    district: District | None = None
+
+    def describe(self) -> str:
+        parts = []
+        if self.start or self.end:
+            start = f"{self.start:%Y-%m-%d}" if self.start else "最早"
+            end = f"{self.end:%Y-%m-%d}" if self.end else "至今"
+            parts.append(f"比对时间 {start} 至 {end}")
+        if self.item_key:
+            parts.append(f"事项 {self.item_key}")
+        return "，".join(parts) or "全部比对时间、全部事项"
+
+
+@dataclass
+class Line:
+    """One row of a report table; the counts are entitlements (enterprise × item)."""
+
+    key: str
+    label: str
+    candidates: int = 0
+    pushed: int = 0
+    seen: int = 0
+    needs_confirmation: int = 0
+    confirmed: int = 0
+    approved: int = 0
+    rejected: int = 0
+    paid: int = 0
+    overdue: int = 0
+    candidate_fen: int = 0
+    approved_fen: int = 0
+    paid_fen: int = 0
+    days: list[int] = field(default_factory=list)  # working days match → payment of each paid one
+    article: str = ""
+    mode: str = ""
+
+    @property
+    def awareness(self) -> Decimal | None:
+        """知晓率: share of pushed entitlements the enterprise has seen; None before any push."""
+        if not self.pushed:
+            return None
+        return Decimal(self.seen) / Decimal(self.pushed)
+
+    @property
+    def awareness_percent(self) -> str:
+        rate = self.awareness
+        if rate is None:
+            return "—"
+        return f"{(rate * 100).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)}%"
+
+    @property
+    def days_median(self) -> Decimal | None:
+        if not self.days:
+            return None
+        return Decimal(str(statistics.median(self.days))).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+
+    @property
+    def days_mean(self) -> Decimal | None:
+        if not self.days:
+            return None
+        return (Decimal(sum(self.days)) / len(self.days)).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Report:
+    scope: str  # “全市” or a district's name
+    city_wide: bool
+    filters: ReportFilter
+    today: dt.date
+    by_item: list[Line]
+    by_department: list[Line]
+    by_district: list[Line]  # only for a city-wide reader
+    total: Line
+    # Paid entitlements whose working days could not be counted (a year the calendar does not know).
+    calendar_problems: list[str] = field(default_factory=list)
+
+
+def scoped_entitlements(user: User, filters: ReportFilter) -> QuerySet[Entitlement]:
+    """The entitlements the report covers: the user's district (if any) and the chosen filters."""
+    qs = Entitlement.objects.all()
+    jurisdiction = user.jurisdiction
+    if jurisdiction is not None:
+        qs = qs.filter(district=jurisdiction)
+    elif filters.district is not None:
+        qs = qs.filter(district=filters.district)
+    if filters.start:
+        qs = qs.filter(matched_at__gte=dt.datetime.combine(filters.start, dt.time.min, tzinfo=SHANGHAI))
+    if filters.end:
+        next_day = filters.end + dt.timedelta(days=1)
+        qs = qs.filter(matched_at__lt=dt.datetime.combine(next_day, dt.time.min, tzinfo=SHANGHAI))
+    if filters.item_key:
+        qs = qs.filter(item_key=filters.item_key)
+    return qs
+
+
+def figures(today: dt.date) -> dict[str, Any]:
+    """The aggregates of one report row, for `values(...).annotate(**figures(today))`."""
+    return {
+        "candidates": Count("id"),
+        "pushed": Count("id", filter=PUSHED),
+        "seen": Count("id", filter=SEEN),
+        "needs_confirmation": Count("id", filter=NEEDS_CONFIRMATION),
+        "confirmed": Count("id", filter=CONFIRMED),
+        "approved": Count("id", filter=APPROVED),
+        "rejected": Count("id", filter=REJECTED),
+        "paid": Count("id", filter=PAID),
+        "overdue": Count("id", filter=overdue_q(today)),
+        "candidate_fen": Sum("amount_fen"),
+        "approved_fen": Sum("amount_fen", filter=APPROVED),
+        "paid_fen": Sum("paid_fen", filter=PAID),
+    }
+
+
+FIGURE_NAMES = tuple(figures(dt.date(2000, 1, 1)))
+
+
+def line_of(key: str, label: str, row: dict[str, Any]) -> Line:
+    return Line(key=key, label=label, **{name: row[name] or 0 for name in FIGURE_NAMES})
+
+
+def grouped(qs: QuerySet[Entitlement], by: str, today: dt.date) -> list[dict[str, Any]]:
+    return list(qs.order_by().values(by).annotate(**figures(today)).order_by(by))
+
+
+def item_titles(keys: Iterable[str]) -> dict[str, RewardItem]:
+    """Each item key's row for naming it: the working pack's version when there is one, else the
+    newest stored version (an item dropped from the packs still has its entitlements)."""
+    rows = (
+        RewardItem.objects.filter(key__in=list(keys))
+        .select_related("policy__pack")
+        .order_by("key", "-policy__pack__is_working", "-policy__pack__created_at", "-pk")
+    )
+    chosen: dict[str, RewardItem] = {}
+    for row in rows:
+        chosen.setdefault(row.key, row)
+    return chosen
+
+
+DaysKey = tuple[str, str, int]  # (item key, department, district id)
+
+
+def working_days(qs: QuerySet[Entitlement]) -> tuple[dict[DaysKey, list[int]], list[str]]:
+    """Working days from match to payment of each paid entitlement, by (item key, department,
+    district), and
+    the problems met (a payment in a year the calendar does not know is left out, and said so).
+
+    Counted as `workdays_between(day matched, day paid)`: working days after the day of the match up
+    to and including the day of payment, both days in 北京时间."""
+    calendar = get_calendar()
+    days: dict[DaysKey, list[int]] = defaultdict(list)
+    problems: dict[str, int] = defaultdict(int)
+    paid = (
+        qs.filter(PAID)
+        .order_by()
+        .values_list("item_key", "department", "district_id", "matched_at", "paid_on")
+    )
+    for item_key, department, district_id, matched_at, paid_on in paid.iterator(2000):
+        matched_on = matched_at.astimezone(SHANGHAI).date()
+        try:
+            count = calendar.workdays_between(matched_on, paid_on)
+        except CalendarError as error:
+            problems[error.message] += 1
+            continue
+        days[(item_key, department, district_id)].append(count)
+    messages = [f"{count} 笔兑付未计入工作日统计：{message}" for message, count in problems.items()]
+    return days, messages
+
+
+def build_report(user: User, filters: ReportFilter, *, on: dt.date | None = None) -> Report:
+    """The report `user` may see under `filters`; `on` is the day overdue is judged against."""
+    day = on or services.today()
+    qs = scoped_entitlements(user, filters)
+    jurisdiction = user.jurisdiction
+    city_wide = jurisdiction is None
+    days, problems = working_days(qs)
+
+    item_rows = grouped(qs, "item_key", day)
+    titles = item_titles(row["item_key"] for row in item_rows)
+    by_item = []
+    for row in item_rows:
+        key = row["item_key"]
+        named = titles.get(key)
+        line = line_of(key, named.title if named else key, row)
+        if named:
+            line.article, line.mode = named.article, named.mode
+        line.days = [d for (k, _, _), values in days.items() if k == key for d in values]
+        by_item.append(line)
+
+    by_department = []
+    for row in grouped(qs, "department", day):
+        name = row["department"]
+        line = line_of(name, name or UNNAMED_DEPARTMENT, row)
+        line.days = [d for (_, dep, _), values in days.items() if dep == name for d in values]
+        by_department.append(line)
+
+    by_district = []
+    if city_wide:
+        names = dict(District.objects.values_list("id", "name"))
+        for row in grouped(qs, "district", day):
+            district_id = row["district"]
+            line = line_of(str(district_id), names.get(district_id, str(district_id)), row)
+            line.days = [d for (_, _, dis), values in days.items() if dis == district_id for d in values]
+            by_district.append(line)
+
+    totals = qs.order_by().aggregate(**figures(day))
+    total = line_of("", "合计", totals)
+    total.days = [d for values in days.values() for d in values]
+
+    scope = jurisdiction.name if jurisdiction else (filters.district.name if filters.district else "全市")
+    return Report(
+        scope=scope,
+        city_wide=city_wide,
+        filters=filters,
+        today=day,
+        by_item=by_item,
+        by_department=by_department,
+        by_district=by_district,
+        total=total,
+        calendar_problems=problems,
+    )
+
+
+# ==================================================================================================
+# .xlsx
+# ==================================================================================================
+
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    # (attribute, header, kind): kind decides the cell's number format.
+    ("candidates", "候选（户·项）", "count"),
+    ("pushed", "已推送", "count"),
+    ("seen", "已查看", "count"),
+    ("awareness", "知晓率", "percent"),
+    ("needs_confirmation", "需企业确认", "count"),
+    ("confirmed", "企业已确认", "count"),
+    ("approved", "审核通过", "count"),
+    ("rejected", "审核不通过", "count"),
+    ("paid", "已兑付", "count"),
+    ("overdue", "逾期未办结", "count"),
+    ("candidate_fen", "候选金额（元）", "money"),
+    ("approved_fen", "审核通过金额（元）", "money"),
+    ("paid_fen", "实际兑付金额（元）", "money"),
+    ("days_median", "比对至兑付工作日（中位数）", "days"),
+    ("days_mean", "比对至兑付工作日（平均）", "days"),
+)
+FORMATS = {"count": "#,##0", "percent": "0.0%", "money": "#,##0.00", "days": "0.0"}
+
+
+def line_cells(sheet: Any, line: Line, font: Any = None) -> list[Any]:
+    """One table row as typed cells: counts as integers, 知晓率 as a fraction shown in percent,
+    amounts as exact Decimal yuan, working days with one decimal."""
+    from openpyxl.cell import WriteOnlyCell
+
+    row = [WriteOnlyCell(sheet, value=line.label)]
+    for attribute, _, kind in COLUMNS:
+        value = getattr(line, attribute)
+        cell = WriteOnlyCell(sheet, value=yuan(value) if kind == "money" else value)
+        cell.number_format = FORMATS[kind]
+        row.append(cell)
+    if font is not None:
+        for cell in row:
+            cell.font = font
+    return row
+
+
+def report_workbook(report: Report) -> bytes:
+    """The report as .xlsx: one sheet per table, amounts as exact yuan numbers (Decimal, 2 places)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    tables: list[tuple[str, str, list[Line]]] = [
+        ("按奖补事项", "奖补事项", report.by_item),
+        ("按牵头部门", "牵头部门", report.by_department),
+    ]
+    if report.city_wide:
+        tables.append(("按区县", "区县", report.by_district))
+    for sheet_title, first_header, lines in tables:
+        sheet = book.create_sheet(title=sheet_title)
+        sheet.column_dimensions["A"].width = 40
+        sheet.append([f"政策兑现报表（{report.scope}）·{sheet_title}"])
+        sheet.append([f"{report.filters.describe()}；逾期按 {report.today:%Y-%m-%d} 计"])
+        headers = [first_header, *(header for _, header, _ in COLUMNS)]
+        sheet.append([WriteOnlyCell(sheet, value=h) for h in headers])
+
+        for line in lines:
+            sheet.append(line_cells(sheet, line))
+        sheet.append(line_cells(sheet, report.total, bold))
+        for problem in report.calendar_problems:
+            sheet.append([problem])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
