@@ -48,12 +48,13 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    # In layer order (.importlinter), bottom first: their ready() hooks run in this order.
     "yingshang.core",
-    "yingshang.workdays",
     "yingshang.registry",
+    "yingshang.workdays",
+    "yingshang.notifications",
     "yingshang.policies",
     "yingshang.entitlements",
-    "yingshang.notifications",
     "yingshang.portal",
     "yingshang.demo",
 ]

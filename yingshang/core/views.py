@@ -2,68 +2,21 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import render
 
-from yingshang.core.forms import StaffForm
-from yingshang.core.permissions import capability_required
-from yingshang.core.roles import Role
-from yingshang.registry.models import Department, User
+from yingshang.core import homepage
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The role's home page, with the figures and to-do lines the apps registered (core.homepage)."""
     user = request.user
     role = user.role_enum
-    context: dict[str, object] = {"role": role}
-    if role in (Role.OFFICE_ADMIN, Role.DEPT_STAFF, Role.INSPECTOR):
-        from yingshang.registry.models import ImportBatch
-
-        entities = user.visible_enterprises()
-        context["entity_count"] = entities.count()
-        context["active_count"] = entities.filter(status="active").count()
-        if role == Role.OFFICE_ADMIN:
-            context["recent_imports"] = ImportBatch.objects.all()[:5]
-    elif role == Role.ENTERPRISE:
-        context["enterprise"] = user.enterprise
+    context: dict[str, object] = {"role": role, "todos": homepage.todos_for(user)}
+    context.update(homepage.figures_for(user))
     return render(request, f"core/home_{role.value or 'none'}.html", context)
-
-
-@capability_required("departments.view")
-def departments(request: HttpRequest) -> HttpResponse:
-    """The department tree (市/区/部门/科室) with the number of staff in each."""
-    nodes = list(Department.objects.select_related("district").annotate(staff_count=Count("staff")))
-    children: dict[int | None, list[Department]] = {}
-    for node in nodes:
-        children.setdefault(node.parent_id, []).append(node)
-    rows: list[tuple[int, Department]] = []
-
-    def walk(parent_id: int | None, depth: int) -> None:
-        for node in sorted(children.get(parent_id, []), key=lambda d: d.code):
-            rows.append((depth, node))
-            walk(node.pk, depth + 1)
-
-    walk(None, 0)
-    staff = None
-    if request.user.can("staff.manage"):
-        staff = User.objects.select_related("department", "enterprise").order_by(
-            "department__code", "username"
-        )
-    return render(request, "core/departments.html", {"rows": rows, "staff": staff})
-
-
-@capability_required("staff.manage")
-def staff_edit(request: HttpRequest, username: str) -> HttpResponse:
-    person = get_object_or_404(User, username=username)
-    form = StaffForm(request.POST or None, instance=person)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"已更新 {person.username} 的角色与所属部门，变更已记入审计记录")
-        return redirect("departments")
-    return render(request, "core/staff_edit.html", {"form": form, "person": person})
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

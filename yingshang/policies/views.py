@@ -19,7 +19,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
@@ -47,7 +46,6 @@ ACTIVE_STATES = ("queued", "running")
 STALE_RUN = dt.timedelta(hours=1)
 VERDICT_ORDER = (rules.Verdict.ELIGIBLE, rules.Verdict.NEEDS_CONFIRMATION, rules.Verdict.NOT_ELIGIBLE)
 KEPT_VERDICTS = {"eligible": "符合", "needs_confirmation": "需企业确认"}
-SECTION_TOP_ITEMS = 5
 
 
 def whatif_service() -> Any:
@@ -391,35 +389,6 @@ def my_calculator(request: HttpRequest) -> HttpResponse:
     if enterprise is None:
         raise PermissionDenied("您的账号没有绑定企业")
     return render_calculator(request, enterprise, staff=False)
-
-
-def enterprise_section_context(request: HttpRequest, enterprise: Enterprise) -> dict[str, Any]:
-    """The 政策计算器 summary on the enterprise page (企业画像): counts by verdict, total payable,
-    the items paying most, and the link to the full calculator. Empty for users who may not see it."""
-    user = request.user
-    if user.can("policies.view") and user.visible_enterprises().filter(pk=enterprise.pk).exists():
-        link = reverse("policies:calculator", args=[enterprise.uscc])
-    elif user.can("policies.calculate_own") and user.enterprise_id == enterprise.pk:
-        link = reverse("policies:my_calculator")
-    else:
-        return {}
-    section: dict[str, Any] = {"link": link, "error": ""}
-    try:
-        calculation = services.calculate_for(enterprise)
-    except rules.ProfileError as exc:
-        section["error"] = f"该市场主体的数据有误，无法计算：{exc}"
-        return {"policy_section": section}
-    eligible = [r for _, r in calculation.by_verdict(rules.Verdict.ELIGIBLE)]
-    section |= {
-        "as_of": calculation.as_of,
-        "counts": calculation.counts,
-        "item_count": len(calculation.results),
-        "total_fen": calculation.total_payable_fen,
-        "top": sorted((r for r in eligible if r.payable_fen > 0), key=lambda r: -r.payable_fen)[
-            :SECTION_TOP_ITEMS
-        ],
-    }
-    return {"policy_section": section}
 
 
 # ==================================================================================================

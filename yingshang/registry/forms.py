@@ -1,4 +1,4 @@
-"""Forms of the registry pages: the 企业名录 upload."""
+"""Forms of the registry pages: the 企业名录 upload, a person's role and department."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from yingshang.registry.importer import ImportRefused, check_size
+from yingshang.registry.models import Department, Enterprise, User
 
 
 class ImportUploadForm(forms.Form):
@@ -50,3 +52,46 @@ class ImportUploadForm(forms.Form):
         if as_of > timezone.localdate():
             raise forms.ValidationError("数据截至日期不能晚于今天")
         return as_of
+
+
+class StaffForm(forms.ModelForm):
+    """Role, department and enterprise of one user; the model's clean() checks they fit together."""
+
+    enterprise_uscc = forms.CharField(
+        label="所属企业统一社会信用代码", required=False, max_length=18, help_text="仅企业用户填写"
+    )
+
+    class Meta:
+        model = User
+        fields = ["first_name", "role", "department", "phone", "is_active"]
+        labels = {"first_name": "姓名", "is_active": "启用"}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.order_by("code")
+        self.fields["role"].required = False
+        self.fields["role"].choices = [("", "未分配角色"), *User._meta.get_field("role").choices]
+        if self.instance.enterprise_id:
+            self.fields["enterprise_uscc"].initial = self.instance.enterprise.uscc
+
+    def clean_enterprise_uscc(self) -> Enterprise | None:
+        code = self.cleaned_data["enterprise_uscc"].strip().upper()
+        if not code:
+            return None
+        enterprise = Enterprise.objects.filter(uscc=code).first()
+        if enterprise is None:
+            raise forms.ValidationError(f"名录中没有统一社会信用代码为 {code} 的市场主体")
+        return enterprise
+
+    def _post_clean(self) -> None:
+        # The enterprise comes from a USCC field, so bind it before the model validates the combination.
+        self.instance.enterprise = self.cleaned_data.get("enterprise_uscc")
+        super()._post_clean()
+
+    def _update_errors(self, errors: ValidationError) -> None:
+        # The model reports on `enterprise`; on this form that is the USCC field.
+        if hasattr(errors, "error_dict") and "enterprise" in errors.error_dict:
+            messages = errors.error_dict.pop("enterprise")
+            if "enterprise_uscc" not in self.errors:
+                errors.error_dict["enterprise_uscc"] = messages
+        super()._update_errors(errors)

@@ -9,12 +9,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from yingshang.core import audit, enterprise_page
 from yingshang.core.permissions import capability_required
-from yingshang.policies.views import enterprise_section_context
 from yingshang.registry import industries, vocab
-from yingshang.registry.models import Department, District, Enterprise, Qualification, User
+from yingshang.registry.models import District, Enterprise, User
 from yingshang.registry.queries import CappedCountPaginator, EnterpriseFilters, filter_enterprises
-from yingshang.workdays.models import HolidayEntry, HolidayYear
 
 PAGE_SIZE = 50
 
@@ -119,7 +118,9 @@ def _render_profile(request: HttpRequest, enterprise: Enterprise) -> HttpRespons
         "rows": _profile_rows(enterprise),
         "qualifications": enterprise.qualifications.all(),
     }
-    context.update(enterprise_section_context(request, enterprise))  # the 政策计算器 summary
+    # The other apps' parts of the page (the 政策计算器 summary …), registered in their ready().
+    context["page_sections"], parts = enterprise_page.sections_for(request, enterprise)
+    context.update(parts)
     return render(request, "registry/enterprise_detail.html", context)
 
 
@@ -139,23 +140,16 @@ def my_enterprise(request: HttpRequest) -> HttpResponse:
     return _render_profile(request, enterprise)
 
 
-AUDITED = {
-    "enterprise": ("市场主体", Enterprise),
-    "qualification": ("资质", Qualification),
-    "department": ("部门", Department),
-    "user": ("用户与角色", User),
-    "holiday_year": ("节假日安排", HolidayYear),
-    "holiday_entry": ("节假日条目", HolidayEntry),
-}
 CHANGE_LABELS = {"+": "新增", "~": "修改", "-": "删除"}
 
 
 @capability_required("audit.view")
 def audit_log(request: HttpRequest) -> HttpResponse:
+    audited = audit.audited()  # registered by each app in its ready()
     kind = request.GET.get("kind", "")
-    if kind and kind not in AUDITED:
+    if kind and kind not in audited:
         raise Http404("未知的记录类型")
-    models = [AUDITED[kind]] if kind else list(AUDITED.values())
+    models = [audited[kind]] if kind else list(audited.values())
     # Each history table is read newest first and cut to what one page can show, then merged.
     limit = PAGE_SIZE * 20
     records = sorted(
@@ -167,7 +161,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         reverse=True,
     )
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
-    labels = {model: label for label, model in AUDITED.values()}
+    labels = {model: label for label, model in audited.values()}
     entries = [
         {
             "record": record,
@@ -178,7 +172,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         for record in page
     ]
     return render(
-        request, "registry/audit_log.html", {"page": page, "entries": entries, "kinds": AUDITED, "kind": kind}
+        request, "registry/audit_log.html", {"page": page, "entries": entries, "kinds": audited, "kind": kind}
     )
 
 

@@ -52,7 +52,7 @@ def _render_page(
         "new_key": new_key,
         "max_active": MAX_ACTIVE_TOKENS,
     }
-    response = render(request, "core/api_tokens.html", context, status=status)
+    response = render(request, "registry/api_tokens.html", context, status=status)
     # The page may carry a fresh key: no browser or proxy may keep a copy.
     response["Cache-Control"] = "no-store"
     return response

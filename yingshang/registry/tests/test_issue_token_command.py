@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from yingshang.conftest import World
-from yingshang.core.api_tokens import MAX_ACTIVE_TOKENS
-from yingshang.core.management.commands.issue_token import Command
+from yingshang.registry.api_tokens import MAX_ACTIVE_TOKENS
+from yingshang.registry.management.commands.issue_token import Command
 from yingshang.registry.models import ApiToken
 
 pytestmark = pytest.mark.django_db

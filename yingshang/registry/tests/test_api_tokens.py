@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from yingshang.conftest import World
-from yingshang.core.api_tokens import MAX_ACTIVE_TOKENS
+from yingshang.registry.api_tokens import MAX_ACTIVE_TOKENS
 from yingshang.registry.models import ApiToken
 
 pytestmark = pytest.mark.django_db

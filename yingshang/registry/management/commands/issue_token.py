@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from yingshang.core.api_tokens import MAX_ACTIVE_TOKENS, active_tokens
+from yingshang.registry.api_tokens import MAX_ACTIVE_TOKENS, active_tokens
 from yingshang.registry.models import ApiToken, User
 
 

@@ -1,0 +1,44 @@
+"""政策找企业's parts of pages that other apps own: the 政策计算器 summary on the enterprise page
+(企业画像, registry's page; registered with core.enterprise_page in apps.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from yingshang.policies import rules, services
+from yingshang.registry.models import Enterprise
+
+SECTION_TEMPLATE = "policies/_enterprise_section.html"
+SECTION_TOP_ITEMS = 5
+
+
+def enterprise_section(request: HttpRequest, enterprise: Enterprise) -> dict[str, Any]:
+    """The 政策计算器 summary on the enterprise page (企业画像): counts by verdict, total payable,
+    the items paying most, and the link to the full calculator. Empty for users who may not see it."""
+    user = request.user
+    if user.can("policies.view") and user.visible_enterprises().filter(pk=enterprise.pk).exists():
+        link = reverse("policies:calculator", args=[enterprise.uscc])
+    elif user.can("policies.calculate_own") and user.enterprise_id == enterprise.pk:
+        link = reverse("policies:my_calculator")
+    else:
+        return {}
+    section: dict[str, Any] = {"link": link, "error": ""}
+    try:
+        calculation = services.calculate_for(enterprise)
+    except rules.ProfileError as exc:
+        section["error"] = f"该市场主体的数据有误，无法计算：{exc}"
+        return {"policy_section": section}
+    eligible = [r for _, r in calculation.by_verdict(rules.Verdict.ELIGIBLE)]
+    section |= {
+        "as_of": calculation.as_of,
+        "counts": calculation.counts,
+        "item_count": len(calculation.results),
+        "total_fen": calculation.total_payable_fen,
+        "top": sorted((r for r in eligible if r.payable_fen > 0), key=lambda r: -r.payable_fen)[
+            :SECTION_TOP_ITEMS
+        ],
+    }
+    return {"policy_section": section}

@@ -1,0 +1,28 @@
+"""Registry's parts of pages that other apps own: the figures on the home page (core.homepage)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from yingshang.core.roles import Role
+from yingshang.registry.models import ImportBatch, User
+
+RECENT_IMPORTS = 5
+
+
+def home_figures(user: User) -> dict[str, Any]:
+    """How many enterprises the user may see (and how many are active); the office admin also gets
+    the latest imports; an enterprise user, their enterprise."""
+    role = user.role_enum
+    if role in (Role.OFFICE_ADMIN, Role.DEPT_STAFF, Role.INSPECTOR):
+        entities = user.visible_enterprises()
+        figures: dict[str, Any] = {
+            "entity_count": entities.count(),
+            "active_count": entities.filter(status="active").count(),
+        }
+        if role == Role.OFFICE_ADMIN:
+            figures["recent_imports"] = ImportBatch.objects.all()[:RECENT_IMPORTS]
+        return figures
+    if role == Role.ENTERPRISE:
+        return {"enterprise": user.enterprise}
+    return {}
