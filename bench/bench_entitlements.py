@@ -73,8 +73,7 @@ def write_run(pairs: list[tuple], items: list[dict]) -> object:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from yingshang.policies.match import RESULT_COLUMNS
-    from yingshang.policies.models import MatchResult, MatchRun, PolicyPack
+    from yingshang.policies.models import RESULT_COLUMNS, MatchResult, MatchRun, PolicyPack
     from yingshang.policies.testing import AS_OF
 
     with transaction.atomic():

@@ -2,31 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 
-DATE_ERRORS = {"invalid": "日期格式应为 2026-06-30"}
+from yingshang.core.forms import date_field
+
 MAX_PACK_CHARS = 500_000
-
-
-def date_field(label: str, help_text: str = "") -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=False,
-        help_text=help_text,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages=DATE_ERRORS,
-    )
-
-
-class AsOfForm(forms.Form):
-    """The evaluation day of the calculator; empty means today (北京时间)."""
-
-    as_of = date_field("测算日期", "不填为今天")
-
-    def day(self) -> dt.date | None:
-        return self.cleaned_data.get("as_of") if self.is_valid() else None
 
 
 class CalculatorSearchForm(forms.Form):

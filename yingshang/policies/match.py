@@ -7,18 +7,28 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 import pyarrow as pa
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
 
 from yingshang.core.bulk import copy_rows
 from yingshang.policies import rules
-from yingshang.policies.models import MatchResult, MatchRun, PolicyPack, RewardItem
-from yingshang.policies.snapshot import Snapshot
+from yingshang.policies.models import RESULT_COLUMNS, MatchResult, MatchRun, PolicyPack, RewardItem
+from yingshang.policies.packs import parsed_pack
+from yingshang.policies.rules.batch import evaluate_batch
+from yingshang.policies.runs import RunProgress, claim_run, fail_run, failure_message
+from yingshang.policies.snapshot import Snapshot, read_snapshot
+from yingshang.registry import vocab
+from yingshang.registry.industries import sections
+
+logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, "int | None"], None]
 EVALUATE_PHASE = "批量计算"
@@ -27,18 +37,6 @@ WRITE_CHUNK = 20_000
 UNKNOWN = "无法判定"
 ROW = "__row"
 
-RESULT_COLUMNS = (
-    "run_id",
-    "enterprise_id",
-    "item_id",
-    "district_id",
-    "verdict",
-    "mode",
-    "amount_fen",
-    "payable_fen",
-    "reason_codes",
-    "to_confirm",
-)
 DIMENSIONS = {"district": "by_district", "industry_section": "by_section", "scale": "by_scale"}
 
 
@@ -56,8 +54,6 @@ class Evaluated:
 
 def evaluate_pack(snapshot: Snapshot, pack: rules.Pack, as_of: dt.date) -> pl.DataFrame:
     """The batch engine's kept pairs for one pack, with the snapshot row number of each pair."""
-    from yingshang.policies.rules.batch import evaluate_batch
-
     result = evaluate_batch(snapshot.profiles, [pack], as_of, reasons="lists")
     # `uscc` comes dictionary-encoded; its indices are the snapshot's row numbers.
     rows = pa.chunked_array([chunk.indices for chunk in result.column("uscc").chunks], pa.int32())
@@ -288,9 +284,19 @@ def paid_entities(pairs: pl.DataFrame) -> int:
     return pairs.filter(pl.col("payable_fen").fill_null(0) > 0)["enterprise_id"].n_unique()
 
 
-def label_of(dimension: str, code: str | None) -> str:
-    from yingshang.policies.services import scale_label, section_label
+SCALE_LABELS = dict(vocab.SCALES)
 
+
+def section_label(code: str | None) -> str:
+    names = {s.code: s.name for s in sections()}
+    return f"{code} {names[code]}" if code in names else UNKNOWN
+
+
+def scale_label(code: str | None) -> str:
+    return SCALE_LABELS.get(code or "", UNKNOWN)
+
+
+def label_of(dimension: str, code: str | None) -> str:
     if dimension == "industry_section":
         return section_label(code)
     if dimension == "scale":
@@ -382,3 +388,40 @@ def summarise(
     for dimension, name in DIMENSIONS.items():
         summary[name] = breakdown_lines(breakdown(pairs, [], dimension), dimension) if pairs.height else []
     return summary
+
+
+def execute_match_run(run_id: int, progress: Progress | None = None) -> MatchRun:
+    """Snapshot → batch evaluation of every item of the run's pack versions → kept pairs stored
+    (eligible and needs-confirmation only) with counts and a summary, all in one transaction.
+    A failure leaves the run `failed` with a Chinese error and no results."""
+    run = claim_run(run_id)
+    if run is None:
+        return MatchRun.objects.get(pk=run_id)
+    started = time.perf_counter()
+    report = RunProgress(run, progress)
+    try:
+        stored = list(run.packs.order_by("name"))
+        snapshot = read_snapshot(as_of=run.as_of, progress=report)
+        evaluated = evaluate_snapshot(snapshot, [(p, parsed_pack(p)) for p in stored], run.as_of, report)
+        report("写入结果", 0, len(evaluated.pairs))
+        with transaction.atomic():
+            store_results(run, evaluated, report)
+            summary = summarise(evaluated, snapshot)
+            MatchRun.objects.filter(pk=run.pk).update(
+                state="done",
+                progress="已完成",
+                entity_count=snapshot.entity_count,
+                item_count=evaluated.item_count,
+                eligible_count=summary["totals"]["eligible"],
+                needs_confirmation_count=summary["totals"]["needs_confirmation"],
+                total_amount_fen=summary["totals"]["payable_fen"],
+                snapshot_taken_at=snapshot.taken_at,
+                snapshot_sources=snapshot.sources,
+                summary=summary,
+                finished_at=timezone.now(),
+                duration_ms=int((time.perf_counter() - started) * 1000),
+            )
+    except Exception as exc:
+        logger.exception("match run %s failed", run_id)
+        return fail_run(run_id, failure_message(exc), started)
+    return MatchRun.objects.get(pk=run_id)

@@ -167,3 +167,18 @@ class MatchResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} × {self.item_id}: {self.get_verdict_display()}"
+
+
+# The stored columns of a kept pair, in the order batch writes (COPY) and reads use them.
+RESULT_COLUMNS = (
+    "run_id",
+    "enterprise_id",
+    "item_id",
+    "district_id",
+    "verdict",
+    "mode",
+    "amount_fen",
+    "payable_fen",
+    "reason_codes",
+    "to_confirm",
+)

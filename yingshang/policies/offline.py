@@ -26,11 +26,16 @@ from typing import Any
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
+from openpyxl import Workbook
 
 from yingshang.policies import rules
 from yingshang.policies.reasons import reason_texts
+from yingshang.policies.rules.batch import evaluate_batch, profiles_to_table
 from yingshang.policies.rules.fields import lookup_kind
+from yingshang.policies.rules.values import format_money
 from yingshang.registry import importer, vocab
+from yingshang.registry.models import industry_parts  # a pure function; no database
 from yingshang.registry.scale import classify_scale
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -102,8 +107,6 @@ def _check_suffix(path: Path) -> str:
 
 
 def _parquet_table(path: Path) -> importer.Table:
-    import pyarrow.parquet as pq
-
     try:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
@@ -220,8 +223,6 @@ def _enterprise_value(column: importer.Column, raw: Any) -> Any:
 
 def _profile(values: dict[str, Any]) -> dict[str, Any]:
     """Registry column values → the engine's profile (field keys; derived section, division, scale)."""
-    from yingshang.registry.models import industry_parts  # a pure function; no database
-
     industry = values.get("industry_id") or ""
     section, division = industry_parts(industry)
     profile = {
@@ -395,8 +396,6 @@ OUTPUT_COLUMNS: tuple[tuple[str, str], ...] = (
 def evaluate_profiles(pack: rules.Pack, profiles: list[dict[str, Any]], as_of: dt.date) -> pl.DataFrame:
     """Every (profile, current item) pair, not-eligible ones included, as one frame of OUTPUT_COLUMNS
     (lists for reason_codes, reasons, to_confirm)."""
-    from yingshang.policies.rules.batch import evaluate_batch
-
     table = rules_table(profiles)
     result = evaluate_batch(table, [pack], as_of, keep=[v.value for v in rules.Verdict], reasons="lists")
     rows = pa.chunked_array([chunk.indices for chunk in result.column("uscc").chunks], pa.int32())
@@ -435,8 +434,6 @@ def evaluate_profiles(pack: rules.Pack, profiles: list[dict[str, Any]], as_of: d
 
 
 def rules_table(profiles: list[dict[str, Any]]) -> pa.Table:
-    from yingshang.policies.rules.batch import profiles_to_table
-
     return profiles_to_table(profiles)
 
 
@@ -486,8 +483,6 @@ def _umask() -> int:
 
 
 def _write_xlsx(frame: pl.DataFrame, path: Path) -> None:
-    from openpyxl import Workbook
-
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title="测算结果")
     sheet.append(frame.columns)
@@ -498,8 +493,6 @@ def _write_xlsx(frame: pl.DataFrame, path: Path) -> None:
 
 def summary_lines(frame: pl.DataFrame, pack: rules.Pack) -> list[str]:
     """Per item, in pack order: how many are eligible / need confirmation, and the payable total."""
-    from yingshang.policies.rules.values import format_money
-
     grouped = frame.group_by("item_id").agg(
         pl.col("item_title").first(),
         (pl.col("verdict") == "eligible").sum().alias("eligible"),

@@ -5,271 +5,62 @@ The rules engine (`yingshang.policies.rules`) decides; this module turns registr
 input, stores what the engine accepted (one dated version per pack, with its policies and reward
 items), and stores batch results against the exact item versions that produced them.
 
-Public API (names kept stable for the pages):
+Public API (names kept stable for the pages; other apps import policies only from here):
 
 - packs: `sync_shipped_packs`, `save_pack_version`, `working_packs`, `parsed_pack`, `current_items`
-- one enterprise: `profile_of`, `provenance_of`, `calculate_for`, `latest_results_for`
-- batch: `start_match_run`, `execute_match_run`, `latest_match_run`, `run_results`, `results_workbook`
-- what-if: `whatif`, `start_whatif_run`, `whatif_of_run`, `item_source` (in `yingshang.policies.whatif`)
+  (kept in `packs`, re-exported here)
+- one enterprise: `profile_of`, `provenance_of`, `calculate_for`, `calculator_context`, `latest_results_for`
+- batch: `start_match_run`, `execute_run`, `latest_match_run`, `run_results`, `results_workbook`
+- what-if: `start_whatif_run` here; `whatif`, `whatif_of_run`, `item_source` in `yingshang.policies.whatif`
+
+Below this module, from the bottom: `packs` (stored versions), `runs` (a run's bookkeeping),
+`snapshot` (registry rows as an Arrow table), `match` (batch evaluation and a match run), `whatif`,
+`tasks` (executing a queued run). None of them imports this module.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
-import logging
 import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
-from yingshang.policies import rules
-from yingshang.policies.models import MatchResult, MatchRun, Policy, PolicyPack, RewardItem
+from yingshang.policies import rules, whatif
+from yingshang.policies.models import MatchResult, MatchRun, PolicyPack, RewardItem
+from yingshang.policies.packs import (  # noqa: F401  (the stored packs are part of this module's API)
+    UI_ORIGIN,
+    CurrentItem,
+    PackRejected,
+    current_items,
+    pack_versions,
+    parsed_pack,
+    rows_by_key,
+    save_pack_version,
+    sync_shipped_packs,
+    working_packs,
+)
 from yingshang.policies.reasons import reason_texts
-from yingshang.policies.rules.errors import Place
 from yingshang.policies.rules.fields import field_registry, qualification_kinds
-from yingshang.policies.rules.render import amount_sentence
-from yingshang.registry import vocab
-from yingshang.registry.industries import sections
+from yingshang.policies.runs import QUEUED, Progress, Runner, default_runner
+from yingshang.policies.tasks import execute_run, execute_run_task
 from yingshang.registry.models import Enterprise, User
 
-logger = logging.getLogger(__name__)
-
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-UI_ORIGIN = "页面编辑"
-# (phase, done, total or None): the command draws a tqdm bar with it, a run writes it to its row.
-Progress = Callable[[str, int, "int | None"], None]
-Runner = Literal["task", "thread", "inline"]
 
 
 def today() -> dt.date:
     """The evaluation day when none is given: today in 北京时间, whatever the server's clock zone."""
     return timezone.now().astimezone(SHANGHAI).date()
-
-
-# ==================================================================================================
-# Packs
-# ==================================================================================================
-
-
-class PackRejected(Exception):
-    """A pack text with errors; `errors` are the engine's Chinese RuleErrors with places."""
-
-    def __init__(self, errors: list[rules.RuleError]) -> None:
-        super().__init__("；".join(str(e) for e in errors))
-        self.errors = errors
-
-
-_parsed: dict[tuple[str, str], rules.Pack] = {}
-_parsed_lock = threading.Lock()
-
-
-def _text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def parsed_pack(stored: PolicyPack) -> rules.Pack:
-    """The engine's Pack for a stored version, parsed once per process (the text was validated,
-    embedded cases included, when the version was accepted)."""
-    key = (stored.name, _text_hash(stored.text))
-    pack = _parsed.get(key)
-    if pack is None:
-        pack, errors = rules.load_pack(stored.text, f"{stored.name}.yaml", run_cases=False)
-        if pack is None:  # only if the engine changed underneath a stored text
-            raise PackRejected(errors)
-        with _parsed_lock:
-            _parsed[key] = pack
-    return pack
-
-
-def working_packs() -> list[tuple[PolicyPack, rules.Pack]]:
-    """Every working pack version with its parsed Pack, ordered by name."""
-    return [(p, parsed_pack(p)) for p in PolicyPack.objects.filter(is_working=True).order_by("name")]
-
-
-def _store_items(stored: PolicyPack, pack: rules.Pack) -> None:
-    """Policy and RewardItem rows of one accepted pack version."""
-    for policy in pack.policies:
-        policy_row = Policy.objects.create(
-            pack=stored,
-            key=policy.id,
-            title=policy.title,
-            issuer=policy.issuer,
-            doc_no=policy.doc_number,
-            published_on=policy.published_on,
-            valid_from=policy.valid_from,
-            valid_to=policy.valid_to,
-            source_text=policy.source,
-            source_note=policy.source_note[:300],
-            department=policy.department[:100],
-            version=policy.version,
-        )
-        RewardItem.objects.bulk_create(
-            [
-                RewardItem(
-                    policy=policy_row,
-                    key=item.id,
-                    title=item.title,
-                    article=item.article,
-                    mode=item.effective_mode.value,
-                    exclusivity_group=item.exclusivity_group or "",
-                    budget_cap_fen=item.budget_cap_fen,
-                    tags=list(item.tags),
-                    sentence=item.sentence(),
-                    amount_sentence=amount_sentence(item.amount),
-                    valid_from=item.valid_from,
-                    valid_to=item.valid_to,
-                    version=item.version,
-                    position=position,
-                    source_text=item.source_text,
-                    note=item.note,
-                    manual_conditions=item.manual_sentences(),
-                    department=item.department[:100],
-                )
-                for position, item in enumerate(policy.items)
-            ]
-        )
-
-
-def _refresh_descriptions(stored: PolicyPack, pack: rules.Pack) -> None:
-    """Wording that does not change what a rule decides (and so not its version): article, tags,
-    source text, notes, publication day, 牵头部门. A re-saved version shows the latest wording."""
-    for policy in pack.policies:
-        Policy.objects.filter(pack=stored, key=policy.id).update(
-            published_on=policy.published_on,
-            source_text=policy.source,
-            source_note=policy.source_note[:300],
-            department=policy.department[:100],
-        )
-        for item in policy.items:
-            RewardItem.objects.filter(policy__pack=stored, key=item.id).update(
-                article=item.article,
-                tags=list(item.tags),
-                source_text=item.source_text,
-                note=item.note,
-                department=item.department[:100],
-            )
-
-
-def _make_working(
-    name: str, pack: rules.Pack, text: str, origin: str, user: User | None, note: str
-) -> PolicyPack:
-    """Inside a transaction: `pack` becomes the working version of `name`; the old one is kept."""
-    versions = list(PolicyPack.objects.select_for_update().filter(name=name))
-    current = next((p for p in versions if p.is_working), None)
-    same = next((p for p in versions if p.version == pack.version), None)
-    if current is not None and current is same and current.text == text:
-        return current
-    if current is not None and current is not same:
-        current.is_working = False
-        current._history_user = user  # type: ignore[attr-defined]
-        current.save(update_fields=["is_working"])
-    if same is not None:
-        # The same decisions as a stored version (a revert, or only comments/cases edited): that row
-        # becomes working again with the new text, so results made with it stay attached to it.
-        same.is_working = True
-        same.text, same.title, same.origin = text, pack.title, origin
-        same.note = note[:300] or same.note
-        same._history_user = user  # type: ignore[attr-defined]
-        same.save()
-        _refresh_descriptions(same, pack)
-        return same
-    stored = PolicyPack(
-        name=name,
-        title=pack.title[:200],
-        text=text,
-        version=pack.version,
-        origin=origin[:100],
-        is_working=True,
-        created_by=user,
-        note=note[:300],
-    )
-    stored._history_user = user  # type: ignore[attr-defined]
-    stored.save()
-    _store_items(stored, pack)
-    return stored
-
-
-def sync_shipped_packs(user: User | None = None) -> list[PolicyPack]:
-    """Store each pack shipped with the software as the working version when its content differs
-    from the stored working one. Running it again changes nothing. A shipped pack with errors is a
-    bug in the release: it raises PackRejected (the test suite loads every shipped pack)."""
-    stored: list[PolicyPack] = []
-    for path in rules.shipped_pack_paths():
-        text = path.read_text(encoding="utf-8")
-        pack, errors = rules.load_pack(text, path.name)
-        if pack is None:
-            raise PackRejected(errors)
-        with transaction.atomic():
-            stored.append(_make_working(pack.id, pack, text, path.name, user, "随软件发布的政策包"))
-    return stored
-
-
-def save_pack_version(
-    name: str, text: str, user: User | None, note: str = ""
-) -> tuple[PolicyPack | None, list[rules.RuleError]]:
-    """Validate `text` with the engine (every embedded test case must pass) and, when clean, make it
-    the working version of pack `name` in one transaction. With any error nothing changes and the
-    errors (Chinese, with line and place) come back. The previous version is kept, not working."""
-    file = f"{name}.yaml"
-    stored = PolicyPack.objects.filter(name=name, is_working=True).first()
-    working = parsed_pack(stored) if stored else None
-    pack, errors = rules.replace_working_pack(working, text, file)
-    if errors:
-        return None, errors
-    assert pack is not None
-    if pack.id != name:
-        message = f"规则文本中的政策包编号（id）是“{pack.id}”，与正在保存的政策包“{name}”不一致"
-        return None, [rules.RuleError("pack.id", message, Place(file))]
-    with transaction.atomic():
-        return _make_working(name, pack, text, UI_ORIGIN, user, note), []
-
-
-def pack_versions(name: str) -> QuerySet[PolicyPack]:
-    """Every stored version of a pack, newest first."""
-    return PolicyPack.objects.filter(name=name).order_by("-created_at", "-pk")
-
-
-@dataclass(frozen=True)
-class CurrentItem:
-    """A reward item of a working pack that is in force on a day, with its stored row."""
-
-    pack: PolicyPack
-    policy: rules.Policy
-    item: rules.Item
-    row: RewardItem
-
-    @property
-    def sentence(self) -> str:
-        return self.row.sentence
-
-
-def _rows_by_key(stored: PolicyPack) -> dict[str, RewardItem]:
-    return {
-        r.key: r
-        for r in RewardItem.objects.filter(policy__pack=stored).select_related("policy", "policy__pack")
-    }
-
-
-def current_items(as_of: dt.date | None = None) -> list[CurrentItem]:
-    """Items of the working packs in force on `as_of` (default today), in pack order."""
-    day = as_of or today()
-    found = []
-    for stored, pack in working_packs():
-        rows = _rows_by_key(stored)
-        for policy, item in pack.items():
-            if item.is_current(day):
-                found.append(CurrentItem(stored, policy, item, rows[item.id]))
-    return found
 
 
 # ==================================================================================================
@@ -434,10 +225,81 @@ def calculate_for(enterprise: Enterprise, as_of: dt.date | None = None) -> Enter
     )
     profile = profile_of(enterprise, day)
     packs = tuple(
-        PackCalculation(stored, rules.calculate(pack, profile, day), _rows_by_key(stored))
+        PackCalculation(stored, rules.calculate(pack, profile, day), rows_by_key(stored))
         for stored, pack in working_packs()
     )
     return EnterpriseCalculation(enterprise, day, profile, provenance_of(enterprise), packs)
+
+
+# The 政策计算器 page (policies' own, and the enterprise's through the portal).
+VERDICT_ORDER = (rules.Verdict.ELIGIBLE, rules.Verdict.NEEDS_CONFIRMATION, rules.Verdict.NOT_ELIGIBLE)
+
+
+def outcome_source(
+    calculation: EnterpriseCalculation, outcome: Any, records: dict[str, list[dict[str, Any]]]
+) -> str:
+    """Where the value a condition was judged on came from (department and as-of date)."""
+    if outcome.field != "qualifications":
+        return calculation.source_of(outcome.field) or "暂无来源记录"
+    kind_code = outcome.code.split(".")[1] if outcome.code.count(".") >= 2 else ""
+    held = records.get(kind_code, [])
+    if held:
+        texts = [
+            f"{r['source'] or '未注明来源'}，截至 {r['as_of']:%Y-%m-%d}" if r["as_of"] else r["source"]
+            for r in held
+        ]
+        return "；".join(dict.fromkeys(texts))
+    kind = qualification_kinds().get(kind_code)
+    if kind is None:
+        return "暂无来源记录"
+    roll = "平台已掌握全量名单" if kind.tracked else "名单尚未接入，需企业确认"
+    return f"{kind.source}（{roll}）"
+
+
+def calculator_groups(calculation: EnterpriseCalculation) -> list[dict[str, Any]]:
+    """The items grouped 符合 / 需企业确认 / 不符合, each condition with its value and its source."""
+    records: dict[str, list[dict[str, Any]]] = {}
+    for record in qualification_provenance(calculation.enterprise):
+        records.setdefault(record["kind"], []).append(record)
+    groups = []
+    for verdict in VERDICT_ORDER:
+        entries = []
+        for pack_calculation, result in calculation.by_verdict(verdict):
+            entries.append(
+                {
+                    "result": result,
+                    "row": pack_calculation.row(result),
+                    "pack": pack_calculation.pack,
+                    "outcomes": [
+                        {"outcome": o, "source": outcome_source(calculation, o, records)}
+                        for o in result.outcomes
+                    ],
+                }
+            )
+        if verdict is rules.Verdict.ELIGIBLE:
+            entries.sort(key=lambda e: -e["result"].payable_fen)
+        groups.append({"verdict": verdict, "label": verdict.label, "entries": entries})
+    return groups
+
+
+def calculator_context(enterprise: Enterprise, as_of: dt.date | None = None) -> dict[str, Any]:
+    """What the 政策计算器 page shows for one enterprise on a day (default today): the items grouped
+    by verdict with each condition's source, the counts and the amounts still to be confirmed; or
+    the Chinese error when the enterprise's data cannot be evaluated."""
+    try:
+        calculation = calculate_for(enterprise, as_of)
+    except rules.ProfileError as exc:
+        return {"error": f"该市场主体的数据有误，无法计算：{exc}"}
+    confirm = calculation.by_verdict(rules.Verdict.NEEDS_CONFIRMATION)
+    return {
+        "error": "",
+        "calculation": calculation,
+        "groups": calculator_groups(calculation),
+        "counts": calculation.counts,
+        "confirm_known_fen": sum(r.amount_fen or 0 for _, r in confirm),
+        "confirm_unknown": sum(1 for _, r in confirm if r.amount_fen is None),
+        "qualifications": qualification_provenance(enterprise),
+    }
 
 
 def latest_match_run(kind: str = "match") -> MatchRun | None:
@@ -462,23 +324,6 @@ def latest_results_for(enterprise: Enterprise) -> QuerySet[MatchResult]:
 # ==================================================================================================
 
 VERDICT_LABELS = dict(MatchResult._meta.get_field("verdict").choices)  # type: ignore[arg-type]
-SCALE_LABELS = dict(vocab.SCALES)
-UNKNOWN_LABEL = "无法判定"
-
-
-def section_label(code: str | None) -> str:
-    names = {s.code: s.name for s in sections()}
-    return f"{code} {names[code]}" if code in names else UNKNOWN_LABEL
-
-
-def scale_label(code: str | None) -> str:
-    return SCALE_LABELS.get(code or "", UNKNOWN_LABEL)
-
-
-def default_runner() -> Runner:
-    """Production runs go to the django-tasks queue (a `yingshang db_worker` executes them); a
-    development or demo server has no worker, so a run there starts in a thread of the server."""
-    return "task" if getattr(settings, "PRODUCTION", False) else "thread"
 
 
 def start_match_run(
@@ -504,9 +349,6 @@ def start_match_run(
     return run
 
 
-QUEUED = "排队中，等待开始"
-
-
 def dispatch_run(run: MatchRun, runner: Runner) -> None:
     """Hand a queued run to a thread or the task queue once the surrounding transaction commits
     (the worker's own connection must see the run row)."""
@@ -521,100 +363,45 @@ def dispatch_run(run: MatchRun, runner: Runner) -> None:
         thread = threading.Thread(target=work, daemon=True, name=f"policies-run-{run.pk}")
         transaction.on_commit(thread.start)
         return
-    from yingshang.policies.tasks import execute_run_task
-
     transaction.on_commit(lambda: execute_run_task.enqueue(run.pk))
 
 
-def execute_run(run_id: int, progress: Progress | None = None) -> MatchRun:
-    """Execute a queued run of either kind (what the background task calls)."""
-    kind = MatchRun.objects.filter(pk=run_id).values_list("kind", flat=True).first()
-    if kind == "whatif":
-        from yingshang.policies.whatif import execute_whatif_run
-
-        return execute_whatif_run(run_id, progress)
-    return execute_match_run(run_id, progress)
-
-
-def claim_run(run_id: int) -> MatchRun | None:
-    """Move a queued run to running; None when someone else already took it (or it is gone)."""
-    claimed = MatchRun.objects.filter(pk=run_id, state="queued").update(state="running", progress="开始运行")
-    return MatchRun.objects.get(pk=run_id) if claimed else None
-
-
-class RunProgress:
-    """Progress written to the run row (the page polls it) at most twice a second, and passed on."""
-
-    def __init__(self, run: MatchRun, passed_on: Progress | None) -> None:
-        self.run, self.passed_on, self.last = run, passed_on, 0.0
-
-    def __call__(self, phase: str, done: int, total: int | None) -> None:
-        if self.passed_on is not None:
-            self.passed_on(phase, done, total)
-        now = time.monotonic()
-        if now - self.last < 0.5 and total is not None and done < total:
-            return
-        self.last = now
-        share = f"（{done * 100 // total}%）" if total else ""
-        text = f"{phase}：{done:,}/{total:,}{share}" if total else f"{phase}：{done:,}"
-        MatchRun.objects.filter(pk=self.run.pk).update(progress=text[:200])
-
-
-def fail_run(run_id: int, message: str, started: float) -> MatchRun:
-    MatchRun.objects.filter(pk=run_id).update(
-        state="failed",
-        error=message,
-        progress="失败",
-        finished_at=timezone.now(),
-        duration_ms=int((time.perf_counter() - started) * 1000),
-    )
-    return MatchRun.objects.get(pk=run_id)
-
-
-def failure_message(exc: BaseException) -> str:
-    if isinstance(exc, PackRejected):
-        return "政策包无法读取：" + "；".join(str(e) for e in exc.errors[:5])
-    return f"批量匹配出错，已全部撤销，未保存任何结果（{exc.__class__.__name__}）。请联系管理员查看日志"
-
-
-def execute_match_run(run_id: int, progress: Progress | None = None) -> MatchRun:
-    """Snapshot → batch evaluation of every item of the run's pack versions → kept pairs stored
-    (eligible and needs-confirmation only) with counts and a summary, all in one transaction.
-    A failure leaves the run `failed` with a Chinese error and no results."""
-    from yingshang.policies.match import evaluate_snapshot, store_results, summarise
-    from yingshang.policies.snapshot import read_snapshot
-
-    run = claim_run(run_id)
-    if run is None:
-        return MatchRun.objects.get(pk=run_id)
-    started = time.perf_counter()
-    report = RunProgress(run, progress)
-    try:
-        stored = list(run.packs.order_by("name"))
-        snapshot = read_snapshot(as_of=run.as_of, progress=report)
-        evaluated = evaluate_snapshot(snapshot, [(p, parsed_pack(p)) for p in stored], run.as_of, report)
-        report("写入结果", 0, len(evaluated.pairs))
-        with transaction.atomic():
-            store_results(run, evaluated, report)
-            summary = summarise(evaluated, snapshot)
-            MatchRun.objects.filter(pk=run.pk).update(
-                state="done",
-                progress="已完成",
-                entity_count=snapshot.entity_count,
-                item_count=evaluated.item_count,
-                eligible_count=summary["totals"]["eligible"],
-                needs_confirmation_count=summary["totals"]["needs_confirmation"],
-                total_amount_fen=summary["totals"]["payable_fen"],
-                snapshot_taken_at=snapshot.taken_at,
-                snapshot_sources=snapshot.sources,
-                summary=summary,
-                finished_at=timezone.now(),
-                duration_ms=int((time.perf_counter() - started) * 1000),
-            )
-    except Exception as exc:
-        logger.exception("match run %s failed", run_id)
-        return fail_run(run_id, failure_message(exc), started)
-    return MatchRun.objects.get(pk=run_id)
+def start_whatif_run(
+    user: User | None,
+    draft_text: str | None = None,
+    *,
+    item_changes: Mapping[str, Mapping[str, Any]] | None = None,
+    as_of: dt.date | None = None,
+    pack_name: str | None = None,
+    runner: str | None = None,
+) -> tuple[MatchRun | None, list[rules.RuleError]]:
+    """Check the draft now (errors come back at once, nothing is queued) and queue the estimate as a
+    MatchRun of kind "whatif"; the page polls it like a match run."""
+    draft, current, errors, _ = whatif.read_draft(draft_text, item_changes, pack_name)
+    if draft is None:
+        return None, errors
+    runner = runner or default_runner()
+    with transaction.atomic():
+        run = MatchRun.objects.create(
+            kind="whatif",
+            as_of=as_of or today(),
+            started_by=user,
+            progress=QUEUED,
+            summary={
+                "input": {
+                    "draft_text": draft_text,
+                    "item_changes": item_changes,
+                    "pack_name": pack_name or draft.id,
+                }
+            },
+        )
+        if current is not None:
+            run.packs.set([current])
+        if runner != "inline":
+            dispatch_run(run, runner)  # type: ignore[arg-type]
+    if runner == "inline":
+        return whatif.execute_whatif_run(run.pk), []
+    return run, []
 
 
 def run_results(
@@ -694,9 +481,6 @@ RESULT_HEADERS = (
 
 def results_workbook(run: MatchRun, item: RewardItem) -> bytes:
     """One item's kept pairs of a run as .xlsx (openpyxl write-only, streamed row by row)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
     stored = item.policy.pack
     pack = parsed_pack(stored)
     engine_item = pack.item(item.key)[1]

@@ -6,6 +6,7 @@ import datetime as dt
 
 from yingshang.policies import rules
 from yingshang.policies.models import MatchRun
+from yingshang.policies.services import start_match_run
 from yingshang.registry.models import User
 
 # A day inside every shipped policy's validity; the `world` fixture's acme got 高企 on 2024-11-01.
@@ -46,8 +47,6 @@ def with_hnte_amount(wan: int, *, update_cases: bool = True) -> str:
 
 
 def finished_match(user: User | None = None, as_of: dt.date = AS_OF) -> MatchRun:
-    from yingshang.policies.services import start_match_run
-
     run = start_match_run(user, as_of, runner="inline")
     assert run.state == "done", run.error
     return run

@@ -22,20 +22,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
+from yingshang.core.forms import AsOfForm
 from yingshang.core.permissions import capability_required
 from yingshang.policies import rules, services
 from yingshang.policies.forms import (
-    AsOfForm,
     CalculatorSearchForm,
     PackEditForm,
     StartRunForm,
     WhatIfDraftForm,
     WhatIfItemForm,
 )
+from yingshang.policies.match import FIGURE_KEYS
 from yingshang.policies.models import MODES, MatchResult, MatchRun, PolicyPack, RewardItem
 from yingshang.policies.reasons import reason_texts
-from yingshang.policies.rules.fields import qualification_kinds
+from yingshang.policies.whatif import item_source, whatif_of_run
 from yingshang.registry.models import Enterprise, User
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,16 +47,7 @@ RUNS_PAGE_SIZE = 20
 ACTIVE_STATES = ("queued", "running")
 # A run left queued or running longer than this (a worker that died) no longer blocks a new start.
 STALE_RUN = dt.timedelta(hours=1)
-VERDICT_ORDER = (rules.Verdict.ELIGIBLE, rules.Verdict.NEEDS_CONFIRMATION, rules.Verdict.NOT_ELIGIBLE)
 KEPT_VERDICTS = {"eligible": "符合", "needs_confirmation": "需企业确认"}
-
-
-def whatif_service() -> Any:
-    """yingshang.policies.whatif, imported on first use: it brings Polars and Arrow, which no other
-    page needs, so the server starts without them."""
-    from yingshang.policies import whatif
-
-    return whatif
 
 
 # ==================================================================================================
@@ -279,72 +273,11 @@ def pack_check(request: HttpRequest, name: str) -> HttpResponse:
 # ==================================================================================================
 
 
-def outcome_source(
-    calculation: services.EnterpriseCalculation, outcome: Any, records: dict[str, list[dict[str, Any]]]
-) -> str:
-    """Where the value a condition was judged on came from (department and as-of date)."""
-    if outcome.field != "qualifications":
-        return calculation.source_of(outcome.field) or "暂无来源记录"
-    kind_code = outcome.code.split(".")[1] if outcome.code.count(".") >= 2 else ""
-    held = records.get(kind_code, [])
-    if held:
-        texts = [
-            f"{r['source'] or '未注明来源'}，截至 {r['as_of']:%Y-%m-%d}" if r["as_of"] else r["source"]
-            for r in held
-        ]
-        return "；".join(dict.fromkeys(texts))
-    kind = qualification_kinds().get(kind_code)
-    if kind is None:
-        return "暂无来源记录"
-    roll = "平台已掌握全量名单" if kind.tracked else "名单尚未接入，需企业确认"
-    return f"{kind.source}（{roll}）"
-
-
-def calculator_groups(calculation: services.EnterpriseCalculation) -> list[dict[str, Any]]:
-    """The items grouped 符合 / 需企业确认 / 不符合, each condition with its value and its source."""
-    records: dict[str, list[dict[str, Any]]] = {}
-    for record in services.qualification_provenance(calculation.enterprise):
-        records.setdefault(record["kind"], []).append(record)
-    groups = []
-    for verdict in VERDICT_ORDER:
-        entries = []
-        for pack_calculation, result in calculation.by_verdict(verdict):
-            entries.append(
-                {
-                    "result": result,
-                    "row": pack_calculation.row(result),
-                    "pack": pack_calculation.pack,
-                    "outcomes": [
-                        {"outcome": o, "source": outcome_source(calculation, o, records)}
-                        for o in result.outcomes
-                    ],
-                }
-            )
-        if verdict is rules.Verdict.ELIGIBLE:
-            entries.sort(key=lambda e: -e["result"].payable_fen)
-        groups.append({"verdict": verdict, "label": verdict.label, "entries": entries})
-    return groups
-
-
 def render_calculator(request: HttpRequest, enterprise: Enterprise, staff: bool) -> HttpResponse:
     form = AsOfForm(request.GET or None)
     day = form.day() if form.is_bound else None
-    context: dict[str, Any] = {"enterprise": enterprise, "form": form, "staff": staff, "error": ""}
-    try:
-        calculation = services.calculate_for(enterprise, day)
-    except rules.ProfileError as exc:
-        context["error"] = f"该市场主体的数据有误，无法计算：{exc}"
-        return render(request, "policies/calculator.html", context)
-    confirm = calculation.by_verdict(rules.Verdict.NEEDS_CONFIRMATION)
-    context |= {
-        "calculation": calculation,
-        "groups": calculator_groups(calculation),
-        "counts": calculation.counts,
-        "confirm_known_fen": sum(r.amount_fen or 0 for _, r in confirm),
-        "confirm_unknown": sum(1 for _, r in confirm if r.amount_fen is None),
-        "qualifications": services.qualification_provenance(enterprise),
-    }
-    return render(request, "policies/calculator.html", context)
+    context = {"enterprise": enterprise, "form": form, "staff": staff}
+    return render(request, "policies/calculator.html", context | services.calculator_context(enterprise, day))
 
 
 def top_enterprises(user: User, limit: int = 10) -> list[dict[str, Any]]:
@@ -399,8 +332,6 @@ def my_calculator(request: HttpRequest) -> HttpResponse:
 def scoped_figures(line: dict[str, Any], user: User) -> dict[str, Any]:
     """An item line of a run summary as the user may see it: a district-level user gets their
     district's part of it (summary lines split by district), a city-level user the whole line."""
-    from yingshang.policies.match import FIGURE_KEYS
-
     district = user.jurisdiction
     if district is None:
         return line
@@ -560,9 +491,6 @@ def run_item_results(request: HttpRequest, pk: int, item_pk: int) -> HttpRespons
 
 def scoped_results_workbook(run: MatchRun, item: RewardItem, enterprises: QuerySet[Enterprise]) -> bytes:
     """services.results_workbook limited to the entities a district-level user may see (same sheet)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
     engine_item = services.engine_item(item)
     stored = item.policy.pack
     book = Workbook(write_only=True)
@@ -644,7 +572,7 @@ def whatif_forms(
     initial: dict[str, Any] = {}
     chosen = next((c for c in current if c.item.id == key), None)
     if chosen is not None:
-        source = whatif_service().item_source(chosen.pack, key)
+        source = item_source(chosen.pack, key)
         initial = {
             "item": key,
             "conditions": source.get("conditions", ""),
@@ -661,7 +589,7 @@ def item_changes_from(form: WhatIfItemForm, current: list[services.CurrentItem])
     """The keys the user changed (compared with the item as written in its working pack)."""
     key = form.cleaned_data["item"]
     chosen = next(c for c in current if c.item.id == key)
-    source = whatif_service().item_source(chosen.pack, key)
+    source = item_source(chosen.pack, key)
     changes = {}
     for field in ("conditions", "amount"):
         new = form.cleaned_data[field].strip()
@@ -685,7 +613,7 @@ def whatif(request: HttpRequest) -> HttpResponse:
         if kind == "draft":
             draft_form = WhatIfDraftForm(request.POST)
             if draft_form.is_valid():
-                started, rule_errors = whatif_service().start_whatif_run(
+                started, rule_errors = services.start_whatif_run(
                     request.user,
                     draft_form.cleaned_data["draft_text"],
                     as_of=draft_form.cleaned_data["as_of"],
@@ -699,7 +627,7 @@ def whatif(request: HttpRequest) -> HttpResponse:
                     item_form.add_error(None, "条件和金额都没有修改：请先修改，再测算")
                 else:
                     pack = next(c.pack for c in current if c.item.id == item_form.cleaned_data["item"])
-                    started, rule_errors = whatif_service().start_whatif_run(
+                    started, rule_errors = services.start_whatif_run(
                         request.user,
                         item_changes=changes,
                         as_of=item_form.cleaned_data["as_of"],
@@ -741,7 +669,7 @@ def whatif_input_lines(run: MatchRun) -> list[tuple[str, str]]:
 @capability_required("policies.run")
 def whatif_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(MatchRun.objects.select_related("started_by"), pk=pk, kind="whatif")
-    result = whatif_service().whatif_of_run(run) if run.state == "done" else None
+    result = whatif_of_run(run) if run.state == "done" else None
     pack_name = ((run.summary or {}).get("input") or {}).get("pack_name", "")
     context = {
         "run": run,

@@ -16,16 +16,17 @@ Two ways in:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import yaml
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from yingshang.core import clock
 from yingshang.policies import rules
 from yingshang.policies.match import (
     DIMENSIONS,
@@ -37,11 +38,14 @@ from yingshang.policies.match import (
     totals,
 )
 from yingshang.policies.models import MatchRun, PolicyPack
+from yingshang.policies.packs import parsed_pack, working_packs
 from yingshang.policies.rules.errors import Place
 from yingshang.policies.rules.pack import ITEM_KEYS
-from yingshang.registry.models import Enterprise, User
+from yingshang.policies.runs import Progress, RunProgress, claim_run, fail_run, failure_message
+from yingshang.policies.snapshot import read_snapshot
+from yingshang.registry.models import Enterprise
 
-Progress = Callable[[str, int, "int | None"], None]
+logger = logging.getLogger(__name__)
 # libyaml when present: the pure-Python parser takes a second for a pack.
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -183,8 +187,6 @@ def _error(code: str, message: str) -> rules.RuleError:
 
 def working_pack_with(item_ids: list[str], pack_name: str | None) -> tuple[PolicyPack | None, list]:
     """The working pack holding every changed item (or the one named)."""
-    from yingshang.policies.services import working_packs
-
     for stored, pack in working_packs():
         if pack_name and stored.name != pack_name:
             continue
@@ -240,8 +242,6 @@ def read_draft(
     draft_text: str | None, item_changes: Mapping[str, Mapping[str, Any]] | None, pack_name: str | None
 ) -> tuple[rules.Pack | None, PolicyPack | None, list[rules.RuleError], list[str]]:
     """(draft pack, working version it is compared with, errors, notes)."""
-    from yingshang.policies.services import parsed_pack
-
     notes: list[str] = []
     if draft_text is not None and draft_text.strip():
         pack, errors = rules.load_pack(draft_text, "草稿.yaml")
@@ -333,10 +333,7 @@ def whatif(
 ) -> WhatIf:
     """The draft and the working version evaluated over the same snapshot, item by item. A draft
     with errors computes nothing: the result carries the Chinese errors (with places) only."""
-    from yingshang.policies.services import parsed_pack, today
-    from yingshang.policies.snapshot import read_snapshot
-
-    day = as_of or today()
+    day = as_of or clock.today()
     draft, current, errors, notes = read_draft(draft_text, item_changes, pack_name)
     if draft is None:
         return WhatIf(as_of=day, errors=errors, notes=notes)
@@ -368,49 +365,7 @@ def whatif(
 # --- stored what-if runs --------------------------------------------------------------------------
 
 
-def start_whatif_run(
-    user: User | None,
-    draft_text: str | None = None,
-    *,
-    item_changes: Mapping[str, Mapping[str, Any]] | None = None,
-    as_of: dt.date | None = None,
-    pack_name: str | None = None,
-    runner: str | None = None,
-) -> tuple[MatchRun | None, list[rules.RuleError]]:
-    """Check the draft now (errors come back at once, nothing is queued) and queue the estimate as a
-    MatchRun of kind "whatif"; the page polls it like a match run."""
-    from yingshang.policies.services import QUEUED, default_runner, dispatch_run, today
-
-    draft, current, errors, _ = read_draft(draft_text, item_changes, pack_name)
-    if draft is None:
-        return None, errors
-    runner = runner or default_runner()
-    with transaction.atomic():
-        run = MatchRun.objects.create(
-            kind="whatif",
-            as_of=as_of or today(),
-            started_by=user,
-            progress=QUEUED,
-            summary={
-                "input": {
-                    "draft_text": draft_text,
-                    "item_changes": item_changes,
-                    "pack_name": pack_name or draft.id,
-                }
-            },
-        )
-        if current is not None:
-            run.packs.set([current])
-        if runner != "inline":
-            dispatch_run(run, runner)  # type: ignore[arg-type]
-    if runner == "inline":
-        return execute_whatif_run(run.pk), []
-    return run, []
-
-
 def execute_whatif_run(run_id: int, progress: Progress | None = None) -> MatchRun:
-    from yingshang.policies.services import RunProgress, claim_run, fail_run, failure_message
-
     run = claim_run(run_id)
     if run is None:
         return MatchRun.objects.get(pk=run_id)
@@ -440,9 +395,7 @@ def execute_whatif_run(run_id: int, progress: Progress | None = None) -> MatchRu
             duration_ms=int((time.perf_counter() - started) * 1000),
         )
     except Exception as exc:
-        import logging
-
-        logging.getLogger(__name__).exception("what-if run %s failed", run_id)
+        logger.exception("what-if run %s failed", run_id)
         return fail_run(run_id, failure_message(exc), started)
     return MatchRun.objects.get(pk=run_id)
 

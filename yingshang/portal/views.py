@@ -19,11 +19,11 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from yingshang.core.forms import AsOfForm
 from yingshang.core.permissions import capability_required
 from yingshang.entitlements import services as workflow_services
 from yingshang.notifications import services as notification_services
 from yingshang.policies import services as policy_services
-from yingshang.policies.views import render_calculator
 from yingshang.portal import access, cards, codes, services
 from yingshang.portal.forms import CardBatchForm, ConfirmForm, ObjectionForm
 from yingshang.registry.models import District
@@ -164,7 +164,14 @@ def entitlement_detail(request: HttpRequest, viewer: access.Viewer, pk: int) -> 
 @enterprise_page
 def calculator(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
     """The 政策计算器 for the enterprise itself: the policies page, reused as it is."""
-    return render_calculator(request, viewer.enterprise, staff=False)
+    form = AsOfForm(request.GET or None)
+    day = form.day() if form.is_bound else None
+    context = {"enterprise": viewer.enterprise, "form": form, "staff": False}
+    return render(
+        request,
+        "policies/calculator.html",
+        context | policy_services.calculator_context(viewer.enterprise, day),
+    )
 
 
 @enterprise_page

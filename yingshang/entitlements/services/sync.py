@@ -27,8 +27,7 @@ from yingshang.entitlements.workflow import (
     OPEN_STATES,
     State,
 )
-from yingshang.policies.match import RESULT_COLUMNS
-from yingshang.policies.models import MatchResult, MatchRun, RewardItem
+from yingshang.policies.models import RESULT_COLUMNS, MatchResult, MatchRun, RewardItem
 from yingshang.registry.models import User
 from yingshang.registry.views import format_fen
 

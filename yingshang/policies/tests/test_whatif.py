@@ -14,7 +14,6 @@ from yingshang.policies.whatif import (
     Figures,
     WhatIf,
     item_source,
-    start_whatif_run,
     whatif,
     whatif_of_run,
 )
@@ -127,7 +126,7 @@ def test_asking_for_nothing_is_refused(district: World) -> None:
 
 
 def test_a_stored_whatif_run_gives_back_the_same_result(district: World) -> None:
-    run, errors = start_whatif_run(
+    run, errors = services.start_whatif_run(
         district.admin, item_changes={HNTE_ITEM: {"amount": "20万元"}}, as_of=AS_OF, runner="inline"
     )
     assert errors == [] and run is not None and run.kind == "whatif" and run.state == "done"
@@ -139,7 +138,7 @@ def test_a_stored_whatif_run_gives_back_the_same_result(district: World) -> None
 
 
 def test_a_stored_whatif_with_a_bad_draft_is_refused_before_queueing(district: World) -> None:
-    run, errors = start_whatif_run(district.admin, "id: x\n", as_of=AS_OF, runner="inline")
+    run, errors = services.start_whatif_run(district.admin, "id: x\n", as_of=AS_OF, runner="inline")
     assert run is None and errors
     assert not MatchRun.objects.exists()
 

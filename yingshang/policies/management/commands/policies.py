@@ -17,12 +17,16 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.management.base import CommandError, CommandParser
 
 from yingshang.core.commands import ChineseCommand, PhaseBar, iso_date_option
-from yingshang.policies import rules
+from yingshang.policies import offline, rules
+from yingshang.policies.models import PolicyPack
 from yingshang.policies.rules.values import format_money
+from yingshang.policies.services import PackRejected, start_match_run, sync_shipped_packs, today
+from yingshang.policies.whatif import whatif
 
 MAX_SHOWN = 50
 
@@ -112,8 +116,6 @@ class Command(ChineseCommand):
             raise CommandError(f"{failed} 个政策包有错误")
 
     def evaluate(self, options: dict[str, Any]) -> None:
-        from yingshang.policies import offline
-
         as_of = iso_date_option(options["as_of"]) or _today()
         pack_path = Path(options["pack"])
         if not pack_path.exists():
@@ -152,8 +154,6 @@ class Command(ChineseCommand):
     # --- database ---------------------------------------------------------------------------------
 
     def sync(self, options: dict[str, Any]) -> None:
-        from yingshang.policies.services import PackRejected, sync_shipped_packs
-
         try:
             packs = sync_shipped_packs()
         except PackRejected as exc:
@@ -164,9 +164,6 @@ class Command(ChineseCommand):
             self.say(f"{stored.name}：现行版本 {stored.version}（{stored.title}）")
 
     def match(self, options: dict[str, Any]) -> None:
-        from yingshang.policies.models import PolicyPack
-        from yingshang.policies.services import start_match_run, today
-
         as_of = iso_date_option(options["as_of"]) or today()
         if not PolicyPack.objects.filter(is_working=True).exists():
             raise CommandError("还没有现行政策包：请先运行 yingshang policies sync，或在页面上发布政策包")
@@ -185,8 +182,6 @@ class Command(ChineseCommand):
         )
 
     def whatif(self, options: dict[str, Any]) -> None:
-        from yingshang.policies.whatif import whatif
-
         as_of = iso_date_option(options["as_of"])
         text = _read_text(Path(options["draft"]))
         bar = _bar(self.stderr)
@@ -217,6 +212,4 @@ class Command(ChineseCommand):
 
 def _today() -> dt.date:
     # Without touching the database: 北京时间 today.
-    from zoneinfo import ZoneInfo
-
     return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
