@@ -35,7 +35,7 @@ from yingshang.entitlements.models import Entitlement, PublicNotice
 from yingshang.notifications.models import Message
 from yingshang.notifications.services import deliver_pending, mark_read, save_preferences
 from yingshang.policies.models import MatchRun
-from yingshang.portal.codes import enterprise_code_url
+from yingshang.portal.services import enterprise_code_url
 from yingshang.registry.models import Enterprise, User
 from yingshang.workdays.engine import CalendarError
 from yingshang.workdays.services import get_calendar

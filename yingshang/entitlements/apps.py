@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 
 
 class EntitlementsConfig(AppConfig):
@@ -8,8 +9,7 @@ class EntitlementsConfig(AppConfig):
     def ready(self) -> None:
         # Signals connect here, once every app is loaded: the handlers read entitlements' models and
         # services, which need the registry and policies models to be ready first.
-        from django.db.models.signals import post_save
-
+        # imported in ready(): the modules below import models, which load only once apps are ready
         from yingshang.entitlements import signals
         from yingshang.notifications.signals import message_read
         from yingshang.workdays.models import HolidayYear

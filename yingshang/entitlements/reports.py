@@ -20,6 +20,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 from yingshang.entitlements.models import Entitlement
 from yingshang.entitlements.services import overdue_q
@@ -304,8 +307,6 @@ FORMATS = {"count": "#,##0", "percent": "0.0%", "money": "#,##0.00", "days": "0.
 def line_cells(sheet: Any, line: Line, font: Any = None) -> list[Any]:
     """One table row as typed cells: counts as integers, 知晓率 as a fraction shown in percent,
     amounts as exact Decimal yuan, working days with one decimal."""
-    from openpyxl.cell import WriteOnlyCell
-
     row = [WriteOnlyCell(sheet, value=line.label)]
     for attribute, _, kind in COLUMNS:
         value = getattr(line, attribute)
@@ -320,10 +321,6 @@ def line_cells(sheet: Any, line: Line, font: Any = None) -> list[Any]:
 
 def report_workbook(report: Report) -> bytes:
     """The report as .xlsx: one sheet per table, amounts as exact yuan numbers (Decimal, 2 places)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
     book = Workbook(write_only=True)
     bold = Font(bold=True)
     tables: list[tuple[str, str, list[Line]]] = [

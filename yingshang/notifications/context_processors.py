@@ -9,6 +9,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from yingshang.notifications.services import unread_count
+
 
 def unread_messages(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
@@ -17,6 +19,4 @@ def unread_messages(request: HttpRequest) -> dict[str, Any]:
     enterprise = user.enterprise
     if enterprise is None:
         return {}
-    from yingshang.notifications.services import unread_count
-
     return {"unread_message_count": SimpleLazyObject(lambda: unread_count(enterprise))}

@@ -5,26 +5,32 @@
 stores one message per channel: the inbox always (delivered on creation), an SMS when the enterprise
 left a mobile number and an e-mail when it left an address — queued, or `suppressed` when it opted out
 of that channel. (enterprise, channel, dedupe_key) is unique in the database, so a second call with
-the same key, or two at once, store nothing new. `deliver_pending()` sends the queued ones through the
-configured gateways (gateways.py), each at most once.
+the same key, or two at once, store nothing new. `deliver_pending()` (delivery.py, re-exported here)
+sends the queued ones through the configured gateways (gateways.py), each at most once;
+`schedule_delivery()` queues that as a background task (tasks.py) once the transaction commits.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
 from yingshang.notifications import signals
-from yingshang.notifications.gateways import Gateway, GatewayError, gateway_for
+from yingshang.notifications.delivery import (  # noqa: F401  (delivery is part of this module's API)
+    MAX_ATTEMPTS,
+    OPTED_OUT,
+    OUTGOING,
+    DeliverySummary,
+    address_of,
+    deliver_pending,
+    pending,
+)
 from yingshang.notifications.models import (
     OPTIONAL_CHANNELS,
     Channel,
@@ -33,15 +39,10 @@ from yingshang.notifications.models import (
     Message,
     Status,
 )
+from yingshang.notifications.tasks import deliver_pending_task
 from yingshang.registry.models import Enterprise
 
-logger = logging.getLogger("yingshang.notifications")
-
-OUTGOING = (Channel.SMS, Channel.EMAIL)
-# A failing message is tried again on later runs, at most this many times in all.
-MAX_ATTEMPTS = 5
 NOTIFY_CHUNK = 2000
-CLAIM_BATCH = 100
 CHANNEL_ORDER = {Channel.INBOX: 0, Channel.SMS: 1, Channel.EMAIL: 2}
 
 
@@ -138,7 +139,7 @@ def _store(notices: list[Notice]) -> int:
         rows.append(Message(channel=Channel.INBOX, status=Status.SENT, sent_at=now, **fields))
         contact = contacts.get(notice.enterprise_id)
         for channel in OUTGOING:
-            if not _address(contact, channel):
+            if not address_of(contact, channel):
                 continue  # no number / address: nothing to send on that channel, nothing stored
             if (notice.enterprise_id, channel.value) in opted_out:
                 rows.append(Message(channel=channel, status=Status.SUPPRESSED, error=OPTED_OUT, **fields))
@@ -148,15 +149,6 @@ def _store(notices: list[Notice]) -> int:
     # notify stores nothing new and raises nothing.
     Message.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     return len(notices)
-
-
-OPTED_OUT = "企业已退订该渠道"
-
-
-def _address(contact: EnterpriseContact | None, channel: str) -> str:
-    if contact is None:
-        return ""
-    return contact.mobile if channel == Channel.SMS else contact.email
 
 
 # --- the inbox ------------------------------------------------------------------------------------
@@ -294,134 +286,6 @@ def read_rate(messages: QuerySet[Message]) -> ReadRate:
     return ReadRate(read=figures["read"], total=figures["total"])
 
 
-# --- delivery -------------------------------------------------------------------------------------
-
-
-@dataclass
-class DeliverySummary:
-    sent: int = 0
-    failed: int = 0
-    suppressed: int = 0
-
-    @property
-    def handled(self) -> int:
-        return self.sent + self.failed + self.suppressed
-
-    def __str__(self) -> str:
-        return (
-            f"已发送 {self.sent} 条，失败 {self.failed} 条（下次运行时重试），"
-            f"未发送 {self.suppressed} 条（已退订或无联系方式）"
-        )
-
-
-Progress = Callable[[int, int], None]
-
-
-def pending(started: dt.datetime | None = None, dedupe_key: str | None = None) -> QuerySet[Message]:
-    """SMS / e-mail waiting to go: queued, or failed before `started` with attempts left."""
-    started = started or timezone.now()
-    waiting = Message.objects.filter(
-        Q(status=Status.QUEUED)
-        | Q(status=Status.FAILED, last_attempt_at__lt=started, attempts__lt=MAX_ATTEMPTS),
-        channel__in=OUTGOING,
-    )
-    return waiting if dedupe_key is None else waiting.filter(dedupe_key=dedupe_key)
-
-
-def deliver_pending(
-    limit: int | None = None, progress: Progress | None = None, *, dedupe_key: str | None = None
-) -> DeliverySummary:
-    """Send what is pending (only one notice's messages with `dedupe_key`), oldest first, each message
-    at most once even with several workers: a batch is claimed (status `sending`) in its own short
-    transaction before anything is sent. A message that failed in this run waits for the next run.
-    `progress(done, total)` is called after each message."""
-    started = timezone.now()
-    total = pending(started, dedupe_key).count()
-    if limit is not None:
-        total = min(total, limit)
-    summary = DeliverySummary()
-    gateways: dict[str, Gateway] = {}
-    if progress:
-        progress(0, total)
-    while limit is None or summary.handled < limit:
-        size = CLAIM_BATCH if limit is None else min(CLAIM_BATCH, limit - summary.handled)
-        batch = _claim(pending(started, dedupe_key), size)
-        if not batch:
-            break
-        opted_out = set(
-            ChannelPreference.objects.filter(
-                enterprise_id__in={m.enterprise_id for m in batch}, opted_out=True
-            ).values_list("enterprise_id", "channel")
-        )
-        for message in batch:
-            _deliver(message, (message.enterprise_id, message.channel) in opted_out, gateways, summary)
-            if progress:
-                progress(summary.handled, max(total, summary.handled))
-    return summary
-
-
-def _claim(waiting: QuerySet[Message], size: int) -> list[Message]:
-    with transaction.atomic():
-        # SKIP LOCKED (PostgreSQL): a second worker takes the next rows instead of waiting for these;
-        # SQLite ignores it and serialises writers instead.
-        ids = list(
-            waiting.select_for_update(skip_locked=True)
-            .order_by("created_at", "pk")
-            .values_list("pk", flat=True)[:size]
-        )
-        if not ids:
-            return []
-        Message.objects.filter(pk__in=ids).update(status=Status.SENDING, last_attempt_at=timezone.now())
-    return list(
-        Message.objects.filter(pk__in=ids).select_related("enterprise__contact").order_by("created_at", "pk")
-    )
-
-
-def _deliver(
-    message: Message, opted_out: bool, gateways: dict[str, Gateway], summary: DeliverySummary
-) -> None:
-    contact = getattr(message.enterprise, "contact", None)
-    address = _address(contact, message.channel)
-    update = ["status", "error", "attempts", "recipient", "sent_at"]
-    if opted_out or not address:
-        message.status = Status.SUPPRESSED
-        message.error = OPTED_OUT if opted_out else "企业已删除该渠道的联系方式"
-        summary.suppressed += 1
-        message.save(update_fields=update)
-        return
-    message.attempts += 1
-    message.recipient = address
-    try:
-        if message.channel not in gateways:
-            gateways[message.channel] = gateway_for(message.channel)
-        gateways[message.channel].send(address, message.subject, outgoing_body(message))
-    except GatewayError as exc:
-        message.status, message.error = Status.FAILED, exc.reason
-        summary.failed += 1
-    except Exception as exc:  # one broken message or gateway must not stop the run
-        logger.exception("发送消息 %s 出错", message.pk)
-        message.status, message.error = Status.FAILED, f"发送出错：{exc!r}"
-        summary.failed += 1
-    else:
-        message.status, message.error, message.sent_at = Status.SENT, "", timezone.now()
-        summary.sent += 1
-    message.save(update_fields=update)
-
-
-def outgoing_body(message: Message) -> str:
-    """The body of an SMS / e-mail: the text and, when the site's address is known, the full link."""
-    if not message.link:
-        return message.body
-    if message.link.startswith("/"):
-        site = settings.NOTIFY_SITE_URL
-        if not site:
-            return f"{message.body}\n详情请登录营商环境服务平台查看。"
-        return f"{message.body}\n详情：{site}{message.link}"
-    return f"{message.body}\n详情：{message.link}"
-
-
 def schedule_delivery() -> None:
     """Enqueue one delivery run after the current transaction commits (call once after a push)."""
-    from yingshang.notifications.tasks import deliver_pending_task
-
     transaction.on_commit(deliver_pending_task.enqueue)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from yingshang.notifications.delivery import deliver_pending
+
 
 @task()
 def deliver_pending_task() -> str:
     """Send queued (and earlier failed) SMS / e-mail; returns the Chinese summary."""
-    from yingshang.notifications.services import deliver_pending
-
     return str(deliver_pending())

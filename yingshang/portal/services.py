@@ -3,6 +3,9 @@
 Object scope lives here: an enterprise's rows are always filtered by that enterprise, and the public
 公示 rows are built from an explicit list of columns, so personal data (contact names, phones, bank
 accounts, confirmer names) can never reach a public template by accident.
+
+Other apps reach the portal through this module: `enterprise_code_url(enterprise)` (from codes.py) is
+the link an enterprise's 企业码 opens.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from yingshang.policies import rules
 from yingshang.policies import services as policy_services
 from yingshang.policies.models import RewardItem
 from yingshang.policies.rules import ast
+from yingshang.portal.codes import enterprise_code_url  # noqa: F401  (the 企业码 link, for other apps)
 from yingshang.registry.industries import industry_table, section_of, sections
 from yingshang.registry.models import Enterprise
 

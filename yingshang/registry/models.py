@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from yingshang.core.roles import Role, role_can
 from yingshang.registry import vocab
+from yingshang.registry.industries import section_of
 from yingshang.registry.scale import classify_scale
 
 
@@ -130,8 +131,6 @@ class Enterprise(models.Model):
 
 def industry_parts(code: str) -> tuple[str, str]:
     """(门类 letter, 大类 code) for a 大类/中类/小类 code; the letter comes from the shipped table."""
-    from yingshang.registry.industries import section_of
-
     division = code[:2] if code and code[0].isdigit() else ""
     return section_of(code), division
 

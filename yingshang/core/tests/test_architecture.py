@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import configparser
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,12 +38,34 @@ LONG_MODULES = {"yingshang/registry/importer.py"}
 # The project's wiring: settings, the URLconf and the API's router list import every app's views,
 # urls and api routers. Nothing else may.
 WIRING = {"yingshang.settings", "yingshang.urls", "yingshang.api"}
-# What any app may import of another app (besides the engines listed in .importlinter).
-PUBLIC = {"models", "services"}
+# What any app may import of another app (besides the engines listed in .importlinter). `signals`
+# declares the events an app announces (django.dispatch.Signal) so that apps above it can react
+# without the app importing them: entitlements connects to notifications' `message_read`.
+PUBLIC = {"models", "services", "signals"}
 # Test code may also import the test helpers of any app.
 PUBLIC_TO_TESTS = PUBLIC | {"testing"}
 # core is the shared ground: every module of it is for the apps to use, except these.
 CORE_PRIVATE = {"views", "urls", "api", "templatetags", "management", "apps", "admin", "migrations", "tests"}
+# Imports that break the surface rule today and are being removed by work in progress, each with
+# what replaces it. The list only shrinks: a test fails once an entry is no longer needed.
+_MONEY = "format_fen moves to core's money helpers (shared-helpers work)"
+_API = "API paging, error schemas and the API's user check move to core (shared-helpers work)"
+_SHEETS = "reading workbooks moves to core.spreadsheets (spreadsheet work)"
+PENDING: dict[tuple[str, str], str] = {
+    ("yingshang.entitlements.services.confirm", "yingshang.registry.views"): _MONEY,
+    ("yingshang.entitlements.services.payments", "yingshang.registry.views"): _MONEY,
+    ("yingshang.entitlements.services.review", "yingshang.registry.views"): _MONEY,
+    ("yingshang.entitlements.services.sync", "yingshang.registry.views"): _MONEY,
+    ("yingshang.entitlements.views.reports", "yingshang.registry.views"): _MONEY,
+    ("yingshang.policies.templatetags.policies_tags", "yingshang.registry.views"): _MONEY,
+    ("yingshang.entitlements.api", "yingshang.policies.api"): _API,
+    ("yingshang.entitlements.api", "yingshang.registry.api"): _API,
+    ("yingshang.entitlements.api", "yingshang.registry.schemas"): _API,
+    ("yingshang.policies.api", "yingshang.registry.api"): _API,
+    ("yingshang.policies.api", "yingshang.registry.schemas"): _API,
+    ("yingshang.entitlements.services.payments", "yingshang.registry.importer"): _SHEETS,
+    ("yingshang.policies.offline", "yingshang.registry.importer"): _SHEETS,
+}
 # The project modules a test may import besides the apps: the fixtures, the wiring it tests.
 PROJECT_TO_TESTS = {"yingshang.conftest", "yingshang.env", "yingshang.wsgi"} | WIRING
 
@@ -154,16 +177,39 @@ def function_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
     return sorted(set(found), key=lambda n: n.lineno)
 
 
-def has_reason(lines: list[str], node: ast.stmt) -> bool:
-    """A `#` comment on the import's line or the line above that says something (not only `noqa`)."""
+TOOL_DIRECTIVE = re.compile(r"noqa(:\s*[A-Z]+[0-9]+(,\s*[A-Z]+[0-9]+)*)?|type:\s*ignore(\[[^]]*\])?")
 
-    def comment(line: str) -> str:
-        text = line.split("#", 1)[1] if "#" in line else ""
-        return text.split("noqa", 1)[0].strip(" :,")
 
-    same = lines[node.lineno - 1]
-    above = lines[node.lineno - 2].strip() if node.lineno > 1 else ""
-    return bool(comment(same)) or (above.startswith("#") and bool(comment(above)))
+def comment_text(line: str) -> str:
+    """The words of a line's `#` comment, without tool directives (`noqa: F401`, `type: ignore`)."""
+    if "#" not in line:
+        return ""
+    return TOOL_DIRECTIVE.sub("", line.split("#", 1)[1]).strip(" :,()")
+
+
+def _previous_code_line(lines: list[str], lineno: int) -> int:
+    """The number of the closest line above `lineno` that is not blank (0 when there is none)."""
+    above = lineno - 1
+    while above > 0 and not lines[above - 1].strip():
+        above -= 1
+    return above
+
+
+def silent_imports(lines: list[str], tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    """The imports inside functions with no reason: a comment on their line or the line above. A
+    comment above a block of consecutive imports (blank lines between them allowed) covers the block."""
+    silent, reasoned_ends = [], set()
+    for node in function_imports(tree):
+        above = lines[node.lineno - 2] if node.lineno > 1 else ""
+        if (
+            comment_text(lines[node.lineno - 1])
+            or (above.strip().startswith("#") and comment_text(above))
+            or _previous_code_line(lines, node.lineno) in reasoned_ends
+        ):
+            reasoned_ends.add(node.end_lineno)
+        else:
+            silent.append(node)
+    return silent
 
 
 # ---- 1. import-linter --------------------------------------------------------------------------------
@@ -180,20 +226,31 @@ def test_the_import_contracts_in_importlinter_are_kept(capsys, monkeypatch):
 # ---- 2. the public surface of each app ---------------------------------------------------------------
 
 
-def test_an_app_imports_another_only_through_its_models_services_engines_and_test_helpers():
-    broken = []
+def cross_app_imports() -> list[tuple[Source, int, str, str | None]]:
+    """(importer, line, imported module, why it is refused or None) for every import of ours."""
+    found = []
     for source in sources():
         for node in ast.walk(tree_of(source)):
-            if not isinstance(node, ast.Import | ast.ImportFrom):
-                continue
             if isinstance(node, ast.ImportFrom) and node.level:
-                broken.append(f"{source.where}:{node.lineno}: relative import; write the full yingshang path")
-                continue
-            for target in imported_modules(node):
-                reason = refusal(source, target)
-                if reason:
-                    broken.append(f"{source.where}:{node.lineno}: imports {target}: {reason}")
+                found.append((source, node.lineno, "." * node.level, "relative import: write the full path"))
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                found += [(source, node.lineno, t, refusal(source, t)) for t in imported_modules(node)]
+    return found
+
+
+def test_an_app_imports_another_only_through_its_models_services_engines_and_test_helpers():
+    broken = [
+        f"{source.where}:{line}: imports {target}: {reason}"
+        for source, line, target, reason in cross_app_imports()
+        if reason and (source.module, target) not in PENDING
+    ]
     assert not broken, "\n".join(broken)
+
+
+def test_every_pending_exception_is_still_needed():
+    refused = {(source.module, target) for source, _, target, reason in cross_app_imports() if reason}
+    done = [f"{importer} -> {target}" for importer, target in PENDING if (importer, target) not in refused]
+    assert not done, f"no longer imported, remove from PENDING: {done}"
 
 
 def test_every_engine_named_in_importlinter_exists():
@@ -226,14 +283,31 @@ def test_every_import_inside_a_function_says_why():
     silent = []
     for source in sources():
         lines = source.path.read_text(encoding="utf-8").splitlines()
-        for node in function_imports(tree_of(source)):
-            if not has_reason(lines, node):
-                silent.append(f"{source.where}:{node.lineno}: {lines[node.lineno - 1].strip()}")
+        for node in silent_imports(lines, tree_of(source)):
+            silent.append(f"{source.where}:{node.lineno}: {lines[node.lineno - 1].strip()}")
     assert not silent, (
         "Import at the top of the module; where that makes a circle, move what both need into a lower "
         "module. Keep it in the function only with a comment giving the reason (AppConfig.ready(), an "
         "optional or slow dependency):\n" + "\n".join(silent)
     )
+
+
+def test_a_reason_is_a_comment_with_words_next_to_the_import():
+    source = """
+def f():
+    import a  # noqa: F401
+    # imported here: b is slow
+    import b
+    import c
+
+    import c2
+    x = 1
+    import d
+    import e  # noqa: F401  (optional: e may be missing)
+"""
+    lines = source.splitlines()
+    silent = silent_imports(lines, ast.parse(source))
+    assert [lines[n.lineno - 1].strip() for n in silent] == ["import a  # noqa: F401", "import d"]
 
 
 # ---- 4. module length --------------------------------------------------------------------------------

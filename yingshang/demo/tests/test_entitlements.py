@@ -20,12 +20,17 @@ from yingshang.demo import district as demo
 from yingshang.demo import entitlements as demo_entitlements
 from yingshang.demo.policies import load_demo_policies
 from yingshang.entitlements.models import Entitlement, Objection, PublicNotice
-from yingshang.entitlements.services import timeline
+from yingshang.entitlements.services import (
+    create_entitlements_from_run,
+    overdue_entitlements,
+    reviewable_by,
+    timeline,
+)
 from yingshang.entitlements.workflow import State
 from yingshang.notifications.models import Message
 from yingshang.policies import services
 from yingshang.policies.models import MatchRun
-from yingshang.portal.codes import enterprise_code_url
+from yingshang.portal.services import enterprise_code_url
 from yingshang.registry.models import Enterprise, User
 from yingshang.workdays.services import get_calendar
 
@@ -87,8 +92,6 @@ def test_the_flagged_one_is_in_the_open_publicity_with_an_objection_and_the_over
 
 
 def services_overdue() -> Entitlement:
-    from yingshang.entitlements.services import overdue_entitlements
-
     (overdue,) = overdue_entitlements()
     return overdue
 
@@ -204,8 +207,6 @@ def test_the_cast_is_chosen_with_a_fixed_seed(db) -> None:
 
 
 def services_create(run: MatchRun) -> None:
-    from yingshang.entitlements.services import create_entitlements_from_run
-
     create_entitlements_from_run(run)
 
 
@@ -253,8 +254,6 @@ def test_the_demo_command_prints_the_enterprise_login_and_its_code_link(db) -> N
 
 
 def test_the_demo_reviewer_may_review_the_items_its_bureau_leads(loaded) -> None:
-    from yingshang.entitlements.services import reviewable_by
-
     reviewer = User.objects.get(username="reviewer")
     reviewable = reviewable_by(reviewer)
     assert reviewable.exists()

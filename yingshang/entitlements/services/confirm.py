@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from yingshang.core import clock
@@ -43,8 +44,6 @@ from yingshang.registry.views import format_fen
 
 def _portal_link(e: Entitlement | None = None) -> str:
     """Where the enterprise reads about an entitlement on its page (企业码 or login)."""
-    from django.urls import NoReverseMatch, reverse
-
     try:
         return reverse("portal:entitlement", args=[e.pk]) if e is not None else reverse("portal:home")
     except NoReverseMatch:

@@ -13,6 +13,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from yingshang.core import clock
 from yingshang.entitlements.models import Entitlement, Objection, PaymentBatch
@@ -212,9 +214,6 @@ def payment_batch_workbook(batch: PaymentBatch) -> bytes:
 def _payment_workbook(
     batch: PaymentBatch, rows: Sequence[Entitlement], yuan: Callable[[int | None], Any]
 ) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     book = Workbook()
     sheet = book.active
     sheet.title = "拨付清单"

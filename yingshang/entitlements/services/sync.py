@@ -4,11 +4,13 @@ history alongside), and deadlines counted once a year's holidays are entered."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import JSONField
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -323,8 +325,6 @@ def _update_changed(
 
 def _entitlement_columns() -> list[tuple[str, str, bool]]:
     """(column, attname, is JSON) of every stored field of an entitlement."""
-    from django.db.models import JSONField
-
     return [(f.column, f.attname, isinstance(f, JSONField)) for f in Entitlement._meta.concrete_fields]
 
 
@@ -332,8 +332,6 @@ def _copy(
     cursor: Any, table: str, columns: list[tuple[str, str, bool]], rows: Iterable[dict[str, Any]]
 ) -> None:
     """COPY field dicts into `table` (JSON values encoded once per distinct value)."""
-    import json
-
     encoded: dict[str, str] = {}
 
     def as_json(value: Any) -> str:

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from yingshang.conftest import World
 from yingshang.entitlements.models import Entitlement, EntitlementNote
@@ -30,7 +31,8 @@ from yingshang.entitlements.tests.entitlement_builders import (
 from yingshang.notifications.models import Message
 from yingshang.notifications.services import mark_read
 from yingshang.policies.testing import HNTE_ITEM
-from yingshang.workdays.services import get_calendar
+from yingshang.workdays.services import confirm_year, get_calendar, save_arrangement
+from yingshang.workdays.testing import fictional_2027_entries
 
 pytestmark = pytest.mark.django_db
 
@@ -77,8 +79,6 @@ def test_a_push_notifies_the_enterprise_once_and_starts_the_review_clock(world: 
 def test_a_push_queues_one_delivery_run_for_sms_and_email_after_commit(
     world: World, django_capture_on_commit_callbacks
 ) -> None:
-    from django_tasks_db.models import DBTaskResult
-
     first, second = matched(world.acme), matched(world.bolt)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         push_entitlements([first, second], by=world.admin)
@@ -123,9 +123,6 @@ def test_a_deadline_in_a_year_the_calendar_does_not_know_is_left_open_with_a_not
 def test_a_deadline_left_open_is_counted_once_the_admin_confirms_that_year(
     world: World, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks
 ) -> None:
-    from yingshang.workdays.services import confirm_year, save_arrangement
-    from yingshang.workdays.tests.fictional import fictional_2027_entries
-
     e = matched(world.acme, BACKBONE, amount=300_000_00, verdict="needs_confirmation")
     on_day(monkeypatch, dt.date(2026, 11, 20))
     push_entitlements([e], by=world.admin)

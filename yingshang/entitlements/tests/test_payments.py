@@ -15,9 +15,11 @@ from yingshang.entitlements.models import Entitlement, PaymentBatch
 from yingshang.entitlements.services import (
     PAYMENT_HEADERS,
     EntitlementRefused,
+    approve_entitlements,
     archive_entitlement,
     export_payment_batch,
     import_payment_file,
+    publish_notice,
     raise_objection,
     record_payment,
 )
@@ -50,8 +52,6 @@ def fixed_day(monkeypatch: pytest.MonkeyPatch) -> None:
 def payable(world: World, monkeypatch: pytest.MonkeyPatch) -> list[Entitlement]:
     """acme's confirmed 专精特新骨干 reward (with a bank account) and bolt's 高企 reward, 公示 over."""
     acme = confirmed(world, world.acme, BACKBONE, amount=300_000_05, verdict="needs_confirmation")
-    from yingshang.entitlements.services import approve_entitlements, publish_notice
-
     approve_entitlements([acme.pk], by=world.admin)
     publish_notice([acme.pk], by=world.admin, title="第一批公示")
     bolt = publicized(world, world.bolt)

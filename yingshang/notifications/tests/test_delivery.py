@@ -1,4 +1,4 @@
-"""deliver_pending (services.py): each SMS / e-mail sent once, opt-outs respected, failures recorded and
+"""deliver_pending (delivery.py): each SMS / e-mail sent once, opt-outs respected, failures recorded and
 retried on a later run. The gateway is a recording fake standing where the SMS platform would be."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection
 
-from yingshang.notifications import services
+from yingshang.notifications import delivery, services
 from yingshang.notifications.gateways import GatewayError
 from yingshang.notifications.models import Channel, EnterpriseContact, Message, Status
 
@@ -31,7 +31,7 @@ class RecordingGateway:
 @pytest.fixture
 def gateway(monkeypatch) -> RecordingGateway:
     fake = RecordingGateway()
-    monkeypatch.setattr(services, "gateway_for", lambda channel: fake)
+    monkeypatch.setattr(delivery, "gateway_for", lambda channel: fake)
     return fake
 
 
@@ -139,7 +139,7 @@ def test_an_unexpected_gateway_error_is_recorded_and_the_run_goes_on(world, monk
                 raise RuntimeError("boom")
             sent.append(to)
 
-    monkeypatch.setattr(services, "gateway_for", lambda channel: Flaky())
+    monkeypatch.setattr(delivery, "gateway_for", lambda channel: Flaky())
     summary = services.deliver_pending()
     assert (summary.sent, summary.failed) == (1, 1)
     assert sent == ["13912345678"]
@@ -218,7 +218,7 @@ def test_concurrent_notify_calls_store_one_message_per_channel(world):
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="threads need a server database")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_delivery_runs_send_each_message_once(world, gateway, monkeypatch):
-    monkeypatch.setattr(services, "CLAIM_BATCH", 3)
+    monkeypatch.setattr(delivery, "CLAIM_BATCH", 3)
     contact(world.acme)
     for i in range(20):
         services.notify(world.acme, topic="t", subject="s", body=f"第{i}条", dedupe_key=f"k{i}")

@@ -4,6 +4,7 @@ enterprise's message is not found; staff, the unassigned user and anonymous visi
 from __future__ import annotations
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from yingshang.notifications import services, signals
@@ -125,8 +126,6 @@ def test_anonymous_visitors_are_sent_to_the_login_page(world, name):
 
 
 def test_the_inbox_include_can_link_messages_to_another_page(world):
-    from django.template.loader import render_to_string
-
     message = push(world.acme, "a")
     context = services.inbox_context(world.acme)
     default = render_to_string("notifications/_inbox.html", context)

@@ -11,7 +11,17 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from yingshang.policies.rules import ast
-from yingshang.policies.rules.evaluate import Status, evaluate, full_years, k_and, k_not, k_or, years_cutoff
+from yingshang.policies.rules.evaluate import (
+    Outcome,
+    Status,
+    evaluate,
+    fast_constructor,
+    full_years,
+    k_and,
+    k_not,
+    k_or,
+    years_cutoff,
+)
 from yingshang.policies.rules.profile import profile_from
 
 D = dt.date
@@ -293,8 +303,6 @@ def test_the_years_cutoff_agrees_with_counting_anniversaries(
 
 
 def test_the_fast_constructor_builds_the_same_frozen_outcome_as_the_dataclass() -> None:
-    from yingshang.policies.rules.evaluate import Outcome, fast_constructor
-
     fields = {
         "path": "1",
         "sentence": "从业人数不少于 10 人",

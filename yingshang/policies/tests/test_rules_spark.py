@@ -14,6 +14,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from yingshang.policies.rules.batch import (
@@ -43,7 +44,7 @@ def _spark_or_skip():
     """pyspark's module, or a skip (a failure under CI) naming what is missing."""
     missing = []
     try:
-        import pyspark.sql  # noqa: F401
+        import pyspark.sql  # noqa: F401  (optional: is pyspark installed? a skip says what is missing)
     except ImportError:
         missing.append("pyspark")
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
@@ -53,7 +54,7 @@ def _spark_or_skip():
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    from pyspark.sql import SparkSession
+    from pyspark.sql import SparkSession  # optional dependency, present once the check above passed
 
     return SparkSession
 
@@ -105,8 +106,6 @@ def test_spark_map_in_arrow_gives_the_same_pairs_as_the_single_machine_run(spark
     table = profiles_to_table([random_profile(rng, edges, AS_OF, index) for index in range(600)])
 
     # Through Parquet, as a cluster would read a snapshot; several partitions, small Arrow batches.
-    import pyarrow.parquet as pq
-
     pq.write_table(table, tmp_path / "snapshot.parquet", row_group_size=150)
     frame = spark.read.parquet(str(tmp_path / "snapshot.parquet")).repartition(3)
     result = frame.mapInArrow(arrow_mapper(packs, AS_OF), spark_schema())

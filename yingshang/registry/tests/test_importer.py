@@ -14,7 +14,7 @@ from stdnum.cn import uscc as uscc_std
 from yingshang.registry import importer
 from yingshang.registry.importer import CellProblem, ImportFailed, ImportRefused
 from yingshang.registry.models import Enterprise, ImportBatch, Qualification, Street
-from yingshang.registry.testing import make_uscc
+from yingshang.registry.testing import make_enterprise, make_uscc
 from yingshang.registry.tests.files.sheets import (
     HEADERS,
     csv_bytes,
@@ -385,8 +385,6 @@ def test_a_batch_is_applied_once(tmp_path, world):
 def test_an_enterprise_added_between_preview_and_apply_is_updated_not_duplicated(tmp_path, world):
     batch, _ = preview(tmp_path, world, "名录.csv", csv_bytes([enterprise_row(uscc(1), employees="10")]))
     assert batch.created_count == 1
-    from yingshang.registry.testing import make_enterprise
-
     make_enterprise(uscc(1), "先到的企业", world.weibin)
     result = importer.apply_batch(batch, user=world.admin)
     assert (result.created, result.updated) == (0, 1)

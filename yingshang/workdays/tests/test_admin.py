@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from yingshang.registry.models import User
 from yingshang.workdays.services import save_arrangement
-from yingshang.workdays.tests.fictional import fictional_2027_entries
+from yingshang.workdays.testing import fictional_2027_entries
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from yingshang.workdays.models import HolidayEntry, HolidayYear
 from yingshang.workdays.services import confirm_year, get_calendar, save_arrangement
-from yingshang.workdays.tests.fictional import LINES_2027, NOTICE_2027, d, fictional_2027_entries
+from yingshang.workdays.testing import LINES_2027, NOTICE_2027, d, fictional_2027_entries
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,7 @@ from yingshang.workdays.engine import (
     check_arrangement,
     missing_festivals,
 )
-from yingshang.workdays.tests.fictional import d, fictional_2027, fictional_2027_entries
+from yingshang.workdays.testing import d, fictional_2027, fictional_2027_entries
 
 CALENDAR = WorkCalendar()
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from yingshang.workdays.models import HolidayEntry, HolidayYear
-from yingshang.workdays.tests.fictional import d
+from yingshang.workdays.testing import d
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 
 from yingshang.workdays.engine import arrangement_problems
 from yingshang.workdays.notice import format_entries, parse_arrangement
-from yingshang.workdays.tests.fictional import LINES_2027, NOTICE_2027, d, fictional_2027_entries
+from yingshang.workdays.testing import LINES_2027, NOTICE_2027, d, fictional_2027_entries
 
 # The 2026 notice (国务院办公厅关于2026年部分节假日安排的通知) as published: reading it must give
 # exactly the days chinese-calendar ships for 2026.

@@ -16,7 +16,7 @@ from yingshang.workdays.services import (
     save_arrangement,
     workday_cutoff,
 )
-from yingshang.workdays.tests.fictional import d, fictional_2027_entries
+from yingshang.workdays.testing import d, fictional_2027_entries
 
 pytestmark = pytest.mark.django_db
 

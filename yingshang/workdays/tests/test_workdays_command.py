@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from yingshang.workdays.engine import BUILTIN_VERSION
 from yingshang.workdays.models import HolidayYear
-from yingshang.workdays.tests.fictional import LINES_2027, NOTICE_2027
+from yingshang.workdays.testing import LINES_2027, NOTICE_2027
 
 pytestmark = pytest.mark.django_db
 

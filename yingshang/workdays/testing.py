@@ -1,5 +1,5 @@
-"""A made-up but plausible 2027 arrangement for tests. It is NOT the official 2027 notice: the dates
-follow the 2027 lunar calendar and the usual pattern of recent notices, nothing more."""
+"""Test helpers of the calendar: a made-up but plausible 2027 arrangement. It is NOT the official 2027
+notice: the dates follow the 2027 lunar calendar and the usual pattern of recent notices, nothing more."""
 
 from __future__ import annotations
 
