@@ -89,14 +89,16 @@ def enterprise_rows(
 
     from tqdm import tqdm
 
-    from yingshang.demo import district as demo
+    from yingshang.demo import generate
     from yingshang.registry.models import industry_parts
     from yingshang.registry.scale import classify_scale
 
     parts = cache(industry_parts)
     provenance_json: dict[int, str] = {}  # the generator shares provenance dicts; dump each once
     stamp = dt.datetime(2026, 10, 31, 18, 0, tzinfo=dt.UTC)
-    for pk, e in enumerate(tqdm(demo.generate_entities(n), total=n, desc="生成并写入", unit="户"), start=1):
+    for pk, e in enumerate(
+        tqdm(generate.generate_entities(n), total=n, desc="生成并写入", unit="户"), start=1
+    ):
         section, division = parts(e.industry)
         provenance = provenance_json.get(id(e.provenance))
         if provenance is None:
@@ -140,6 +142,7 @@ def load(n: int) -> float:
 
     from yingshang.core.bulk import copy_rows
     from yingshang.demo import district as demo
+    from yingshang.demo import tables
     from yingshang.registry.models import Enterprise, Qualification
 
     started = time.perf_counter()
@@ -156,7 +159,7 @@ def load(n: int) -> float:
             for row in enterprise_rows(n, district_ids, street_ids):
                 for q in row["_qualifications"]:
                     qualifications.append(
-                        (row["id"], q.kind, q.level, q.certified_on, q.expires_on, q.source, demo.AS_OF)
+                        (row["id"], q.kind, q.level, q.certified_on, q.expires_on, q.source, tables.AS_OF)
                     )
                 yield tuple(row[c] for c in enterprise_columns)
 

@@ -28,7 +28,8 @@ from tqdm import tqdm
 
 from yingshang.core import clock
 from yingshang.core.roles import Role
-from yingshang.demo.district import DEMO_LOGINS, showcase_uscc
+from yingshang.demo.generate import showcase_uscc
+from yingshang.demo.tables import DEMO_LOGINS
 from yingshang.entitlements import services as service
 from yingshang.entitlements import workflow
 from yingshang.entitlements.models import Entitlement, PublicNotice

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from yingshang.core import clock
 from yingshang.demo import entitlements as demo_entitlements
-from yingshang.demo.district import AS_OF as DEMO_DAY
 from yingshang.demo.entitlements import DemoEntitlements
+from yingshang.demo.tables import AS_OF as DEMO_DAY
 from yingshang.policies.models import MatchRun, PolicyPack
 from yingshang.policies.rules.values import format_money
 from yingshang.policies.services import latest_match_run, start_match_run, sync_shipped_packs

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.core.management.commands import runserver
 
-from yingshang.demo import district as demo
+from yingshang.demo import tables
 from yingshang.demo.management.commands.demo import page_address, server_address
 from yingshang.registry.models import Enterprise
 
@@ -26,9 +26,9 @@ def run(*args: str) -> str:
 def test_demo_without_serving_loads_the_district_and_prints_every_login() -> None:
     output = run("demo", "--no-serve", "--entities", SMALL)
     assert Enterprise.objects.count() == int(SMALL)
-    for login in demo.DEMO_LOGINS:
+    for login in tables.DEMO_LOGINS:
         line = next(line for line in output.splitlines() if line.strip().startswith(login.username + " "))
-        assert demo.DEMO_PASSWORD in line
+        assert tables.DEMO_PASSWORD in line
         assert login.role.label in line
     assert "渭滨区职转和营商办" in output
     assert "执法稽查科" in output

@@ -18,6 +18,7 @@ from yingshang.conftest import World
 from yingshang.core import clock
 from yingshang.demo import district as demo
 from yingshang.demo import entitlements as demo_entitlements
+from yingshang.demo import generate, tables
 from yingshang.demo.policies import load_demo_policies
 from yingshang.entitlements.models import Entitlement, Objection, PublicNotice
 from yingshang.entitlements.services import (
@@ -46,7 +47,7 @@ def loaded(db) -> services.DemoPolicies:
 
 @pytest.fixture
 def showcase(loaded) -> Enterprise:
-    return Enterprise.objects.get(uscc=demo.showcase_uscc())
+    return Enterprise.objects.get(uscc=generate.showcase_uscc())
 
 
 def everything() -> dict[str, int]:
@@ -193,9 +194,9 @@ def test_the_cast_is_chosen_with_a_fixed_seed(db) -> None:
     demo.load_demo(ENTITIES, progress=False)
     services.sync_shipped_packs()
     with clock.travel(demo_entitlements.match_moment()):
-        run = services.start_match_run(None, demo.AS_OF, runner="inline")
+        run = services.start_match_run(None, tables.AS_OF, runner="inline")
         services_create(run)
-    showcase = Enterprise.objects.get(uscc=demo.showcase_uscc())
+    showcase = Enterprise.objects.get(uscc=generate.showcase_uscc())
 
     def picks() -> list[tuple[str, int]]:
         cast = demo_entitlements._choose_cast(showcase, random.Random(demo_entitlements.SEED))
@@ -247,7 +248,7 @@ def test_the_demo_command_prints_the_enterprise_login_and_its_code_link(db) -> N
     out = StringIO()
     call_command("load_demo", "--entities", str(ENTITIES), stdout=out)
     printed = out.getvalue()
-    showcase = Enterprise.objects.get(uscc=demo.showcase_uscc())
+    showcase = Enterprise.objects.get(uscc=generate.showcase_uscc())
     assert "用企业用户 company 登录" in printed
     assert enterprise_code_url(showcase) in printed
     assert "已兑付" in printed and "逾期 1" in printed

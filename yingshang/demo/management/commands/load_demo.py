@@ -14,8 +14,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from yingshang.core.roles import Role
-from yingshang.demo.district import DEFAULT_ENTITIES, DEMO_PASSWORD, DISTRICT_CODES, DemoSummary, load_demo
+from yingshang.demo.district import DemoSummary, load_demo
 from yingshang.demo.policies import load_demo_policies
+from yingshang.demo.tables import DEFAULT_ENTITIES, DEMO_PASSWORD, DISTRICT_CODES
 from yingshang.registry.models import Qualification
 
 if TYPE_CHECKING:
