@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -26,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("YINGSHANG_VENV", ROOT / ".venv"))
 STAMP = VENV / ".yingshang-installed"
+# Every dependency, pinned with its hashes (docs/development.md, "Dependencies").
+LOCK = ROOT / "requirements" / "lock.txt"
 MIN_PYTHON = (3, 11)
 
 POSTGRES_HOST, POSTGRES_PORT = "127.0.0.1", 5432
@@ -59,12 +62,32 @@ def venv_bin(name: str) -> Path:
 
 
 def installed_fingerprint() -> str:
-    """What the virtualenv was installed from: a change to pyproject.toml means install again."""
-    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    """What the virtualenv was installed from: a change to pyproject.toml or to the lock reinstalls."""
+    digest = hashlib.sha256()
+    for path in (ROOT / "pyproject.toml", LOCK):
+        digest.update(f"{path.relative_to(ROOT)}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def install_commands(python: str) -> list[list[str]]:
+    """The exact dependencies of the lock (every file checked against its hash), then the project itself
+    without touching them, then `pip check`: a lock that no longer satisfies pyproject.toml fails here.
+    pip itself is the one thing brought up to date unpinned: an old pip from `ensurepip` may not read the
+    newest wheels' metadata."""
+    pip = [python, "-m", "pip", "--quiet", "--disable-pip-version-check"]
+    return [
+        [*pip, "install", "--upgrade", "pip"],
+        [*pip, "install", "--require-hashes", "-r", str(LOCK)],
+        [*pip, "install", "--no-deps", "-e", str(ROOT)],
+        [*pip, "check"],
+    ]
 
 
 def ensure_virtualenv() -> None:
-    """Create .venv and install the project with its dev extras, only when missing or out of date."""
+    """Create .venv and install the locked dependencies and the project, only when missing or out of date."""
+    if not LOCK.exists():
+        raise SystemExit(fail(f"缺少依赖锁文件 {LOCK.relative_to(ROOT)}；生成方法见 docs/development.md"))
     # No pip means an earlier attempt failed half-way (e.g. Debian without python3-venv): start again.
     if not venv_bin("python").exists() or not venv_bin("pip").exists():
         say(f"创建虚拟环境 {VENV}")
@@ -80,21 +103,26 @@ def ensure_virtualenv() -> None:
     fingerprint = installed_fingerprint()
     if STAMP.exists() and STAMP.read_text().strip() == fingerprint:
         return
-    say("安装依赖（pip install -e '.[dev]'，首次需要几分钟）")
-    run_or_exit([str(venv_bin("python")), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-    run_or_exit([str(venv_bin("python")), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]"])
+    say(f"按锁文件安装依赖（{LOCK.relative_to(ROOT)}，校验哈希；首次需要几分钟）")
+    for command in install_commands(str(venv_bin("python"))):
+        run_or_exit(command)
     STAMP.write_text(fingerprint + "\n")
 
 
+def echo(command: list[str]) -> None:
+    """The `$ ...` line: quoted so that it can be copied into a shell as it is."""
+    print("$ " + shlex.join(command), flush=True)
+
+
 def run(command: list[str], env: dict[str, str] | None = None) -> int:
-    print("$ " + " ".join(command), flush=True)
+    echo(command)
     return subprocess.call(command, cwd=ROOT, env=env)
 
 
 def run_or_exit(command: list[str]) -> None:
     code = run(command)
     if code != 0:
-        raise SystemExit(fail(f"命令失败（退出码 {code}）：{' '.join(command)}", code))
+        raise SystemExit(fail(f"命令失败（退出码 {code}）：{shlex.join(command)}", code))
 
 
 def postgres_reachable(timeout: float = 1.0) -> bool:
@@ -116,7 +144,7 @@ def demo(arguments: list[str]) -> int:
     ensure_virtualenv()
     os.chdir(ROOT)
     command = [str(venv_bin("yingshang")), "demo", *arguments]
-    print("$ " + " ".join(command), flush=True)
+    echo(command)
     # Replace this process so Ctrl+C goes straight to the server.
     os.execv(command[0], command)
     return 0  # not reached
