@@ -2,7 +2,7 @@
 """The two commands of the README, standard library only, so they run on a machine with just Python 3.11+.
 
     python3 dev.py demo            virtualenv + install + migrate + demo district, serve http://127.0.0.1:8000
-    python3 dev.py test [ARGS]     ruff, then pytest on SQLite, then pytest on PostgreSQL when reachable
+    python3 dev.py test [ARGS]     ruff, mypy, then pytest on SQLite, then on PostgreSQL when reachable
 
 ARGS go to every pytest pass (e.g. `python3 dev.py test -k uscc`). With CI=true PostgreSQL and Chromium are
 required: a missing one fails the run instead of being skipped.
@@ -39,7 +39,7 @@ ONCE_ONLY_EXCLUDED = "not browser and not slow"
 
 USAGE = """用法：
   python3 dev.py demo [参数]     创建虚拟环境、安装、迁移数据库、载入演示区县并在 http://127.0.0.1:8000 启动
-  python3 dev.py test [参数]     代码检查（ruff）并运行全部测试（SQLite；PostgreSQL 可用时再跑一遍）
+  python3 dev.py test [参数]     ruff、mypy 检查并运行全部测试（SQLite；PostgreSQL 可用时再跑一遍）
   python3 dev.py install         只创建虚拟环境并安装依赖
 """
 
@@ -161,6 +161,11 @@ def lint() -> int:
     return run([ruff, "format", "--check", *paths]) or code
 
 
+def typecheck(env: dict[str, str]) -> int:
+    """mypy over the files listed in `[tool.mypy]` of pyproject.toml (django-stubs loads the settings)."""
+    return run([str(venv_bin("mypy"))], env=env)
+
+
 def parallel_arguments(cpu_count: int | None) -> list[str]:
     """pytest-xdist on machines with 4 cores or more. Measured on 2 busy cores it only added its start-up
     cost (each worker builds its own test database), so small machines run the suite in one process.
@@ -187,15 +192,19 @@ def test(arguments: list[str]) -> int:
             f"代码检查未通过；可运行 .venv/bin/ruff check --fix {paths} 和 .venv/bin/ruff format {paths}"
         )
 
+    base_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "yingshang.settings"}
+    for name in ("YINGSHANG_DATABASE_URL", "YINGSHANG_ENV", "YINGSHANG_DEBUG", "YINGSHANG_SECRET_KEY"):
+        base_env.pop(name, None)  # the suite decides its own database and environment
+
+    say("类型检查：mypy（检查范围见 pyproject.toml 的 [tool.mypy] files）")
+    if typecheck(base_env) != 0:
+        return fail("类型检查未通过；修正上面列出的问题后再运行（单独运行：.venv/bin/mypy）")
+
     use_postgres = postgres_reachable()
     if in_ci() and not use_postgres:
         return fail(f"CI 需要 PostgreSQL，但 {POSTGRES_HOST}:{POSTGRES_PORT} 无法连接")
     if in_ci() and chromium_path() is None:
         return fail("CI 需要 Chromium 运行浏览器测试，但未找到 /usr/bin/chromium（apt-get install chromium）")
-
-    base_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "yingshang.settings"}
-    for name in ("YINGSHANG_DATABASE_URL", "YINGSHANG_ENV", "YINGSHANG_DEBUG", "YINGSHANG_SECRET_KEY"):
-        base_env.pop(name, None)  # the suite decides its own database and environment
     passes: list[tuple[str, list[str], dict[str, str]]] = []
     if use_postgres:
         passes.append(("SQLite（不含 browser/slow 测试）", ["-m", ONCE_ONLY_EXCLUDED, *arguments], base_env))

@@ -53,15 +53,10 @@ def _pad(text: str, width: int) -> str:
 def login_table(summary: DemoSummary) -> list[str]:
     rows = [("用户名", "密码", "角色", "所属部门 / 企业")]
     for login, user in summary.users:
-        where = (
-            user.enterprise.name
-            if user.enterprise_id
-            else user.department.name
-            if user.department_id
-            else "—"
-        )
-        if user.department_id and user.department.kind == "section":
-            where = f"{user.department.parent.name} {user.department.name}"
+        enterprise, department = user.enterprise, user.department
+        where = enterprise.name if enterprise else department.name if department else "—"
+        if department and department.kind == "section" and department.parent:
+            where = f"{department.parent.name} {department.name}"
         rows.append((user.username, DEMO_PASSWORD, login.role.label, where))
     widths = [max(_width(row[i]) for row in rows) + 2 for i in range(3)]
     return [
