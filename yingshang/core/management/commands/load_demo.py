@@ -10,9 +10,8 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
+from yingshang.core.dbstate import pending_migrations
 from yingshang.core.roles import Role
 from yingshang.registry.demo import DEFAULT_ENTITIES, DEMO_PASSWORD, DISTRICT_CODES, DemoSummary, load_demo
 from yingshang.registry.models import Qualification
@@ -34,11 +33,6 @@ def check_entities(entities: int) -> int:
     if entities < 1:
         raise CommandError(f"--entities 必须是正整数，收到的是 {entities}")
     return entities
-
-
-def has_unapplied_migrations() -> bool:
-    executor = MigrationExecutor(connection)
-    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
 def _width(text: str) -> int:
@@ -120,7 +114,7 @@ class Command(BaseCommand):
         add_entities_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if has_unapplied_migrations():
+        if pending_migrations():
             raise CommandError("数据库尚未迁移：请先运行 yingshang migrate，或直接运行 yingshang demo")
         loader = DemoLoader(self)
         loader.print_logins(loader.load(options["entities"]))
