@@ -9,13 +9,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from yingshang.core.forms import StaffForm
-from yingshang.core.permissions import capability_required
+from yingshang.core.permissions import AuthenticatedHttpRequest, capability_required
 from yingshang.core.roles import Role
 from yingshang.registry.models import Department, User
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     role = user.role_enum
     context: dict[str, object] = {"role": role}
@@ -33,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("departments.view")
-def departments(request: HttpRequest) -> HttpResponse:
+def departments(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The department tree (市/区/部门/科室) with the number of staff in each."""
     nodes = list(Department.objects.select_related("district").annotate(staff_count=Count("staff")))
     children: dict[int | None, list[Department]] = {}
