@@ -62,12 +62,12 @@ def travel(moment: dt.datetime | dt.date, *, tick: bool = False) -> Iterator[Non
     moved = moving_from(moment) if tick else standing_at(moment)
     with _lock:
         before = timezone.now
-        timezone.now = moved  # type: ignore[assignment]
+        timezone.now = moved
     try:
         yield
     finally:
         with _lock:
-            timezone.now = before  # type: ignore[assignment]
+            timezone.now = before
 
 
 def moving_from(moment: dt.datetime) -> Callable[[], dt.datetime]:
