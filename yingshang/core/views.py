@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from yingshang.core import slots
 from yingshang.core.forms import StaffForm
 from yingshang.core.permissions import AuthenticatedHttpRequest, capability_required
 from yingshang.core.roles import Role
@@ -18,7 +19,7 @@ from yingshang.registry.models import Department, User
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     role = user.role_enum
-    context: dict[str, object] = {"role": role}
+    context: dict[str, object] = {"role": role, "todos": slots.todos_for(user)}
     if role in (Role.OFFICE_ADMIN, Role.DEPT_STAFF, Role.INSPECTOR):
         from yingshang.registry.models import ImportBatch
 
