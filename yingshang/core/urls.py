@@ -15,5 +15,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("departments/", views.departments, name="departments"),
     path("departments/staff/<str:username>/", views.staff_edit, name="staff_edit"),
+    path("account/password/", views.PasswordChange.as_view(), name="password_change"),
     path("account/tokens/", include("yingshang.core.api_tokens")),
 ]
