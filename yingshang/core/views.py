@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.password_validation import password_validators_help_texts
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse_lazy
 
-from yingshang.core import homepage
+from yingshang.core import slots
+from yingshang.core.permissions import AuthenticatedHttpRequest
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """The role's home page, with the figures and to-do lines the apps registered (core.homepage)."""
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The role's home page: the to-dos and figures the apps registered in core.slots."""
     user = request.user
     role = user.role_enum
-    context: dict[str, object] = {"role": role, "todos": homepage.todos_for(user)}
-    context.update(homepage.figures_for(user))
+    context: dict[str, object] = {"role": role, "todos": slots.todos_for(user)}
+    context.update(slots.figures_for(user))
     return render(request, f"core/home_{role.value or 'none'}.html", context)
 
 
@@ -30,3 +38,25 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """Every user changes their own password here; the rules (length, kinds of characters, not like the
+    user name, not a common password) are the validators in settings."""
+
+    template_name = "core/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(**kwargs) | {"password_rules": password_validators_help_texts()}
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, "密码已修改。")
+        return response
+
+
+def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+    """django-axes' answer to a locked-out login: a Chinese page with status 429."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "core/locked_out.html", {"cooloff_minutes": minutes}, status=429)

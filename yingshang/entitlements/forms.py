@@ -51,6 +51,7 @@ class EntitlementFilterForm(forms.Form):
     district = forms.CharField(label="区县", required=False)
     overdue = forms.BooleanField(label="只看逾期", required=False)
     needs_review = forms.BooleanField(label="只看待复核", required=False)
+    to_review = forms.BooleanField(label="只看待我审核", required=False)
     q = forms.CharField(label="企业名称或信用代码", required=False, max_length=100)
 
 

@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from yingshang.core import enterprise_page
+from yingshang.core import slots
 
 
 class PoliciesConfig(AppConfig):
@@ -8,7 +8,9 @@ class PoliciesConfig(AppConfig):
     verbose_name = "政策找企业"
 
     def ready(self) -> None:
-        # imported in ready(): pages reads policies' models, which load only once apps are ready
+        slots.add_nav("政策", "policies:library", "policies.view", order=20)
+        slots.add_nav("政策计算器", "policies:my_calculator", "policies.calculate_own", order=32)
+        # Imported in ready(): the section reads policies' models, which exist once apps are loaded.
         from yingshang.policies import pages
 
-        enterprise_page.register_section(pages.SECTION_TEMPLATE, pages.enterprise_section)
+        slots.add_enterprise_section(pages.SECTION_TEMPLATE, pages.enterprise_section)

@@ -1,5 +1,5 @@
 """政策找企业's parts of pages that other apps own: the 政策计算器 summary on the enterprise page
-(企业画像, registry's page; registered with core.enterprise_page in apps.py)."""
+(企业画像, registry's page; registered with core.slots in apps.py)."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -66,11 +67,12 @@ class StaffForm(forms.ModelForm):
         fields = ["first_name", "role", "department", "phone", "is_active"]
         labels = {"first_name": "姓名", "is_active": "启用"}
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Department.objects.order_by("code")
-        self.fields["role"].required = False
-        self.fields["role"].choices = [("", "未分配角色"), *User._meta.get_field("role").choices]
+        cast(forms.ModelChoiceField, self.fields["department"]).queryset = Department.objects.order_by("code")
+        role = cast(forms.ChoiceField, self.fields["role"])
+        role.required = False
+        role.choices = [("", "未分配角色"), *(User._meta.get_field("role").choices or ())]
         if self.instance.enterprise_id:
             self.fields["enterprise_uscc"].initial = self.instance.enterprise.uscc
 
@@ -86,7 +88,7 @@ class StaffForm(forms.ModelForm):
     def _post_clean(self) -> None:
         # The enterprise comes from a USCC field, so bind it before the model validates the combination.
         self.instance.enterprise = self.cleaned_data.get("enterprise_uscc")
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # private in Django's stubs
 
     def _update_errors(self, errors: ValidationError) -> None:
         # The model reports on `enterprise`; on this form that is the USCC field.
@@ -94,4 +96,4 @@ class StaffForm(forms.ModelForm):
             messages = errors.error_dict.pop("enterprise")
             if "enterprise_uscc" not in self.errors:
                 errors.error_dict["enterprise_uscc"] = messages
-        super()._update_errors(errors)
+        super()._update_errors(errors)  # type: ignore[misc]  # private in Django's stubs

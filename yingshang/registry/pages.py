@@ -1,4 +1,4 @@
-"""Registry's parts of pages that other apps own: the figures on the home page (core.homepage)."""
+"""Registry's parts of pages other apps own: the figures on the home page (registered in core.slots)."""
 
 from __future__ import annotations
 

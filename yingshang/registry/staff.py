@@ -6,14 +6,15 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
 
-from yingshang.core.permissions import capability_required
+from yingshang.core.permissions import AuthenticatedHttpRequest, capability_required
 from yingshang.registry.forms import StaffForm
 from yingshang.registry.models import Department, User
 
 
 @capability_required("departments.view")
-def departments(request: HttpRequest) -> HttpResponse:
+def departments(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The department tree (市/区/部门/科室) with the number of staff in each."""
     nodes = list(Department.objects.select_related("district").annotate(staff_count=Count("staff")))
     children: dict[int | None, list[Department]] = {}
@@ -44,3 +45,11 @@ def staff_edit(request: HttpRequest, username: str) -> HttpResponse:
         messages.success(request, f"已更新 {person.username} 的角色与所属部门，变更已记入审计记录")
         return redirect("departments")
     return render(request, "registry/staff_edit.html", {"form": form, "person": person})
+
+
+# Mounted at /departments/ by yingshang/urls.py, without a namespace: every app's templates link to
+# `departments` and `staff_edit`.
+urlpatterns = [
+    path("", departments, name="departments"),
+    path("staff/<str:username>/", staff_edit, name="staff_edit"),
+]

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from yingshang.core import audit, enterprise_page
+from yingshang.core import slots
 from yingshang.core.permissions import capability_required
 from yingshang.registry import industries, vocab
 from yingshang.registry.models import District, Enterprise, User
@@ -119,7 +119,7 @@ def _render_profile(request: HttpRequest, enterprise: Enterprise) -> HttpRespons
         "qualifications": enterprise.qualifications.all(),
     }
     # The other apps' parts of the page (the 政策计算器 summary …), registered in their ready().
-    context["page_sections"], parts = enterprise_page.sections_for(request, enterprise)
+    context["page_sections"], parts = slots.enterprise_sections(request, enterprise)
     context.update(parts)
     return render(request, "registry/enterprise_detail.html", context)
 
@@ -145,7 +145,7 @@ CHANGE_LABELS = {"+": "新增", "~": "修改", "-": "删除"}
 
 @capability_required("audit.view")
 def audit_log(request: HttpRequest) -> HttpResponse:
-    audited = audit.audited()  # registered by each app in its ready()
+    audited = slots.audited()  # registered by each app in its ready()
     kind = request.GET.get("kind", "")
     if kind and kind not in audited:
         raise Http404("未知的记录类型")

@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from yingshang.core import audit
+from yingshang.core import slots
 
 
 class WorkdaysConfig(AppConfig):
@@ -8,9 +8,10 @@ class WorkdaysConfig(AppConfig):
     verbose_name = "工作日历"
 
     def ready(self) -> None:
-        # imported in ready(): models need the app registry, which is ready only now
+        slots.add_nav("工作日历", "workdays:calendar", "calendar.view", order=90)
+        # Imported in ready(): models exist once apps are loaded.
         from yingshang.workdays.models import HolidayEntry, HolidayYear
 
-        # After registry's kinds in the audit log: INSTALLED_APPS lists registry first.
-        audit.register("holiday_year", "节假日安排", HolidayYear)
-        audit.register("holiday_entry", "节假日条目", HolidayEntry)
+        # In the audit log after registry's kinds: INSTALLED_APPS lists registry first.
+        slots.add_audited("holiday_year", "节假日安排", HolidayYear)
+        slots.add_audited("holiday_entry", "节假日条目", HolidayEntry)

@@ -67,7 +67,7 @@ PENDING: dict[tuple[str, str], str] = {
     ("yingshang.policies.offline", "yingshang.registry.importer"): _SHEETS,
 }
 # The project modules a test may import besides the apps: the fixtures, the wiring it tests.
-PROJECT_TO_TESTS = {"yingshang.conftest", "yingshang.env", "yingshang.wsgi"} | WIRING
+PROJECT_TO_TESTS = {"yingshang.conftest", "yingshang.env", "yingshang.wsgi", "yingshang.__main__"} | WIRING
 
 
 @dataclass(frozen=True)

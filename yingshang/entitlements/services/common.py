@@ -111,7 +111,7 @@ def visible_entitlements(user: User | None) -> QuerySet[Entitlement]:
     if user is None or not user.is_authenticated or not user.is_active:
         return qs.none()
     if user.role_enum == Role.ENTERPRISE and user.can("entitlements.own"):
-        return qs.filter(enterprise_id=user.enterprise_id)
+        return qs.filter(enterprise_id=user.enterprise_id) if user.enterprise_id else qs.none()
     if not user.can("entitlements.view"):
         return qs.none()
     district = user.jurisdiction
@@ -126,7 +126,7 @@ def reviewable_by(user: User | None) -> QuerySet[Entitlement]:
     qs = visible_entitlements(user)
     if user.role_enum == Role.OFFICE_ADMIN:
         return qs
-    name = user.department.name if user.department_id else ""
+    name = user.department.name if user.department is not None else ""
     departments = Entitlement.objects.order_by().values_list("department", flat=True).distinct()
     handled = [d for d in departments if department_handles(name, d)]
     return qs.filter(department__in=handled)
@@ -160,7 +160,7 @@ def case_of(e: Entitlement) -> Case:
         mode=e.mode,
         verdict=e.verdict,
         needs_review=e.needs_review,
-        publicity_ends_on=e.notice.ends_on if e.notice_id else None,
+        publicity_ends_on=e.notice.ends_on if e.notice is not None else None,
         confirm_due_on=e.due_on if e.state == State.PUSHED and needs_confirm else None,
     )
 

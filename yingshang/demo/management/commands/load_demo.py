@@ -10,9 +10,8 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
+from yingshang.core.dbstate import pending_migrations
 from yingshang.core.roles import Role
 from yingshang.demo.district import DemoSummary, load_demo
 from yingshang.demo.policies import load_demo_policies
@@ -38,11 +37,6 @@ def check_entities(entities: int) -> int:
     return entities
 
 
-def has_unapplied_migrations() -> bool:
-    executor = MigrationExecutor(connection)
-    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
-
-
 def _width(text: str) -> int:
     """Columns a string takes in a terminal: CJK characters take two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
@@ -55,15 +49,10 @@ def _pad(text: str, width: int) -> str:
 def login_table(summary: DemoSummary) -> list[str]:
     rows = [("用户名", "密码", "角色", "所属部门 / 企业")]
     for login, user in summary.users:
-        where = (
-            user.enterprise.name
-            if user.enterprise_id
-            else user.department.name
-            if user.department_id
-            else "—"
-        )
-        if user.department_id and user.department.kind == "section":
-            where = f"{user.department.parent.name} {user.department.name}"
+        enterprise, department = user.enterprise, user.department
+        where = enterprise.name if enterprise else department.name if department else "—"
+        if department and department.kind == "section" and department.parent:
+            where = f"{department.parent.name} {department.name}"
         rows.append((user.username, DEMO_PASSWORD, login.role.label, where))
     widths = [max(_width(row[i]) for row in rows) + 2 for i in range(3)]
     return [
@@ -126,7 +115,7 @@ class Command(BaseCommand):
         add_entities_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if has_unapplied_migrations():
+        if pending_migrations():
             raise CommandError("数据库尚未迁移：请先运行 yingshang migrate，或直接运行 yingshang demo")
         loader = DemoLoader(self)
         loader.print_logins(loader.load(options["entities"]))
