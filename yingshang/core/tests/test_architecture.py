@@ -1,10 +1,11 @@
-"""The house's import rules (docs/development.md, "Import contracts"), checked on every test run.
+"""The house's import rules (docs/development.md, "The app template"), checked on every test run.
 
 1. import-linter's contracts in `.importlinter`: the apps' layers, engines without Django, nothing
-   imports the demo.
+   imports the demo, no import cycle between the modules of an app.
 2. What import-linter cannot say well, read from the source with `ast`: an app imports another app
-   only through its public surface (`models`, `services`, the engines listed in `.importlinter`, and
-   from tests its `testing` helpers), never its views, forms, api, urls, templatetags or commands.
+   only through its public surface (`models`, `services`, `signals`, the engines listed in
+   `.importlinter`, and from tests its `testing` helpers), never its views, forms, api, urls,
+   templatetags or commands. Tests are outside import-linter's layers and checked here instead.
 3. Every import inside a function has a comment on its line or the line above saying why.
 4. No module is longer than 800 lines.
 
