@@ -6,9 +6,9 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
 
 from yingshang.registry.importer import ImportRefused, check_size
+from yingshang.registry.models import ImportBatch
 
 
 class ImportUploadForm(forms.Form):
@@ -47,6 +47,7 @@ class ImportUploadForm(forms.Form):
 
     def clean_as_of(self):
         as_of = self.cleaned_data["as_of"]
-        if as_of > timezone.localdate():
-            raise forms.ValidationError("数据截至日期不能晚于今天")
+        problem = ImportBatch.as_of_problem(as_of)
+        if problem:
+            raise forms.ValidationError(problem)
         return as_of
