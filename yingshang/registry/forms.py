@@ -7,6 +7,7 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 
+from yingshang.core.fields import DayField
 from yingshang.registry.importer import ImportRefused, check_size
 from yingshang.registry.models import ImportBatch
 
@@ -20,10 +21,10 @@ class ImportUploadForm(forms.Form):
             "empty": "文件是空的（0 字节），请检查是否选错了文件",
         },
     )
-    as_of = forms.DateField(
+    as_of = DayField(
         label="数据截至日期",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"required": "请填写数据截至日期", "invalid": "日期格式应为 2026-06-30"},
+        invalid="日期格式应为 2026-06-30",
+        error_messages={"required": "请填写数据截至日期"},
     )
     source = forms.CharField(
         label="数据来源",
