@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "yingshang.core.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -173,6 +174,9 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "media"
+# Outside production, whitenoise serves static files straight from the apps, so the demo runs with
+# DEBUG off (our Chinese error pages) and still has its styles and scripts without collectstatic.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # Upload limit for registry imports; a larger file is refused with a message, never read whole.
 IMPORT_MAX_BYTES = env_int("YINGSHANG_IMPORT_MAX_MB", 20) * 1024 * 1024

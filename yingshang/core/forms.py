@@ -1,5 +1,5 @@
-"""Form pieces every app shares: a date field with the house's Chinese error message, and the
-evaluation-day form (测算日期) of the pages that compute something as of a day."""
+"""Forms every app shares: the evaluation-day form (测算日期) of the pages that compute something as of a
+day, and the optional day field it is made of (fields.DayField with the house's message)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,13 @@ import datetime as dt
 
 from django import forms
 
+from yingshang.core.fields import DayField
+
 DATE_ERRORS = {"invalid": "日期格式应为 2026-06-30"}
 
 
 def date_field(label: str, help_text: str = "") -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=False,
-        help_text=help_text,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages=DATE_ERRORS,
-    )
+    return DayField(label=label, required=False, help_text=help_text, invalid=DATE_ERRORS["invalid"])
 
 
 class AsOfForm(forms.Form):

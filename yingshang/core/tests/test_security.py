@@ -147,3 +147,24 @@ def test_no_template_has_inline_script_or_event_handler_attributes() -> None:
         if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text) or re.search(r"\son[a-z]+=\"", text):
             offenders.append(str(template.relative_to(TEMPLATES)))
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/registry/enterprises/?q=%00",
+        "/portal/cards/%00/",
+        "/policies/calculator/%00/",
+        "/policies/entitlements/?q=a%00b",
+    ],
+)
+def test_a_nul_character_is_a_400_in_chinese_not_a_server_error(world: World, url: str) -> None:
+    response = world.client_for(world.admin).get(url)
+    assert response.status_code == 400
+    assert "不允许的字符" in response.content.decode()
+
+
+def test_a_far_future_day_in_a_report_filter_is_a_chinese_message(world: World) -> None:
+    response = world.client_for(world.admin).get(reverse("entitlements:reports"), {"end": "9999-12-31"})
+    assert response.status_code == 400
+    assert "超出范围" in response.content.decode()

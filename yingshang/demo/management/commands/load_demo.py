@@ -9,6 +9,7 @@ import time
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from yingshang.core.dbstate import pending_migrations
@@ -20,6 +21,17 @@ from yingshang.registry.models import Qualification
 
 if TYPE_CHECKING:
     from yingshang.demo.policies import DemoPolicies
+
+
+PRODUCTION_REFUSAL = (
+    "生产环境不能载入演示数据：演示账号使用公开的演示密码，会重置同名账号。"
+    "演示请在另一台机器或另一个数据库上运行（不设置 YINGSHANG_ENV=production）。"
+)
+
+
+def refuse_in_production() -> None:
+    if settings.PRODUCTION:
+        raise CommandError(PRODUCTION_REFUSAL)
 
 
 def add_entities_argument(parser: CommandParser) -> None:
@@ -115,6 +127,7 @@ class Command(BaseCommand):
         add_entities_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refuse_in_production()
         if pending_migrations():
             raise CommandError("数据库尚未迁移：请先运行 yingshang migrate，或直接运行 yingshang demo")
         loader = DemoLoader(self)
