@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 
+from yingshang.core.errors import UserError
 
-class ConfigurationError(RuntimeError):
+
+class ConfigurationError(UserError, RuntimeError):
     """A setting is missing or malformed; raised before the server starts."""
 
 

@@ -22,13 +22,15 @@ from typing import Protocol
 from django.conf import settings
 from django.core.mail import send_mail
 
+from yingshang.core.errors import UserError
 from yingshang.notifications.models import Channel, mask_recipient
 
 logger = logging.getLogger("yingshang.notifications")
 
 
-class GatewayError(Exception):
-    """The message did not go out; `reason` says why, in Chinese, for the message's error field."""
+class GatewayError(UserError):
+    """The message did not go out; `reason` (= `message`) says why, in Chinese, for the message's
+    error field."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

@@ -27,6 +27,7 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
+from yingshang.core.errors import UserError
 from yingshang.policies import rules
 from yingshang.policies.reasons import reason_texts
 from yingshang.policies.rules.fields import lookup_kind
@@ -40,12 +41,8 @@ MAX_SHOWN_PROBLEMS = 50
 XLSX_MAX_ROWS = 1_048_575  # Excel's row limit, less the header
 
 
-class ProfileFileError(Exception):
+class ProfileFileError(UserError):
     """The file as a whole cannot be used; the message says why, in Chinese."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from django.db import close_old_connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from yingshang.core.errors import UserError
 from yingshang.policies import rules
 from yingshang.policies.models import MatchResult, MatchRun, Policy, PolicyPack, RewardItem
 from yingshang.policies.reasons import reason_texts
@@ -61,7 +62,7 @@ def today() -> dt.date:
 # ==================================================================================================
 
 
-class PackRejected(Exception):
+class PackRejected(UserError):
     """A pack text with errors; `errors` are the engine's Chinese RuleErrors with places."""
 
     def __init__(self, errors: list[rules.RuleError]) -> None:

@@ -37,10 +37,6 @@ PUSH_TOPIC = "entitlement.push"
 class EntitlementRefused(TransitionRefused):
     """An action refused; `message` (Chinese) says why. Nothing was changed."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
 
 # ==================================================================================================
 # Small helpers: clock, deadlines, scope
