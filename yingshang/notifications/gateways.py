@@ -23,7 +23,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 
 from yingshang.core.errors import UserError
-from yingshang.notifications.models import Channel, mask_recipient
+from yingshang.core.masking import mask_contact
+from yingshang.notifications.models import Channel
 
 logger = logging.getLogger("yingshang.notifications")
 
@@ -48,7 +49,7 @@ class LoggingGateway:
         self.channel = channel
 
     def send(self, to: str, subject: str, body: str) -> None:
-        logger.info("[%s] 发往 %s：%s｜%s", Channel(self.channel).label, mask_recipient(to), subject, body)
+        logger.info("[%s] 发往 %s：%s｜%s", Channel(self.channel).label, mask_contact(to), subject, body)
 
 
 class DjangoEmailGateway:

@@ -23,16 +23,16 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from yingshang.core import clock
 from yingshang.core.errors import UserError
+from yingshang.core.money import to_yuan
 from yingshang.policies import rules
 from yingshang.policies.models import MatchResult, MatchRun, Policy, PolicyPack, RewardItem
 from yingshang.policies.reasons import reason_texts
@@ -45,16 +45,10 @@ from yingshang.registry.models import Enterprise, User
 
 logger = logging.getLogger(__name__)
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 UI_ORIGIN = "页面编辑"
 # (phase, done, total or None): the command draws a tqdm bar with it, a run writes it to its row.
 Progress = Callable[[str, int, "int | None"], None]
 Runner = Literal["task", "thread", "inline"]
-
-
-def today() -> dt.date:
-    """The evaluation day when none is given: today in 北京时间, whatever the server's clock zone."""
-    return timezone.now().astimezone(SHANGHAI).date()
 
 
 # ==================================================================================================
@@ -263,7 +257,7 @@ def _rows_by_key(stored: PolicyPack) -> dict[str, RewardItem]:
 
 def current_items(as_of: dt.date | None = None) -> list[CurrentItem]:
     """Items of the working packs in force on `as_of` (default today), in pack order."""
-    day = as_of or today()
+    day = as_of or clock.today()
     found = []
     for stored, pack in working_packs():
         rows = _rows_by_key(stored)
@@ -310,7 +304,7 @@ def profile_of(enterprise: Enterprise, as_of: dt.date | None = None) -> dict[str
     """The engine's profile of a registry entity: field keys (rules/fields.py), money in fen, enum
     codes, the qualification list (complete for the kinds the registry tracks). Values the registry
     does not hold stay None: the engine treats them as unknown ("needs confirmation")."""
-    day = as_of or today()
+    day = as_of or clock.today()
     profile: dict[str, Any] = dict.fromkeys(field_registry())
     del profile["qualifications"]
     profile.update(
@@ -427,7 +421,7 @@ class EnterpriseCalculation:
 def calculate_for(enterprise: Enterprise, as_of: dt.date | None = None) -> EnterpriseCalculation:
     """政策计算器: every item of every working pack in force on `as_of` (default today, 北京时间),
     evaluated for one enterprise, with reasons and where each value came from."""
-    day = as_of or today()
+    day = as_of or clock.today()
     enterprise = (
         Enterprise.objects.select_related("district", "street", "industry")
         .prefetch_related("qualifications")
@@ -496,7 +490,9 @@ def start_match_run(
     Default: `default_runner()`."""
     runner = runner or default_runner()
     with transaction.atomic():
-        run = MatchRun.objects.create(kind=kind, as_of=as_of or today(), started_by=user, progress=QUEUED)
+        run = MatchRun.objects.create(
+            kind=kind, as_of=as_of or clock.today(), started_by=user, progress=QUEUED
+        )
         run.packs.set(PolicyPack.objects.filter(is_working=True))
         if runner != "inline":
             dispatch_run(run, runner)
@@ -675,11 +671,6 @@ def run_items(run: MatchRun) -> list[dict[str, Any]]:
 # ==================================================================================================
 
 
-def yuan(fen: int | None) -> Decimal | None:
-    """Exact 元 with two decimals (Decimal: written to the sheet as typed, never through a float)."""
-    return None if fen is None else (Decimal(fen) / 100).quantize(Decimal("0.01"))
-
-
 RESULT_HEADERS = (
     "统一社会信用代码",
     "名称",
@@ -717,7 +708,7 @@ def results_workbook(run: MatchRun, item: RewardItem) -> bytes:
     sheet.append(list(RESULT_HEADERS))
 
     def money(fen: int | None) -> Any:
-        cell = WriteOnlyCell(sheet, value=yuan(fen))
+        cell = WriteOnlyCell(sheet, value=to_yuan(fen))
         cell.number_format = "#,##0.00"
         return cell
 

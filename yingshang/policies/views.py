@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from yingshang.core import clock
+from yingshang.core.money import to_yuan
 from yingshang.core.permissions import capability_required
 from yingshang.policies import rules, services
 from yingshang.policies.forms import (
@@ -97,7 +99,7 @@ def library(request: HttpRequest) -> HttpResponse:
         and (not chosen["department"] or department_of(row) == chosen["department"])
         and (not chosen["mode"] or row.mode == chosen["mode"])
     ]
-    today = services.today()
+    today = clock.today()
     policies: dict[int, dict[str, Any]] = {}
     for row in shown:
         entry = policies.setdefault(row.policy_id, {"policy": row.policy, "items": []})
@@ -143,7 +145,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "row": row,
         "pack": pack,
-        "validity": validity_of(row, services.today()),
+        "validity": validity_of(row, clock.today()),
         "versions": versions,
         "peers": peers,
         "run": run,
@@ -607,7 +609,7 @@ def scoped_results_workbook(run: MatchRun, item: RewardItem, enterprises: QueryS
     sheet.append(list(services.RESULT_HEADERS))
 
     def money(fen: int | None) -> Any:
-        cell = WriteOnlyCell(sheet, value=services.yuan(fen))
+        cell = WriteOnlyCell(sheet, value=to_yuan(fen))
         cell.number_format = "#,##0.00"
         return cell
 

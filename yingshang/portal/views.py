@@ -19,10 +19,10 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from yingshang.core import clock
 from yingshang.core.permissions import capability_required
 from yingshang.entitlements import services as workflow_services
 from yingshang.notifications import services as notification_services
-from yingshang.policies import services as policy_services
 from yingshang.policies.views import render_calculator
 from yingshang.portal import access, cards, codes, services
 from yingshang.portal.forms import CardBatchForm, ConfirmForm, ObjectionForm
@@ -92,7 +92,7 @@ def page_context(request: HttpRequest, viewer: access.Viewer) -> dict[str, Any]:
 
 @enterprise_page
 def enterprise_home(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
-    today = policy_services.today()
+    today = clock.today()
     lines = services.entitlement_lines(viewer.enterprise, today)
     context = (
         page_context(request, viewer)
@@ -154,9 +154,7 @@ def entitlement_detail(request: HttpRequest, viewer: access.Viewer, pk: int) -> 
         "awaiting": awaiting,
         "form": form,
         "conditions": services.conditions_to_confirm(entitlement),
-        "overdue": awaiting
-        and entitlement.due_on is not None
-        and policy_services.today() > entitlement.due_on,
+        "overdue": awaiting and entitlement.due_on is not None and clock.today() > entitlement.due_on,
     }
     return render(request, "portal/entitlement_detail.html", context, status=status)
 
@@ -240,14 +238,14 @@ def card_reissue(request: HttpRequest, uscc: str) -> HttpResponse:
 
 
 def notice_list(request: HttpRequest) -> HttpResponse:
-    today = policy_services.today()
+    today = clock.today()
     notices = [{"notice": n, "status": services.notice_status(n, today)} for n in services.public_notices()]
     return render(request, "portal/notice_list.html", {"notices": notices})
 
 
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     notice = get_object_or_404(services.public_notices(), pk=pk)
-    today = policy_services.today()
+    today = clock.today()
     rows = services.public_rows(notice)
     is_open = services.is_open_for_objections(notice, today)
     form = ObjectionForm(rows=rows) if is_open else None

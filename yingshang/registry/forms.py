@@ -6,8 +6,8 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
 
+from yingshang.core import clock
 from yingshang.registry.importer import ImportRefused, check_size
 
 
@@ -47,6 +47,6 @@ class ImportUploadForm(forms.Form):
 
     def clean_as_of(self):
         as_of = self.cleaned_data["as_of"]
-        if as_of > timezone.localdate():
+        if as_of > clock.today():
             raise forms.ValidationError("数据截至日期不能晚于今天")
         return as_of

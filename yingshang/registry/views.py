@@ -9,6 +9,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from yingshang.core import clock
+from yingshang.core.money import format_fen
 from yingshang.core.permissions import capability_required
 from yingshang.policies.views import enterprise_section_context
 from yingshang.registry import industries, vocab
@@ -86,13 +88,6 @@ def _display_value(enterprise: Enterprise, field: str) -> str:
         return f"{enterprise.get_scale_display()}（按统计上大中小微型企业划分办法（2017）计算）"
     display = getattr(enterprise, f"get_{field}_display", None)
     return display() if display else str(value)
-
-
-def format_fen(fen: int) -> str:
-    """12345678 → '123,456.78 元'; money stays integer until it is shown."""
-    sign = "-" if fen < 0 else ""
-    yuan, cents = divmod(abs(fen), 100)
-    return f"{sign}{yuan:,}.{cents:02d} 元"
 
 
 def _profile_rows(enterprise: Enterprise) -> list[dict[str, str]]:
@@ -333,5 +328,5 @@ def enterprise_export(request: HttpRequest) -> HttpResponse:
     enterprises = filter_enterprises(request.user.visible_enterprises(), filters)
     return _xlsx_download(
         lambda handle: exporter.write_registry(enterprises, handle),
-        f"企业名录-{timezone.localdate():%Y%m%d}.xlsx",
+        f"企业名录-{clock.today():%Y%m%d}.xlsx",
     )

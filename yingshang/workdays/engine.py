@@ -35,6 +35,9 @@ import chinese_calendar
 
 from yingshang.core.errors import UserError  # pure (no Django), like this module
 
+# The zone of yingshang.core.clock, written here again on purpose: core.clock imports Django (it moves
+# django.utils.timezone.now for the time machine) and this engine stays pure. Callers hand in aware
+# moments (clock.now()); the engine only needs the zone to find their calendar day.
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_CUTOFF = dt.time(17, 30)
 

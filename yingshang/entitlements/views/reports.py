@@ -15,11 +15,11 @@ from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 
 from yingshang.core import charts
+from yingshang.core.money import format_fen
 from yingshang.core.permissions import capability_required
 from yingshang.entitlements import reports
 from yingshang.entitlements.models import Entitlement
 from yingshang.registry.models import District, User
-from yingshang.registry.views import format_fen
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FUNNEL_SERIES = ("候选", "已推送", "企业已确认", "审核通过", "已兑付")

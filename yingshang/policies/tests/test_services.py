@@ -8,6 +8,7 @@ import pytest
 from django.db.models import Sum
 
 from yingshang.conftest import World
+from yingshang.core import clock
 from yingshang.policies import rules, services
 from yingshang.policies.models import MatchResult, Policy, PolicyPack, RewardItem
 from yingshang.policies.rules.fields import field_registry
@@ -246,7 +247,7 @@ def test_the_calculator_finds_the_hnte_reward_with_its_reason_and_source(world: 
 def test_the_calculator_without_a_day_uses_today_in_beijing(world: World, monkeypatch) -> None:
     late_evening_utc = dt.datetime(2026, 6, 30, 17, 30, tzinfo=dt.UTC)  # 01:30 on 1 July in 北京
     monkeypatch.setattr(services.timezone, "now", lambda: late_evening_utc)
-    assert services.today() == dt.date(2026, 7, 1)
+    assert clock.today() == dt.date(2026, 7, 1)
     assert services.calculate_for(world.acme).as_of == dt.date(2026, 7, 1)
 
 
