@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, Literal
 
 __all__ = [
@@ -53,6 +54,7 @@ LABEL_WIDTH = 200  # px kept for category labels (longer ones are cut with "…"
 _ID = re.compile(r"^[A-Za-z][-A-Za-z0-9_]*$")
 
 ValueText = Callable[[int | float], str]
+ChartKind = Literal["bar", "stacked_bar", "line", "ranking", "heat_map"]
 
 
 def _plain(value: int | float) -> str:
@@ -78,7 +80,7 @@ class Chart:
     rows: tuple[tuple[str, ...], ...]  # the table: a category label, then its figures as text
     height: int = 320  # px the drawn chart takes
     description: str = ""  # one sentence under the caption, if the chart needs one
-    kind: Literal["bar", "stacked_bar", "line", "ranking", "heat_map"] = "bar"
+    kind: ChartKind = "bar"
 
     @property
     def empty(self) -> bool:
@@ -148,20 +150,22 @@ def _value_axis(unit: str) -> dict[str, Any]:
     return {"type": "value", "name": unit, "minInterval": 1}
 
 
-def _bars(
+def bar_chart(
     chart_id: str,
     title: str,
     categories: Sequence[str],
     series: Sequence[Series],
     *,
-    value_text: ValueText,
-    unit: str,
-    divisor: int,
-    horizontal: bool,
-    stacked: bool,
-    first: str,
-    description: str,
+    value_text: ValueText = _plain,
+    unit: str = "",
+    divisor: int = 1,
+    horizontal: bool = True,
+    stacked: bool = False,
+    first: str = "项目",
+    description: str = "",
 ) -> Chart:
+    """Bars, one per category and series: several series side by side (e.g. a funnel per item:
+    候选 → 已推送 → 已确认 → 审核通过 → 已兑付), or `stacked` into one bar (`stacked_bar_chart`)."""
     _check(chart_id, categories, series)
     option = _base(series)
     bars = []
@@ -177,55 +181,18 @@ def _bars(
         bars.append(bar)
     option["series"] = bars
     category_axis, value_axis = _category_axis(categories, horizontal=horizontal), _value_axis(unit)
-    option["xAxis"], option["yAxis"] = (
-        (value_axis, category_axis) if horizontal else (category_axis, value_axis)
-    )
+    axes = (value_axis, category_axis) if horizontal else (category_axis, value_axis)
+    option["xAxis"], option["yAxis"] = axes
     per_category = ROW_HEIGHT if stacked or len(series) == 1 else len(series) * SERIES_HEIGHT + 10
     height = 60 + len(categories) * per_category if horizontal else 360
     header, rows = _table(first, categories, series, value_text)
-    kind = "stacked_bar" if stacked else "bar"
-    return Chart(chart_id, title, option, header, rows, height, description, kind)
+    return Chart(
+        chart_id, title, option, header, rows, height, description, "stacked_bar" if stacked else "bar"
+    )
 
 
-def bar_chart(
-    chart_id: str,
-    title: str,
-    categories: Sequence[str],
-    series: Sequence[Series],
-    *,
-    value_text: ValueText = _plain,
-    unit: str = "",
-    divisor: int = 1,
-    horizontal: bool = True,
-    first: str = "项目",
-    description: str = "",
-) -> Chart:
-    """Bars, one per category and series (several series side by side, e.g. a funnel per item:
-    候选 → 已推送 → 已确认 → 审核通过 → 已兑付)."""
-    return _bars(
-        chart_id, title, categories, series, value_text=value_text, unit=unit, divisor=divisor,
-        horizontal=horizontal, stacked=False, first=first, description=description,
-    )  # fmt: skip
-
-
-def stacked_bar_chart(
-    chart_id: str,
-    title: str,
-    categories: Sequence[str],
-    series: Sequence[Series],
-    *,
-    value_text: ValueText = _plain,
-    unit: str = "",
-    divisor: int = 1,
-    horizontal: bool = True,
-    first: str = "项目",
-    description: str = "",
-) -> Chart:
-    """Bars whose series stack into one per category (the parts of a whole: appeals by state)."""
-    return _bars(
-        chart_id, title, categories, series, value_text=value_text, unit=unit, divisor=divisor,
-        horizontal=horizontal, stacked=True, first=first, description=description,
-    )  # fmt: skip
+# The parts of a whole per category (appeals per department by state): `bar_chart(…, stacked=True)`.
+stacked_bar_chart = partial(bar_chart, stacked=True)
 
 
 def line_chart(
@@ -289,9 +256,9 @@ def ranking_chart(
         ranks.append(ranks[-1] if i and value == ordered[i - 1][1] else i + 1)
     labels = [f"{rank}. {label}" for rank, (label, _) in zip(ranks, ordered, strict=True)]
     series = [Series(name, tuple(value for _, value in ordered))]
-    chart = _bars(
-        chart_id, title, labels, series, value_text=value_text, unit=unit, divisor=divisor,
-        horizontal=True, stacked=False, first=first, description=description,
+    chart = bar_chart(
+        chart_id, title, labels, series, value_text=value_text, unit=unit, divisor=divisor, first=first,
+        description=description,
     )  # fmt: skip
     values = [value for _, value in ordered]
     worst, best = (min(values), max(values)) if values else (0, 0)

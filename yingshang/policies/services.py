@@ -40,12 +40,14 @@ from yingshang.policies.rules.errors import Place
 from yingshang.policies.rules.fields import field_registry, qualification_kinds
 from yingshang.policies.rules.render import amount_sentence
 from yingshang.registry import vocab
+from yingshang.registry.fields import RECORDED_FIELDS, SCALE_SOURCE
 from yingshang.registry.industries import sections
 from yingshang.registry.models import Enterprise, User
 
 logger = logging.getLogger(__name__)
 
 UI_ORIGIN = "页面编辑"
+SECTION_TOP_ITEMS = 5  # items listed in the 政策计算器 summary of the enterprise page
 # (phase, done, total or None): the command draws a tqdm bar with it, a run writes it to its row.
 Progress = Callable[[str, int, "int | None"], None]
 Runner = Literal["task", "thread", "inline"]
@@ -271,24 +273,10 @@ def current_items(as_of: dt.date | None = None) -> list[CurrentItem]:
 # One enterprise: profile, provenance, calculator
 # ==================================================================================================
 
-# Registry provenance keys (model field names without "_id") → the profile field keys they feed.
-_PROVENANCE_FIELDS: dict[str, tuple[str, ...]] = {
-    "uscc": ("uscc",),
-    "name": ("name",),
-    "entity_type": ("entity_type",),
+# A registry field feeds the profile field of the same name, except the industry, which feeds three.
+_PROFILE_KEYS: dict[str, tuple[str, ...]] = {
     "industry": ("industry_code", "industry_section", "industry_division"),
-    "district": ("district",),
-    "street": ("street",),
-    "registered_on": ("registered_on",),
-    "registered_capital_fen": ("registered_capital_fen",),
-    "employees": ("employees",),
-    "annual_revenue_fen": ("annual_revenue_fen",),
-    "total_assets_fen": ("total_assets_fen",),
-    "tax_paid_fen": ("tax_paid_fen",),
-    "credit_class": ("credit_class",),
-    "status": ("status",),
 }
-SCALE_SOURCE = "按《统计上大中小微型企业划分办法（2017）》由从业人数、营业收入、资产总额计算"
 
 
 def _qualification_records(enterprise: Enterprise, as_of: dt.date) -> list[dict[str, Any]]:
@@ -335,7 +323,8 @@ def provenance_of(enterprise: Enterprise) -> dict[str, dict[str, str]]:
     registry). "qualifications" names the rolls the enterprise's records came from; each record's own
     source is in `qualification_provenance`."""
     result: dict[str, dict[str, str]] = {}
-    for name, keys in _PROVENANCE_FIELDS.items():
+    for name in RECORDED_FIELDS:
+        keys = _PROFILE_KEYS.get(name, (name,))
         origin = enterprise.provenance.get(name) if isinstance(enterprise.provenance, dict) else None
         if isinstance(origin, dict):
             for key in keys:
@@ -433,6 +422,31 @@ def calculate_for(enterprise: Enterprise, as_of: dt.date | None = None) -> Enter
         for stored, pack in working_packs()
     )
     return EnterpriseCalculation(enterprise, day, profile, provenance_of(enterprise), packs)
+
+
+def policy_section(enterprise: Enterprise, link: str, *, for_enterprise: bool = False) -> dict[str, Any]:
+    """The 政策计算器 summary on the enterprise page (policies/_enterprise_section.html): counts by
+    verdict, the total payable, the items paying most, and `link` to the full calculator. Staff and
+    the enterprise itself (`for_enterprise`: logged in or by 企业码) read the same figures; only the
+    wording of a data error differs."""
+    section: dict[str, Any] = {"link": link, "error": ""}
+    try:
+        calculation = calculate_for(enterprise)
+    except rules.ProfileError as exc:
+        lead = "本企业的数据有误，暂时无法计算" if for_enterprise else "该市场主体的数据有误，无法计算"
+        section["error"] = f"{lead}：{exc}"
+        return section
+    eligible = [r for _, r in calculation.by_verdict(rules.Verdict.ELIGIBLE)]
+    section |= {
+        "as_of": calculation.as_of,
+        "counts": calculation.counts,
+        "item_count": len(calculation.results),
+        "total_fen": calculation.total_payable_fen,
+        "top": sorted((r for r in eligible if r.payable_fen > 0), key=lambda r: -r.payable_fen)[
+            :SECTION_TOP_ITEMS
+        ],
+    }
+    return section
 
 
 def latest_match_run(kind: str = "match") -> MatchRun | None:

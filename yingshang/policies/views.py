@@ -49,7 +49,6 @@ ACTIVE_STATES = ("queued", "running")
 STALE_RUN = dt.timedelta(hours=1)
 VERDICT_ORDER = (rules.Verdict.ELIGIBLE, rules.Verdict.NEEDS_CONFIRMATION, rules.Verdict.NOT_ELIGIBLE)
 KEPT_VERDICTS = {"eligible": "符合", "needs_confirmation": "需企业确认"}
-SECTION_TOP_ITEMS = 5
 
 
 def whatif_service() -> Any:
@@ -405,23 +404,7 @@ def enterprise_section_context(request: HttpRequest, enterprise: Enterprise) -> 
         link = reverse("policies:my_calculator")
     else:
         return {}
-    section: dict[str, Any] = {"link": link, "error": ""}
-    try:
-        calculation = services.calculate_for(enterprise)
-    except rules.ProfileError as exc:
-        section["error"] = f"该市场主体的数据有误，无法计算：{exc}"
-        return {"policy_section": section}
-    eligible = [r for _, r in calculation.by_verdict(rules.Verdict.ELIGIBLE)]
-    section |= {
-        "as_of": calculation.as_of,
-        "counts": calculation.counts,
-        "item_count": len(calculation.results),
-        "total_fen": calculation.total_payable_fen,
-        "top": sorted((r for r in eligible if r.payable_fen > 0), key=lambda r: -r.payable_fen)[
-            :SECTION_TOP_ITEMS
-        ],
-    }
-    return {"policy_section": section}
+    return {"policy_section": services.policy_section(enterprise, link)}
 
 
 # ==================================================================================================

@@ -23,6 +23,7 @@ from yingshang.core import clock
 from yingshang.core.permissions import capability_required
 from yingshang.entitlements import services as workflow_services
 from yingshang.notifications import services as notification_services
+from yingshang.policies import services as policy_services
 from yingshang.policies.views import render_calculator
 from yingshang.portal import access, cards, codes, services
 from yingshang.portal.forms import CardBatchForm, ConfirmForm, ObjectionForm
@@ -99,7 +100,10 @@ def enterprise_home(request: HttpRequest, viewer: access.Viewer) -> HttpResponse
         | {
             "lines": lines,
             "awaiting": [line for line in lines if line.awaiting],
-            "policy_section": services.calculator_section(viewer.enterprise, reverse("portal:calculator")),
+            # A code session has no account the policies view would recognise: the link is the portal's.
+            "policy_section": policy_services.policy_section(
+                viewer.enterprise, reverse("portal:calculator"), for_enterprise=True
+            ),
             "today": today,
         }
         | notification_services.inbox_context(viewer.enterprise)
