@@ -124,22 +124,3 @@ class ChannelPreference(models.Model):
     def __str__(self) -> str:
         state = "不接收" if self.opted_out else "接收"
         return f"{self.enterprise.name} {state}{self.get_channel_display()}"
-
-
-def mask_mobile(mobile: str) -> str:
-    """138****1234: enough for a clerk to recognise, not enough to call."""
-    if len(mobile) < 7:
-        return "*" * len(mobile)
-    return f"{mobile[:3]}****{mobile[-4:]}"
-
-
-def mask_email(email: str) -> str:
-    """z***@example.com"""
-    local, at, domain = email.partition("@")
-    if not at:
-        return "*" * len(email)
-    return f"{local[:1]}***@{domain}"
-
-
-def mask_recipient(recipient: str) -> str:
-    return mask_email(recipient) if "@" in recipient else mask_mobile(recipient)

@@ -23,6 +23,7 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
+from yingshang.core.errors import UserError
 from yingshang.notifications import signals
 from yingshang.notifications.gateways import Gateway, GatewayError, gateway_for
 from yingshang.notifications.models import (
@@ -45,12 +46,8 @@ CLAIM_BATCH = 100
 CHANNEL_ORDER = {Channel.INBOX: 0, Channel.SMS: 1, Channel.EMAIL: 2}
 
 
-class NotificationRefused(Exception):
+class NotificationRefused(UserError):
     """A request the rules do not allow (e.g. opting out of the inbox); message in Chinese."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

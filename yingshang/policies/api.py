@@ -26,11 +26,11 @@ from ninja.pagination import paginate
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 
+from yingshang.core.paging import MappedPage, PagePagination
 from yingshang.core.roles import CAPABILITIES, Role
 from yingshang.policies import services
 from yingshang.policies.models import MatchResult, MatchRun, RewardItem
 from yingshang.policies.reasons import reason_texts
-from yingshang.registry.api import PagePagination
 from yingshang.registry.models import Enterprise, User
 from yingshang.registry.schemas import ERRORS, ERRORS_WITH_404, ISO_DATE, USCC_PATTERN
 
@@ -85,19 +85,6 @@ def calculable_enterprise(user: User, uscc: str) -> Enterprise:
             raise HttpError(404, ENTERPRISE_NOT_FOUND)
         return enterprise
     raise HttpError(403, NOT_ALLOWED)
-
-
-class MappedPage:
-    """A queryset the paginator can slice and count, turned into output dicts one page at a time."""
-
-    def __init__(self, queryset: QuerySet, convert: Any) -> None:
-        self.queryset, self.convert = queryset, convert
-
-    def __getitem__(self, page: slice) -> list[dict[str, Any]]:
-        return [self.convert(obj) for obj in self.queryset[page]]
-
-    def count(self) -> int:
-        return self.queryset.count()
 
 
 # ---- schemas ------------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
+from yingshang.core.errors import UserError
+from yingshang.core.money import format_amount
 from yingshang.policies import rules
 from yingshang.policies.reasons import reason_texts
 from yingshang.policies.rules.fields import lookup_kind
@@ -40,12 +42,8 @@ MAX_SHOWN_PROBLEMS = 50
 XLSX_MAX_ROWS = 1_048_575  # Excel's row limit, less the header
 
 
-class ProfileFileError(Exception):
+class ProfileFileError(UserError):
     """The file as a whole cannot be used; the message says why, in Chinese."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -498,8 +496,6 @@ def _write_xlsx(frame: pl.DataFrame, path: Path) -> None:
 
 def summary_lines(frame: pl.DataFrame, pack: rules.Pack) -> list[str]:
     """Per item, in pack order: how many are eligible / need confirmation, and the payable total."""
-    from yingshang.policies.rules.values import format_money
-
     grouped = frame.group_by("item_id").agg(
         pl.col("item_title").first(),
         (pl.col("verdict") == "eligible").sum().alias("eligible"),
@@ -509,7 +505,7 @@ def summary_lines(frame: pl.DataFrame, pack: rules.Pack) -> list[str]:
     lines = {row["item_id"]: row for row in grouped.iter_rows(named=True)}
     return [
         f"{row['item_title']}：符合 {row['eligible']:,}，需确认 {row['confirm']:,}，"
-        f"应兑付 {format_money(int(row['payable'] or 0))}"
+        f"应兑付 {format_amount(int(row['payable'] or 0))}"
         for _, item in pack.items()
         if (row := lines.get(item.id)) is not None
     ]

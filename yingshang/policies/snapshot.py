@@ -29,6 +29,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from yingshang.core import clock
 from yingshang.policies.rules.fields import field_registry
 from yingshang.registry.models import District, Enterprise, Qualification, Street
 
@@ -281,9 +282,7 @@ def read_snapshot(
     progress: Progress | None = None,
 ) -> Snapshot:
     """Profiles of the queryset's entities (default: all) plus their database keys."""
-    from yingshang.policies.services import today
-
-    day = as_of or today()
+    day = as_of or clock.today()
     taken_at = timezone.now()
     schema = profile_schema()
     with connection.cursor() as cursor:

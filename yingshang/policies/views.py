@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from yingshang.core import clock
+from yingshang.core.money import to_yuan
 from yingshang.core.permissions import capability_required
 from yingshang.policies import rules, services
 from yingshang.policies.forms import (
@@ -47,7 +49,6 @@ ACTIVE_STATES = ("queued", "running")
 STALE_RUN = dt.timedelta(hours=1)
 VERDICT_ORDER = (rules.Verdict.ELIGIBLE, rules.Verdict.NEEDS_CONFIRMATION, rules.Verdict.NOT_ELIGIBLE)
 KEPT_VERDICTS = {"eligible": "符合", "needs_confirmation": "需企业确认"}
-SECTION_TOP_ITEMS = 5
 
 
 def whatif_service() -> Any:
@@ -97,7 +98,7 @@ def library(request: HttpRequest) -> HttpResponse:
         and (not chosen["department"] or department_of(row) == chosen["department"])
         and (not chosen["mode"] or row.mode == chosen["mode"])
     ]
-    today = services.today()
+    today = clock.today()
     policies: dict[int, dict[str, Any]] = {}
     for row in shown:
         entry = policies.setdefault(row.policy_id, {"policy": row.policy, "items": []})
@@ -143,7 +144,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "row": row,
         "pack": pack,
-        "validity": validity_of(row, services.today()),
+        "validity": validity_of(row, clock.today()),
         "versions": versions,
         "peers": peers,
         "run": run,
@@ -403,23 +404,7 @@ def enterprise_section_context(request: HttpRequest, enterprise: Enterprise) -> 
         link = reverse("policies:my_calculator")
     else:
         return {}
-    section: dict[str, Any] = {"link": link, "error": ""}
-    try:
-        calculation = services.calculate_for(enterprise)
-    except rules.ProfileError as exc:
-        section["error"] = f"该市场主体的数据有误，无法计算：{exc}"
-        return {"policy_section": section}
-    eligible = [r for _, r in calculation.by_verdict(rules.Verdict.ELIGIBLE)]
-    section |= {
-        "as_of": calculation.as_of,
-        "counts": calculation.counts,
-        "item_count": len(calculation.results),
-        "total_fen": calculation.total_payable_fen,
-        "top": sorted((r for r in eligible if r.payable_fen > 0), key=lambda r: -r.payable_fen)[
-            :SECTION_TOP_ITEMS
-        ],
-    }
-    return {"policy_section": section}
+    return {"policy_section": services.policy_section(enterprise, link)}
 
 
 # ==================================================================================================
@@ -607,7 +592,7 @@ def scoped_results_workbook(run: MatchRun, item: RewardItem, enterprises: QueryS
     sheet.append(list(services.RESULT_HEADERS))
 
     def money(fen: int | None) -> Any:
-        cell = WriteOnlyCell(sheet, value=services.yuan(fen))
+        cell = WriteOnlyCell(sheet, value=to_yuan(fen))
         cell.number_format = "#,##0.00"
         return cell
 

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from yingshang.core import clock
 from yingshang.policies import rules
 from yingshang.policies.match import (
     DIMENSIONS,
@@ -333,10 +334,10 @@ def whatif(
 ) -> WhatIf:
     """The draft and the working version evaluated over the same snapshot, item by item. A draft
     with errors computes nothing: the result carries the Chinese errors (with places) only."""
-    from yingshang.policies.services import parsed_pack, today
+    from yingshang.policies.services import parsed_pack
     from yingshang.policies.snapshot import read_snapshot
 
-    day = as_of or today()
+    day = as_of or clock.today()
     draft, current, errors, notes = read_draft(draft_text, item_changes, pack_name)
     if draft is None:
         return WhatIf(as_of=day, errors=errors, notes=notes)
@@ -379,7 +380,7 @@ def start_whatif_run(
 ) -> tuple[MatchRun | None, list[rules.RuleError]]:
     """Check the draft now (errors come back at once, nothing is queued) and queue the estimate as a
     MatchRun of kind "whatif"; the page polls it like a match run."""
-    from yingshang.policies.services import QUEUED, default_runner, dispatch_run, today
+    from yingshang.policies.services import QUEUED, default_runner, dispatch_run
 
     draft, current, errors, _ = read_draft(draft_text, item_changes, pack_name)
     if draft is None:
@@ -388,7 +389,7 @@ def start_whatif_run(
     with transaction.atomic():
         run = MatchRun.objects.create(
             kind="whatif",
-            as_of=as_of or today(),
+            as_of=as_of or clock.today(),
             started_by=user,
             progress=QUEUED,
             summary={

@@ -12,10 +12,11 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Path, Query, Router
 from ninja.errors import HttpError
-from ninja.pagination import PaginationBase, paginate
+from ninja.pagination import paginate
 
+from yingshang.core.paging import PagePagination
 from yingshang.core.roles import CAPABILITIES, Role
 from yingshang.registry.models import Department, Enterprise, Industry, Qualification, User
 from yingshang.registry.queries import EnterpriseFilters, filter_enterprises
@@ -40,43 +41,11 @@ from yingshang.registry.schemas import (
 
 router = Router(tags=["市场主体名录"])
 
-PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
-# Bounded so that (page - 1) × page_size always fits a 64-bit OFFSET on SQLite and PostgreSQL.
-MAX_PAGE = 1_000_000
-
 USCC_HELP = "统一社会信用代码（18 位）"
 NO_ROLE = "您的账号尚未分配角色，无权访问接口数据，请联系营商办管理员"
 NOT_ALLOWED = "您的角色无权访问该数据"
 ENTERPRISE_NOT_FOUND = "未找到该市场主体，或您无权查看"
 DEPARTMENT_NOT_FOUND = "未找到该部门"
-
-
-class PagePagination(PaginationBase):
-    """`?page=&page_size=`; the result says how many rows match in all (`count`)."""
-
-    class Input(Schema):
-        page: int = Field(1, ge=1, le=MAX_PAGE, description="页码，从 1 开始")
-        page_size: int = Field(
-            PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description=f"每页条数，最多 {MAX_PAGE_SIZE}"
-        )
-
-    class Output(Schema):
-        items: list[Any]
-        count: int = Field(..., description="符合条件的总条数")
-        page: int
-        page_size: int
-
-    def paginate_queryset(
-        self, queryset: QuerySet, pagination: Input, request: HttpRequest, **params: Any
-    ) -> dict[str, Any]:
-        offset = (pagination.page - 1) * pagination.page_size
-        return {
-            "items": queryset[offset : offset + pagination.page_size],
-            "count": queryset.count(),
-            "page": pagination.page,
-            "page_size": pagination.page_size,
-        }
 
 
 # ---- permission checks --------------------------------------------------------------------------

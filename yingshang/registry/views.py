@@ -9,9 +9,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from yingshang.core import clock
+from yingshang.core.money import format_fen
 from yingshang.core.permissions import capability_required
 from yingshang.policies.views import enterprise_section_context
 from yingshang.registry import industries, vocab
+from yingshang.registry.fields import ENTERPRISE_FIELDS, SCALE_SOURCE, EnterpriseField
 from yingshang.registry.models import Department, District, Enterprise, Qualification, User
 from yingshang.registry.queries import CappedCountPaginator, EnterpriseFilters, filter_enterprises
 from yingshang.workdays.models import HolidayEntry, HolidayYear
@@ -51,31 +54,12 @@ def _visible_districts(user: User) -> list[District]:
     return list(District.objects.all())
 
 
-# (field, label, how to show it) in the order of the 企业画像 page.
-PROFILE_FIELDS: list[tuple[str, str]] = [
-    ("uscc", "统一社会信用代码"),
-    ("name", "名称"),
-    ("entity_type", "主体类型"),
-    ("industry", "行业"),
-    ("district", "区县"),
-    ("street", "街道"),
-    ("registered_on", "成立日期"),
-    ("registered_capital_fen", "注册资本"),
-    ("employees", "从业人数"),
-    ("annual_revenue_fen", "年营业收入"),
-    ("total_assets_fen", "资产总额"),
-    ("tax_paid_fen", "年纳税额"),
-    ("scale", "企业规模"),
-    ("credit_class", "信用风险分类"),
-    ("status", "登记状态"),
-]
-
-
-def _display_value(enterprise: Enterprise, field: str) -> str:
+def _display_value(enterprise: Enterprise, f: EnterpriseField) -> str:
+    field = f.name
     value = getattr(enterprise, field)
     if value is None or value == "":
         return "（暂无数据）"
-    if field.endswith("_fen"):
+    if f.kind == "money":
         return format_fen(value)
     if field == "employees":
         return f"{value} 人"
@@ -88,24 +72,14 @@ def _display_value(enterprise: Enterprise, field: str) -> str:
     return display() if display else str(value)
 
 
-def format_fen(fen: int) -> str:
-    """12345678 → '123,456.78 元'; money stays integer until it is shown."""
-    sign = "-" if fen < 0 else ""
-    yuan, cents = divmod(abs(fen), 100)
-    return f"{sign}{yuan:,}.{cents:02d} 元"
-
-
 def _profile_rows(enterprise: Enterprise) -> list[dict[str, str]]:
     rows = []
-    for field, label in PROFILE_FIELDS:
-        source_key = "industry" if field == "industry" else field
-        origin = enterprise.source_of(source_key)
-        if field == "scale":
-            origin = {"source": "系统按行业、从业人数、营业收入、资产总额计算", "as_of": ""}
+    for f in ENTERPRISE_FIELDS:  # in the page's order
+        origin = enterprise.source_of(f.name) if f.recorded else {"source": SCALE_SOURCE, "as_of": ""}
         rows.append(
             {
-                "label": label,
-                "value": _display_value(enterprise, field),
+                "label": f.label,
+                "value": _display_value(enterprise, f),
                 "source": origin.get("source", ""),
                 "as_of": origin.get("as_of", ""),
             }
@@ -333,5 +307,5 @@ def enterprise_export(request: HttpRequest) -> HttpResponse:
     enterprises = filter_enterprises(request.user.visible_enterprises(), filters)
     return _xlsx_download(
         lambda handle: exporter.write_registry(enterprises, handle),
-        f"企业名录-{timezone.localdate():%Y%m%d}.xlsx",
+        f"企业名录-{clock.today():%Y%m%d}.xlsx",
     )

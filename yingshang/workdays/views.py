@@ -12,9 +12,9 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from yingshang.core import clock
 from yingshang.core.permissions import capability_required
 from yingshang.workdays.engine import (
     BUILTIN_FIRST_YEAR,
@@ -58,7 +58,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "holiday_year": holiday_year,
         "is_draft": shown is not current,
         "unknown": None,
-        "calc": calculator or {"form": CalculatorForm(initial={"start": timezone.localdate()})},
+        "calc": calculator or {"form": CalculatorForm(initial={"start": clock.today()})},
         "year_choices": _year_choices(current),
         "builtin_first": BUILTIN_FIRST_YEAR,
         "builtin_last": BUILTIN_LAST_YEAR,
@@ -85,7 +85,7 @@ def _chosen_year(request: HttpRequest, current: WorkCalendar) -> int:
     raw = request.GET.get("year", "")
     if raw.isdigit() and BUILTIN_FIRST_YEAR <= int(raw) <= BUILTIN_LAST_YEAR + 100:
         return int(raw)
-    today = timezone.localdate()
+    today = clock.today()
     return today.year if current.knows(today.year) else current.known_years[-1]
 
 

@@ -28,6 +28,7 @@ SYNC_LOCK = 4_040_001  # PostgreSQL advisory lock key of create_entitlements_fro
 # The marker of a flag set by re-matching (so a later run that finds the pair again can lift it).
 ABSENT_REASON = "画像变化后不再符合条件"
 CHANGED_REASON = "重新比对结果有变化"
+AMOUNT_PENDING = "金额待定"  # an amount not yet known, in messages: format_fen(None, AMOUNT_PENDING)
 OBJECTION_REASON = "公示期间收到异议"
 VIA_CHOICES = ("企业码", "登录")
 # Message topics (the notification centre and the reports count by topic).
@@ -36,10 +37,6 @@ PUSH_TOPIC = "entitlement.push"
 
 class EntitlementRefused(TransitionRefused):
     """An action refused; `message` (Chinese) says why. Nothing was changed."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 # ==================================================================================================

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yingshang.core import clock
+from yingshang.core.money import format_fen
 from yingshang.core.roles import Role
 from yingshang.entitlements import workflow
 from yingshang.entitlements.models import Entitlement, EntitlementNote
@@ -34,7 +35,6 @@ from yingshang.entitlements.workflow import (
 )
 from yingshang.notifications.services import Notice, notify_many, schedule_delivery
 from yingshang.registry.models import User
-from yingshang.registry.views import format_fen
 
 # ==================================================================================================
 # Push and the enterprise's side

@@ -15,8 +15,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from yingshang.core import clock
+from yingshang.core.money import format_fen, to_yuan
 from yingshang.entitlements.models import Entitlement, Objection, PaymentBatch
 from yingshang.entitlements.services.common import (
+    AMOUNT_PENDING,
     EntitlementRefused,
     _label,
     _locked,
@@ -27,12 +29,10 @@ from yingshang.entitlements.services.common import (
     visible_entitlements,
 )
 from yingshang.entitlements.services.review import _notify_follow_up
-from yingshang.entitlements.services.sync import _yuan_text
 from yingshang.entitlements.workflow import (
     Action,
     State,
 )
-from yingshang.policies.services import yuan
 from yingshang.registry.importer import (
     CellProblem,
     ImportRefused,
@@ -44,7 +44,6 @@ from yingshang.registry.importer import (
     read_tables,
 )
 from yingshang.registry.models import User
-from yingshang.registry.views import format_fen
 
 # ==================================================================================================
 # Payment
@@ -116,7 +115,8 @@ def record_payment(
 def _check_payment(e: Entitlement, voucher: str, paid_on: dt.date, amount_fen: int) -> None:
     if amount_fen != e.amount_fen:
         raise EntitlementRefused(
-            f"兑付金额 {format_fen(amount_fen)} 与核定金额 {_yuan_text(e.amount_fen)} 不一致，请核对"
+            f"兑付金额 {format_fen(amount_fen)} 与核定金额 {format_fen(e.amount_fen, AMOUNT_PENDING)} "
+            "不一致，请核对"
         )
     if e.notice is not None and paid_on <= e.notice.ends_on:
         raise EntitlementRefused(f"支付日期应在公示期满（{e.notice.ends_on:%Y-%m-%d}）之后")
@@ -200,13 +200,13 @@ def export_payment_batch(ids: Iterable[int], *, by: User) -> tuple[PaymentBatch,
         for e in rows:
             e.payment_batch = batch
             _save(e, by, f"导出拨付文件（{batch.number}）")
-    return batch, _payment_workbook(batch, rows, yuan)
+    return batch, _payment_workbook(batch, rows, to_yuan)
 
 
 def payment_batch_workbook(batch: PaymentBatch) -> bytes:
     """The batch's file again, as it was exported (for a second download; nothing changes)."""
     rows = list(batch.entitlements.select_related("enterprise", "item").order_by("pk"))
-    return _payment_workbook(batch, rows, yuan)
+    return _payment_workbook(batch, rows, to_yuan)
 
 
 def _payment_workbook(
@@ -363,7 +363,7 @@ def import_payment_file(batch: PaymentBatch, data: bytes, filename: str, *, by: 
                 raise CellProblem("金额不能为空")
             if amount != e.amount_fen:
                 raise CellProblem(
-                    f"金额 {format_fen(amount)} 与核定金额 {_yuan_text(e.amount_fen)} 不一致"
+                    f"金额 {format_fen(amount)} 与核定金额 {format_fen(e.amount_fen, AMOUNT_PENDING)} 不一致"
                     f"（{e.enterprise.name}）"
                 )
         except CellProblem as exc:

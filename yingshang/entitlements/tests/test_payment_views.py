@@ -12,11 +12,11 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from yingshang.core import clock
 from yingshang.entitlements.models import Entitlement, PaymentBatch
 from yingshang.entitlements.tests.entitlement_pages import make_entitlement, payable, sheet_rows
 from yingshang.entitlements.views.common import XLSX
 from yingshang.entitlements.workflow import State
-from yingshang.policies import services
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def returned(data: bytes, *, vouchers: list[str], amount: float | None = None) -
     for offset, voucher in enumerate(vouchers):
         row = 3 + offset
         sheet.cell(row=row, column=VOUCHER_COLUMN, value=voucher)
-        sheet.cell(row=row, column=DATE_COLUMN, value=services.today())
+        sheet.cell(row=row, column=DATE_COLUMN, value=clock.today())
         if amount is not None:
             sheet.cell(row=row, column=AMOUNT_COLUMN, value=amount)
     buffer = io.BytesIO()

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from yingshang.core import clock
 from yingshang.core.permissions import capability_required
 from yingshang.entitlements import services as service
 from yingshang.entitlements.forms import (
@@ -37,7 +38,6 @@ from yingshang.entitlements.views.common import (
     xlsx_response,
 )
 from yingshang.entitlements.workflow import State
-from yingshang.policies import services
 from yingshang.policies.models import MatchRun, RewardItem
 from yingshang.registry.models import District, User
 
@@ -113,7 +113,7 @@ def ledger_row(entitlement: Entitlement, today: dt.date, calendar: Any) -> dict[
 @capability_required("entitlements.view")
 def entitlement_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    today = services.today()
+    today = clock.today()
     form = EntitlementFilterForm(request.GET or None)
     rows, without_state = filtered(user, form, today)
     rows = rows.select_related("enterprise", "district", "item").order_by("-matched_at", "pk")

@@ -48,6 +48,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from yingshang.core.errors import UserError
 from yingshang.policies.rules.batch_plan import (
     CODE_FAIL,
     CODE_PASS,
@@ -110,7 +111,7 @@ _POLARS_TYPES: dict[FieldType, PolarsType] = {
 }
 
 
-class BatchInputError(ValueError):
+class BatchInputError(UserError, ValueError):
     """A snapshot the batch engine cannot read; the message is Chinese and names the column or row."""
 
 
