@@ -27,6 +27,7 @@ from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 
 from yingshang.core.roles import CAPABILITIES, Role
+from yingshang.core.scope import scoped
 from yingshang.policies import services
 from yingshang.policies.models import MatchResult, MatchRun, RewardItem
 from yingshang.policies.reasons import reason_texts
@@ -406,9 +407,7 @@ def list_results(
         item = RewardItem.objects.filter(policy__pack__in=run.packs.all(), key=filters.item).first()
         if item is None:
             raise HttpError(404, ITEM_NOT_FOUND)
-    results: QuerySet[MatchResult] = services.run_results(run, item, filters.verdict).filter(
-        enterprise__in=user.visible_enterprises()
-    )
+    results: QuerySet[MatchResult] = scoped(services.run_results(run, item, filters.verdict), user)
     return MappedPage(results.select_related("item__policy__pack"), result_out)
 
 

@@ -24,7 +24,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from yingshang.core.permissions import capability_required
+from yingshang.core.permissions import capability_required, city_level
+from yingshang.core.scope import scoped
 from yingshang.policies import rules, services
 from yingshang.policies.forms import (
     AsOfForm,
@@ -221,7 +222,7 @@ def working_version(name: str) -> PolicyPack:
     return working
 
 
-@capability_required("policies.manage")
+@city_level("policies.manage")
 def pack_edit(request: HttpRequest, name: str) -> HttpResponse:
     working = working_version(name)
     if request.method != "POST":
@@ -255,7 +256,7 @@ def saved_message(before: PolicyPack, stored: PolicyPack, text: str) -> str:
     return f"已保存并启用版本 {stored.version}；此后的计算和批量匹配都按这一版本进行"
 
 
-@capability_required("policies.manage")
+@city_level("policies.manage")
 @require_POST
 def pack_check(request: HttpRequest, name: str) -> HttpResponse:
     working = working_version(name)
@@ -356,9 +357,7 @@ def top_enterprises(user: User, limit: int = 10) -> list[dict[str, Any]]:
     if run is None:
         return []
     return list(
-        MatchResult.objects.filter(
-            run=run, verdict="eligible", payable_fen__gt=0, enterprise__in=user.visible_enterprises()
-        )
+        scoped(MatchResult.objects.filter(run=run, verdict="eligible", payable_fen__gt=0), user)
         .values("enterprise__uscc", "enterprise__name", "district__name")
         .annotate(payable=Sum("payable_fen"), paid=Count("pk"))
         .order_by("-payable", "enterprise__uscc")[:limit]
@@ -478,7 +477,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
     return render(request, "policies/run_list.html", context)
 
 
-@capability_required("policies.run")
+@city_level("policies.run")
 @require_POST
 def run_start(request: HttpRequest) -> HttpResponse:
     form = StartRunForm(request.POST)
@@ -567,9 +566,7 @@ def run_item_results(request: HttpRequest, pk: int, item_pk: int) -> HttpRespons
     verdict = request.GET.get("verdict", "")
     if verdict not in KEPT_VERDICTS:
         verdict = ""
-    results = services.run_results(run, item, verdict or None).filter(
-        enterprise__in=request.user.visible_enterprises()
-    )
+    results = scoped(services.run_results(run, item, verdict or None), request.user)
     page = Paginator(results, RESULTS_PAGE_SIZE).get_page(request.GET.get("page"))
     engine_item = services.engine_item(item)
     rows = [
@@ -705,7 +702,7 @@ def recent_whatif_runs(limit: int = 20) -> QuerySet[MatchRun]:
     return MatchRun.objects.filter(kind="whatif").select_related("started_by").order_by("-created_at")[:limit]
 
 
-@capability_required("policies.run")
+@city_level("policies.run")
 def whatif(request: HttpRequest) -> HttpResponse:
     current = services.current_items()
     item_form, draft_form = whatif_forms(request, current)
@@ -769,7 +766,7 @@ def whatif_input_lines(run: MatchRun) -> list[tuple[str, str]]:
     return lines
 
 
-@capability_required("policies.run")
+@city_level("policies.run")
 def whatif_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(MatchRun.objects.select_related("started_by"), pk=pk, kind="whatif")
     result = whatif_service().whatif_of_run(run) if run.state == "done" else None

@@ -13,6 +13,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from yingshang.entitlements.models import Entitlement, PaymentBatch
+from yingshang.entitlements.tests.entitlement_builders import neighbour
 from yingshang.entitlements.tests.entitlement_pages import make_entitlement, payable, sheet_rows
 from yingshang.entitlements.views.common import XLSX
 from yingshang.entitlements.workflow import State
@@ -56,13 +57,13 @@ def upload_url(batch: PaymentBatch) -> str:
 
 
 def test_the_office_exports_a_payment_file_of_the_checked_entitlements(world):
-    first, second = payable(world.acme), payable(world.bolt)
+    first, second = payable(world.acme), payable(neighbour(world))
     batch, data = exported(world, first, second)
     assert batch.count == 2 and batch.total_fen == 200_000_00
     rows = sheet_rows(data)
     assert batch.number in rows[0][0]
     names = [row[2] for row in rows[2:]]
-    assert names == [world.acme.name, world.bolt.name]
+    assert names == [world.acme.name, second.enterprise.name]
     assert Entitlement.objects.filter(payment_batch=batch).count() == 2
 
 
@@ -117,7 +118,7 @@ def test_the_upload_is_post_only(world):
 
 
 def test_a_correct_returned_file_records_every_payment_and_settles_the_batch(world):
-    first, second = payable(world.acme), payable(world.bolt)
+    first, second = payable(world.acme), payable(neighbour(world))
     batch, data = exported(world, first, second)
     response = world.client_for(world.admin).post(
         upload_url(batch), {"file": returned(data, vouchers=["PZ-1", "PZ-2"])}
@@ -131,7 +132,7 @@ def test_a_correct_returned_file_records_every_payment_and_settles_the_batch(wor
 
 
 def test_a_returned_file_with_a_mismatched_amount_changes_nothing_and_names_the_row_and_column(world):
-    first, second = payable(world.acme), payable(world.bolt)
+    first, second = payable(world.acme), payable(neighbour(world))
     batch, data = exported(world, first, second)
     upload = returned(data, vouchers=["PZ-1", "PZ-2"], amount=99_999.0)
     response = world.client_for(world.admin).post(upload_url(batch), {"file": upload})
@@ -144,7 +145,7 @@ def test_a_returned_file_with_a_mismatched_amount_changes_nothing_and_names_the_
 
 
 def test_a_returned_file_with_a_missing_voucher_changes_nothing(world):
-    first, second = payable(world.acme), payable(world.bolt)
+    first, second = payable(world.acme), payable(neighbour(world))
     batch, data = exported(world, first, second)
     upload = returned(data, vouchers=["PZ-1", ""])
     body = world.client_for(world.admin).post(upload_url(batch), {"file": upload}).content.decode()

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from yingshang.core.permissions import capability_required
+from yingshang.core.permissions import capability_required, city_level
 from yingshang.entitlements import services as service
 from yingshang.entitlements.forms import (
     EntitlementFilterForm,
@@ -255,7 +255,7 @@ def over_budget(status: Any) -> bool:
     return status.committed_fen + status.waiting_fen > cap
 
 
-@capability_required("entitlements.view")
+@city_level("entitlements.budgets")
 def budgets(request: HttpRequest) -> HttpResponse:
     return render(request, "entitlements/budgets.html", {"lines": budget_lines(request.user)})
 
@@ -265,7 +265,7 @@ def budgets(request: HttpRequest) -> HttpResponse:
 # ==================================================================================================
 
 
-@capability_required("entitlements.manage")
+@city_level("entitlements.generate")
 @require_POST
 def run_entitlements(request: HttpRequest, pk: int) -> HttpResponse:
     """生成兑现台账: entitlements for every eligible / needs-confirmation pair of a finished run."""
