@@ -2,8 +2,9 @@
 runs with their results and downloads, and 政策测算 (what-if).
 
 Every page asks services.py (and whatif.py) for its numbers; this module only decides who may see
-what and shapes it for the templates. Scope: staff see the entities of `visible_enterprises()` (a
-district-level user their district's figures only); an enterprise user sees its own calculator.
+what and shapes it for the templates. Scope (core.scope): staff see the entities of their reach (a
+district-level user their district's figures only); an enterprise user sees its own calculator; packs,
+city-wide runs and what-if are city-level functions.
 """
 
 from __future__ import annotations
@@ -460,7 +461,7 @@ def active_match_run() -> MatchRun | None:
 @capability_required("policies.view")
 def run_list(request: HttpRequest) -> HttpResponse:
     runs = (
-        MatchRun.objects.filter(kind="match")
+        scoped(MatchRun.objects.filter(kind="match"), request.user)
         .select_related("started_by")
         .prefetch_related("packs")
         .order_by("-created_at", "-pk")
@@ -507,7 +508,9 @@ def breakdown_rows(summary: dict[str, Any], name: str) -> list[dict[str, Any]]:
 @capability_required("policies.view")
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(
-        MatchRun.objects.select_related("started_by").prefetch_related("packs"), pk=pk, kind="match"
+        scoped(MatchRun.objects.all(), request.user).select_related("started_by").prefetch_related("packs"),
+        pk=pk,
+        kind="match",
     )
     user = request.user
     context: dict[str, Any] = {
