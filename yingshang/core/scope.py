@@ -54,7 +54,6 @@ CITY_LEVEL_CAPABILITIES = frozenset(
     {"calendar.manage", "policies.manage", "policies.run", "entitlements.budgets", "entitlements.generate"}
 )
 CITY_LEVEL_REFUSED = "这是全市层面的功能，只有市级部门（市营商办）可以使用"
-NOT_IN_REACH = "该记录不在您的管辖范围内"
 
 
 class ScopeUndeclared(TypeError):
