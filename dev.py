@@ -2,7 +2,7 @@
 """The two commands of the README, standard library only, so they run on a machine with just Python 3.11+.
 
     python3 dev.py demo            virtualenv + install + migrate + demo district, serve http://127.0.0.1:8000
-    python3 dev.py test [ARGS]     ruff, then pytest on SQLite, then pytest on PostgreSQL when reachable
+    python3 dev.py test [ARGS]     ruff, mypy, then pytest on SQLite, then on PostgreSQL when reachable
 
 ARGS go to every pytest pass (e.g. `python3 dev.py test -k uscc`). With CI=true PostgreSQL and Chromium are
 required: a missing one fails the run instead of being skipped.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -26,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("YINGSHANG_VENV", ROOT / ".venv"))
 STAMP = VENV / ".yingshang-installed"
+# Every dependency, pinned with its hashes (docs/development.md, "Dependencies").
+LOCK = ROOT / "requirements" / "lock.txt"
 MIN_PYTHON = (3, 11)
 
 POSTGRES_HOST, POSTGRES_PORT = "127.0.0.1", 5432
@@ -36,7 +39,7 @@ ONCE_ONLY_EXCLUDED = "not browser and not slow"
 
 USAGE = """用法：
   python3 dev.py demo [参数]     创建虚拟环境、安装、迁移数据库、载入演示区县并在 http://127.0.0.1:8000 启动
-  python3 dev.py test [参数]     代码检查（ruff）并运行全部测试（SQLite；PostgreSQL 可用时再跑一遍）
+  python3 dev.py test [参数]     ruff、mypy 检查并运行全部测试（SQLite；PostgreSQL 可用时再跑一遍）
   python3 dev.py install         只创建虚拟环境并安装依赖
 """
 
@@ -59,12 +62,32 @@ def venv_bin(name: str) -> Path:
 
 
 def installed_fingerprint() -> str:
-    """What the virtualenv was installed from: a change to pyproject.toml means install again."""
-    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    """What the virtualenv was installed from: a change to pyproject.toml or to the lock reinstalls."""
+    digest = hashlib.sha256()
+    for path in (ROOT / "pyproject.toml", LOCK):
+        digest.update(f"{path.relative_to(ROOT)}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def install_commands(python: str) -> list[list[str]]:
+    """The exact dependencies of the lock (every file checked against its hash), then the project itself
+    without touching them, then `pip check`: a lock that no longer satisfies pyproject.toml fails here.
+    pip itself is the one thing brought up to date unpinned: an old pip from `ensurepip` may not read the
+    newest wheels' metadata."""
+    pip = [python, "-m", "pip", "--quiet", "--disable-pip-version-check"]
+    return [
+        [*pip, "install", "--upgrade", "pip"],
+        [*pip, "install", "--require-hashes", "-r", str(LOCK)],
+        [*pip, "install", "--no-deps", "-e", str(ROOT)],
+        [*pip, "check"],
+    ]
 
 
 def ensure_virtualenv() -> None:
-    """Create .venv and install the project with its dev extras, only when missing or out of date."""
+    """Create .venv and install the locked dependencies and the project, only when missing or out of date."""
+    if not LOCK.exists():
+        raise SystemExit(fail(f"缺少依赖锁文件 {LOCK.relative_to(ROOT)}；生成方法见 docs/development.md"))
     # No pip means an earlier attempt failed half-way (e.g. Debian without python3-venv): start again.
     if not venv_bin("python").exists() or not venv_bin("pip").exists():
         say(f"创建虚拟环境 {VENV}")
@@ -80,21 +103,26 @@ def ensure_virtualenv() -> None:
     fingerprint = installed_fingerprint()
     if STAMP.exists() and STAMP.read_text().strip() == fingerprint:
         return
-    say("安装依赖（pip install -e '.[dev]'，首次需要几分钟）")
-    run_or_exit([str(venv_bin("python")), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-    run_or_exit([str(venv_bin("python")), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]"])
+    say(f"按锁文件安装依赖（{LOCK.relative_to(ROOT)}，校验哈希；首次需要几分钟）")
+    for command in install_commands(str(venv_bin("python"))):
+        run_or_exit(command)
     STAMP.write_text(fingerprint + "\n")
 
 
+def echo(command: list[str]) -> None:
+    """The `$ ...` line: quoted so that it can be copied into a shell as it is."""
+    print("$ " + shlex.join(command), flush=True)
+
+
 def run(command: list[str], env: dict[str, str] | None = None) -> int:
-    print("$ " + " ".join(command), flush=True)
+    echo(command)
     return subprocess.call(command, cwd=ROOT, env=env)
 
 
 def run_or_exit(command: list[str]) -> None:
     code = run(command)
     if code != 0:
-        raise SystemExit(fail(f"命令失败（退出码 {code}）：{' '.join(command)}", code))
+        raise SystemExit(fail(f"命令失败（退出码 {code}）：{shlex.join(command)}", code))
 
 
 def postgres_reachable(timeout: float = 1.0) -> bool:
@@ -116,7 +144,7 @@ def demo(arguments: list[str]) -> int:
     ensure_virtualenv()
     os.chdir(ROOT)
     command = [str(venv_bin("yingshang")), "demo", *arguments]
-    print("$ " + " ".join(command), flush=True)
+    echo(command)
     # Replace this process so Ctrl+C goes straight to the server.
     os.execv(command[0], command)
     return 0  # not reached
@@ -131,6 +159,11 @@ def lint() -> int:
     paths = [path for path in LINTED if (ROOT / path).exists()]
     code = run([ruff, "check", *paths])
     return run([ruff, "format", "--check", *paths]) or code
+
+
+def typecheck(env: dict[str, str]) -> int:
+    """mypy over the files listed in `[tool.mypy]` of pyproject.toml (django-stubs loads the settings)."""
+    return run([str(venv_bin("mypy"))], env=env)
 
 
 def parallel_arguments(cpu_count: int | None) -> list[str]:
@@ -159,15 +192,19 @@ def test(arguments: list[str]) -> int:
             f"代码检查未通过；可运行 .venv/bin/ruff check --fix {paths} 和 .venv/bin/ruff format {paths}"
         )
 
+    base_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "yingshang.settings"}
+    for name in ("YINGSHANG_DATABASE_URL", "YINGSHANG_ENV", "YINGSHANG_DEBUG", "YINGSHANG_SECRET_KEY"):
+        base_env.pop(name, None)  # the suite decides its own database and environment
+
+    say("类型检查：mypy（检查范围见 pyproject.toml 的 [tool.mypy] files）")
+    if typecheck(base_env) != 0:
+        return fail("类型检查未通过；修正上面列出的问题后再运行（单独运行：.venv/bin/mypy）")
+
     use_postgres = postgres_reachable()
     if in_ci() and not use_postgres:
         return fail(f"CI 需要 PostgreSQL，但 {POSTGRES_HOST}:{POSTGRES_PORT} 无法连接")
     if in_ci() and chromium_path() is None:
         return fail("CI 需要 Chromium 运行浏览器测试，但未找到 /usr/bin/chromium（apt-get install chromium）")
-
-    base_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "yingshang.settings"}
-    for name in ("YINGSHANG_DATABASE_URL", "YINGSHANG_ENV", "YINGSHANG_DEBUG", "YINGSHANG_SECRET_KEY"):
-        base_env.pop(name, None)  # the suite decides its own database and environment
     passes: list[tuple[str, list[str], dict[str, str]]] = []
     if use_postgres:
         passes.append(("SQLite（不含 browser/slow 测试）", ["-m", ONCE_ONLY_EXCLUDED, *arguments], base_env))

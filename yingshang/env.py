@@ -5,7 +5,9 @@ Every variable read here is listed in docs/configuration.md; keep the two in ste
 
 from __future__ import annotations
 
+import math
 import os
+from collections import Counter
 
 
 class ConfigurationError(RuntimeError):
@@ -43,3 +45,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def secret_is_random(secret: str, min_length: int = 50, min_bits: float = 200.0) -> bool:
+    """Whether `secret` looks generated, not typed: long enough, and its characters spread so that its
+    estimated entropy (Shannon entropy per character × length) reaches `min_bits`. A repeated fragment
+    such as "abcde" × 10 has 50 characters but only about 116 bits; token_urlsafe(64) has over 400."""
+    if len(secret) < min_length:
+        return False
+    counts = Counter(secret)
+    per_char = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
+    return per_char * len(secret) >= min_bits and len(counts) >= 12

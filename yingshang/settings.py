@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
 
-from yingshang.env import ConfigurationError, env_bool, env_int, env_list, env_str
+from yingshang.env import ConfigurationError, env_bool, env_int, env_list, env_str, secret_is_random
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("YINGSHANG_DATA_DIR", str(BASE_DIR.parent / "var")))
@@ -21,9 +22,9 @@ SECRET_KEY = env_str("YINGSHANG_SECRET_KEY", "" if PRODUCTION else _DEV_SECRET)
 DEBUG = env_bool("YINGSHANG_DEBUG", default=not PRODUCTION)
 
 if PRODUCTION:
-    if not SECRET_KEY or SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+    if not SECRET_KEY or SECRET_KEY == _DEV_SECRET or not secret_is_random(SECRET_KEY):
         raise ConfigurationError(
-            "生产环境必须设置 YINGSHANG_SECRET_KEY：至少 50 个字符的随机字符串"
+            "生产环境必须设置 YINGSHANG_SECRET_KEY：至少 50 个字符、足够随机的字符串（不能是重复的片段）"
             "（可用 python -c 'import secrets; print(secrets.token_urlsafe(64))' 生成）"
         )
     if DEBUG:
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "yingshang.core",
     "yingshang.workdays",
     "yingshang.registry",
@@ -64,12 +66,23 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "yingshang.core.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "yingshang.core.middleware.NoStoreMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "yingshang.urls"
@@ -113,10 +126,32 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {
+        "NAME": "yingshang.core.passwords.LengthValidator",
+        "OPTIONS": {"min_length": env_int("YINGSHANG_PASSWORD_MIN_LENGTH", 10)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # 等保 asks for complexity: at least three of upper case, lower case, digits and symbols.
+    {"NAME": "yingshang.core.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
 ]
+
+# Login failures (django-axes): an account or an address is locked for a while after this many failures;
+# every login, failed or not, is recorded with its address and time (the 登录记录 page, the admin).
+AXES_FAILURE_LIMIT = env_int("YINGSHANG_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("YINGSHANG_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each alone: per account and per address
+AXES_LOCKOUT_CALLABLE = "yingshang.core.views.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = env_int("YINGSHANG_PROXY_COUNT", 0)
+AXES_VERBOSE = False
+
+# Sessions end after this many idle minutes (each request starts the count again); a session opened with
+# a scanned 企业码 (which can set bank details) ends sooner (portal/access.py).
+SESSION_COOKIE_AGE = env_int("YINGSHANG_SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+CODE_SESSION_SECONDS = env_int("YINGSHANG_CODE_SESSION_MINUTES", 10) * 60
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -138,6 +173,9 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "media"
+# Outside production, whitenoise serves static files straight from the apps, so the demo runs with
+# DEBUG off (our Chinese error pages) and still has its styles and scripts without collectstatic.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # Upload limit for registry imports; a larger file is refused with a message, never read whole.
 IMPORT_MAX_BYTES = env_int("YINGSHANG_IMPORT_MAX_MB", 20) * 1024 * 1024
@@ -190,6 +228,28 @@ SESSION_COOKIE_SECURE = PRODUCTION and env_bool("YINGSHANG_HTTPS", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# HSTS only where the site is served over HTTPS (production behind TLS).
+SECURE_HSTS_SECONDS = env_int("YINGSHANG_HSTS_SECONDS", 31_536_000) if SESSION_COOKIE_SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+
+# Content-Security-Policy: everything from this site, no inline script (the pages' behaviour is in
+# static files, see yingshang/static/yingshang/site.js). Inline style attributes stay allowed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

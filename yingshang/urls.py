@@ -1,24 +1,19 @@
+"""The URL map: each app's `urls.py` under its prefix (docs/development.md, "The app template")."""
+
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from yingshang.api import api
-from yingshang.core import views as core_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("departments/", core_views.departments, name="departments"),
-    path("departments/staff/<str:username>/", core_views.staff_edit, name="staff_edit"),
+    path("", include("yingshang.core.urls")),  # home, login, departments and staff, API tokens
     path("registry/", include("yingshang.registry.urls")),
     path("calendar/", include("yingshang.workdays.urls")),
     path("policies/", include("yingshang.policies.urls")),
-    path("policies/", include("yingshang.entitlements.urls")),
+    path("policies/", include("yingshang.entitlements.urls")),  # 政策兑现 keeps the paths clerks know
     path("messages/", include("yingshang.notifications.urls")),
     path("api/", api.urls),
     path("", include("yingshang.portal.urls")),  # /e/ (企业码), /gongshi/, /zhengce/, /portal/cards/
-    path("account/tokens/", include("yingshang.core.api_tokens")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from yingshang.core.permissions import capability_required
+from yingshang.core.permissions import AuthenticatedHttpRequest, capability_required
 from yingshang.registry.models import ApiToken, User
 
 MAX_ACTIVE_TOKENS = 10
@@ -39,12 +40,12 @@ class IssueTokenForm(forms.Form):
         return name
 
 
-def active_tokens(user: User):
+def active_tokens(user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True)
 
 
 def _render_page(
-    request: HttpRequest, form: IssueTokenForm, new_key: str | None = None, status: int = 200
+    request: AuthenticatedHttpRequest, form: IssueTokenForm, new_key: str | None = None, status: int = 200
 ) -> HttpResponse:
     context = {
         "form": form,
@@ -60,7 +61,7 @@ def _render_page(
 
 @capability_required("api.tokens")
 @require_http_methods(["GET", "POST"])
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _render_page(request, IssueTokenForm())
     form = IssueTokenForm(request.POST)
@@ -78,7 +79,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @capability_required("api.tokens")
 @require_POST
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()

@@ -6,25 +6,24 @@ server running in UTC would otherwise start a new day at 08:00.
 
 `travel(moment)` is the one place time is moved: the demo replays the office's past work with it, and
 the test suite runs every test at a fixed moment with it (yingshang/conftest.py), so the suite passes
-whatever the calendar says. It moves Django's `timezone.now` too, because Django's `auto_now` fields and
-simple-history's history dates read that, and a replayed history must carry the replayed dates.
+whatever the calendar says. It moves the whole process's clock (time-machine), because Django's
+`auto_now` fields, simple-history's history dates, sessions and the login lockout read it too, and a
+replayed history must carry the replayed dates.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
+import time_machine
 from django.utils import timezone
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-_real_now = timezone.now
-_lock = threading.Lock()
+_travellers: list[time_machine.Traveller] = []
 
 
 def now() -> dt.datetime:
@@ -53,34 +52,27 @@ def travel(moment: dt.datetime | dt.date, *, tick: bool = False) -> Iterator[Non
 
     With `tick`, time moves on from `moment` as the real clock does (tests: durations and ordering
     still work); without, it stands still (the demo: every write of one step carries the same time).
-    The swap is process-wide, threads included (a live test server sees the same time); blocks nest.
+    time-machine moves the whole process's clock (`time.time`, `datetime.now`, Django's
+    `timezone.now`, threads included), so libraries that read the time themselves (sessions, signed
+    企业码 tokens, the login lockout) agree with our services. Blocks nest; `move_to` moves the
+    innermost one.
     """
     if isinstance(moment, dt.date) and not isinstance(moment, dt.datetime):
         moment = at(moment)
     if timezone.is_naive(moment):
         raise ValueError("clock.travel needs an aware datetime")
-    moved = moving_from(moment) if tick else standing_at(moment)
-    with _lock:
-        before = timezone.now
-        timezone.now = moved  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        with _lock:
-            timezone.now = before  # type: ignore[assignment]
+    with time_machine.travel(moment, tick=tick) as traveller:
+        _travellers.append(traveller)
+        try:
+            yield
+        finally:
+            _travellers.pop()
 
 
-def moving_from(moment: dt.datetime) -> Callable[[], dt.datetime]:
-    """A `now` that starts at `moment` and moves on as the real clock does."""
-    start = time.monotonic()
-    return lambda: moment + dt.timedelta(seconds=time.monotonic() - start)
-
-
-def standing_at(moment: dt.datetime) -> Callable[[], dt.datetime]:
-    """A `now` that always answers `moment`."""
-    return lambda: moment
-
-
-def real_now() -> dt.datetime:
-    """The machine's clock, never moved by `travel` (for timing work, not for domain dates)."""
-    return _real_now()
+def move_to(moment: dt.datetime | dt.date) -> None:
+    """Move the clock of the innermost `travel` block to `moment` (a test's "it is now that day")."""
+    if not _travellers:
+        raise RuntimeError("clock.move_to works only inside clock.travel")
+    if isinstance(moment, dt.date) and not isinstance(moment, dt.datetime):
+        moment = at(moment)
+    _travellers[-1].move_to(moment)

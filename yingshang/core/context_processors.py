@@ -1,4 +1,4 @@
-"""The navigation bar: the rooms of the house, the ones not yet built shown as such."""
+"""The navigation bar: the entries the apps registered (core.slots), rooms not yet built greyed out."""
 
 from __future__ import annotations
 
@@ -7,26 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-# (label, url name or None while the room is still being built, capability needed to see it)
-NAVIGATION: list[tuple[str, str | None, str | None]] = [
-    ("首页", "home", None),
-    ("市场主体", "registry:enterprise_list", "registry.view"),
-    ("本企业", "registry:my_enterprise", "registry.own_enterprise"),
-    ("政策", "policies:library", "policies.view"),
-    ("政策兑现", "entitlements:entitlement_list", "entitlements.view"),
-    ("企业码", "portal:home", "entitlements.own"),
-    ("政策计算器", "policies:my_calculator", "policies.calculate_own"),
-    ("明白卡", "portal:card_index", "entitlements.manage"),
-    ("诉求", None, None),
-    ("监管", None, None),
-    ("监测", None, None),
-    ("督办", None, None),
-    ("工作日历", "workdays:calendar", "calendar.view"),
-    ("部门与人员", "departments", "departments.view"),
-    ("名录导入", "registry:import_upload", "registry.import"),
-    ("变更审计", "registry:audit_log", "audit.view"),
-    ("接口令牌", "api_tokens:list", "api.tokens"),
-]
+from yingshang.core import slots
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -34,10 +15,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     entries = []
-    for label, url_name, capability in NAVIGATION:
-        if capability and not user.can(capability):
+    for entry in slots.nav_entries():
+        if entry.capability and not user.can(entry.capability):
             continue
-        entries.append((label, reverse(url_name) if url_name else None))
+        entries.append((entry.label, reverse(entry.url_name) if entry.url_name else None))
     current = _current_section(request.path, [url for _, url in entries])
     items = [
         {"label": label, "url": url, "active": url is not None and url == current} for label, url in entries

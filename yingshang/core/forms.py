@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -24,19 +26,17 @@ class StaffForm(forms.ModelForm):
         fields = ["first_name", "role", "department", "phone", "is_active"]
         labels = {"first_name": "姓名", "is_active": "启用"}
 
-    def __init__(self, *args: object, granter: User, **kwargs: object) -> None:
+    def __init__(self, *args: Any, granter: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.granter = granter
-        self.fields["department"].queryset = grantable_departments(
-            Department.objects.order_by("code"), granter
-        )
-        self.fields["department"].error_messages["invalid_choice"] = "所选部门不在您可以分配的范围内"
-        self.fields["role"].required = False
-        labels = dict(User._meta.get_field("role").choices)
-        self.fields["role"].choices = [
-            (role.value, labels.get(role.value, "未分配角色")) for role in grantable_roles(granter)
-        ]
-        self.fields["role"].error_messages["invalid_choice"] = "所选角色不在您可以分配的范围内"
+        department = cast(forms.ModelChoiceField, self.fields["department"])
+        department.queryset = grantable_departments(Department.objects.order_by("code"), granter)
+        department.error_messages["invalid_choice"] = "所选部门不在您可以分配的范围内"
+        role = cast(forms.ChoiceField, self.fields["role"])
+        role.required = False
+        labels = dict(User._meta.get_field("role").choices or ())
+        role.choices = [(r.value, labels.get(r.value, "未分配角色")) for r in grantable_roles(granter)]
+        role.error_messages["invalid_choice"] = "所选角色不在您可以分配的范围内"
         if self.instance.enterprise_id:
             self.fields["enterprise_uscc"].initial = self.instance.enterprise.uscc
 
@@ -54,7 +54,7 @@ class StaffForm(forms.ModelForm):
     def _post_clean(self) -> None:
         # The enterprise comes from a USCC field, so bind it before the model validates the combination.
         self.instance.enterprise = self.cleaned_data.get("enterprise_uscc")
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # private in Django's stubs
 
     def _update_errors(self, errors: ValidationError) -> None:
         # The model reports on `enterprise`; on this form that is the USCC field.
@@ -62,4 +62,4 @@ class StaffForm(forms.ModelForm):
             messages = errors.error_dict.pop("enterprise")
             if "enterprise_uscc" not in self.errors:
                 errors.error_dict["enterprise_uscc"] = messages
-        super()._update_errors(errors)
+        super()._update_errors(errors)  # type: ignore[misc]  # private in Django's stubs

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -14,7 +14,17 @@ from django.http import HttpRequest, HttpResponse
 
 from yingshang.core.scope import require_city_level
 
+if TYPE_CHECKING:
+    from yingshang.registry.models import User
+
 View = Callable[..., HttpResponse]
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """For type checking only: the request of a view behind `login_required` or `capability_required`,
+    whose `user` is a signed-in User rather than possibly AnonymousUser."""
+
+    user: User
 
 
 def capability_required(*capabilities: str) -> Callable[[View], View]:

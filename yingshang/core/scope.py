@@ -182,21 +182,23 @@ class Owned(Rule):
         if scope.reach == Reach.NOBODY:
             return False
         if scope.reach == Reach.ENTERPRISE:
-            return _any_equal(_paths(self.enterprise), scope.enterprise_id)
-        narrow: Q | bool = True
+            return _any_equal(_paths(self.enterprise), scope.enterprise_id) or False
+        narrow: Q | None = None
         if action == "change" and scope.reach == Reach.DEPARTMENT and self.department:
             narrow = _any_equal(_paths(self.department), scope.department_id)
+            if narrow is None:
+                return False
         if scope.district_id is None:
-            return narrow
+            return narrow or True
         own = _any_equal(_paths(self.district), scope.district_id)
-        if own is False:
+        if own is None:
             return False
         if action == "view" and self.shared_city_rows:
             city_rows = Q()
             for path in _paths(self.district):
                 city_rows &= Q(**{f"{path}__isnull": True})
             own = own | city_rows
-        return own if narrow is True else own & narrow
+        return own if narrow is None else own & narrow
 
 
 @dataclass(frozen=True)
@@ -228,9 +230,10 @@ CITY_LEVEL = Shared(public=False)
 PUBLIC = Shared(public=True)
 
 
-def _any_equal(paths: tuple[str, ...], value: int | None) -> Q | bool:
+def _any_equal(paths: tuple[str, ...], value: int | None) -> Q | None:
+    """Rows whose owner along any of the paths is `value`; None when there is no path (or no owner)."""
     if not paths or value is None:
-        return False
+        return None
     condition = Q()
     for path in paths:
         condition |= Q(**{path: value})

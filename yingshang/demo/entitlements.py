@@ -412,7 +412,8 @@ def load_demo_entitlements(run: MatchRun, on_step: Callable[[str], None] | None 
         return _skipped(f"未生成政策兑现演示数据：{exc.message}", say)
     result = DemoEntitlements(enterprise=showcase)
     with transaction.atomic():
-        if not Entitlement.objects.filter(run=run).exists():
+        # Once per district: a later match run of the office's own must not be synced by the demo.
+        if not Entitlement.objects.filter(district=showcase.district).exists():
             with (
                 clock.travel(clock.at(days[0], 9, 5)),
                 tqdm(desc="生成兑现台账", unit="条", disable=None) as bar,

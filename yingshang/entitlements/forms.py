@@ -15,6 +15,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
+from yingshang.core.fields import DayField
 from yingshang.entitlements.workflow import STATE_CHOICES, Deadlines
 
 YUAN_PATTERN = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
@@ -51,6 +52,7 @@ class EntitlementFilterForm(forms.Form):
     district = forms.CharField(label="区县", required=False)
     overdue = forms.BooleanField(label="只看逾期", required=False)
     needs_review = forms.BooleanField(label="只看待复核", required=False)
+    to_review = forms.BooleanField(label="只看待我审核", required=False)
     q = forms.CharField(label="企业名称或信用代码", required=False, max_length=100)
 
 
@@ -101,10 +103,8 @@ class PaymentForm(forms.Form):
         max_length=50,
         error_messages={"required": "请填写支付凭证号", "max_length": "支付凭证号最多 50 个字符"},
     )
-    paid_on = forms.DateField(
-        label="兑付日期",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": "请填写兑付日期", "invalid": "兑付日期格式应为 2026-06-30"},
+    paid_on = DayField(
+        label="兑付日期", invalid="兑付日期格式应为 2026-06-30", error_messages={"required": "请填写兑付日期"}
     )
     amount = forms.CharField(
         label="兑付金额（元）",

@@ -6,18 +6,14 @@ import datetime as dt
 
 from django import forms
 
+from yingshang.core.fields import DayField
+
 DATE_ERRORS = {"invalid": "日期格式应为 2026-06-30"}
 MAX_PACK_CHARS = 500_000
 
 
 def date_field(label: str, help_text: str = "") -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=False,
-        help_text=help_text,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages=DATE_ERRORS,
-    )
+    return DayField(label=label, required=False, help_text=help_text, invalid=DATE_ERRORS["invalid"])
 
 
 class AsOfForm(forms.Form):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from yingshang.portal import codes
@@ -41,6 +42,8 @@ def open_code_session(request: HttpRequest, claim: codes.CodeClaim) -> None:
     # A new session key: a code link opened on a shared computer does not inherit an older session.
     request.session.cycle_key()
     request.session[SESSION_KEY] = {"enterprise": claim.enterprise.pk, "version": claim.version}
+    # A scanned card can set bank details: its session ends after a short idle time (settings).
+    request.session.set_expiry(settings.CODE_SESSION_SECONDS)
 
 
 def close_code_session(request: HttpRequest) -> None:

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
 
+from yingshang.core.fields import DayField
 from yingshang.registry.importer import ImportRefused, check_size
+from yingshang.registry.models import ImportBatch
 
 
 class ImportUploadForm(forms.Form):
@@ -20,10 +21,10 @@ class ImportUploadForm(forms.Form):
             "empty": "文件是空的（0 字节），请检查是否选错了文件",
         },
     )
-    as_of = forms.DateField(
+    as_of = DayField(
         label="数据截至日期",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"required": "请填写数据截至日期", "invalid": "日期格式应为 2026-06-30"},
+        invalid="日期格式应为 2026-06-30",
+        error_messages={"required": "请填写数据截至日期"},
     )
     source = forms.CharField(
         label="数据来源",
@@ -47,6 +48,7 @@ class ImportUploadForm(forms.Form):
 
     def clean_as_of(self):
         as_of = self.cleaned_data["as_of"]
-        if as_of > timezone.localdate():
-            raise forms.ValidationError("数据截至日期不能晚于今天")
+        problem = ImportBatch.as_of_problem(as_of)
+        if problem:
+            raise forms.ValidationError(problem)
         return as_of

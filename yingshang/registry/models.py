@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from typing import Any
@@ -13,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from yingshang.core import clock
 from yingshang.core import scope as scope_rule
 from yingshang.core.roles import Role
 from yingshang.core.scope import PUBLIC, Owned, Personal
@@ -377,3 +379,10 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name}（{self.get_state_display()}）"
+
+    @staticmethod
+    def as_of_problem(as_of: dt.date) -> str:
+        """Why a 数据截至日期 is refused ('' when it is fine): the page and the command ask the same."""
+        if as_of > clock.today():
+            return "数据截至日期不能晚于今天"
+        return ""

@@ -96,8 +96,9 @@ class CappedCountPaginator(Paginator):
         """Matches counted up to limit + 1 (COUNT over a LIMIT subquery, so it stops early)."""
         rows = self.object_list
         if isinstance(rows, QuerySet):
-            rows = rows.order_by()  # the order matters for the page, not for the count
-        return rows[: self.limit + 1].count()
+            # The order matters for the page, not for the count.
+            return rows.order_by()[: self.limit + 1].count()
+        return len(rows[: self.limit + 1])
 
     @cached_property
     def count(self) -> int:
@@ -124,4 +125,4 @@ class CappedCountPaginator(Paginator):
             top = self.count
         keys = list(rows.values_list("pk", flat=True)[bottom:top])
         found = rows.order_by().in_bulk(keys)
-        return self._get_page([found[key] for key in keys if key in found], number, self)
+        return self._get_page([found[key] for key in keys if key in found], number, self)  # type: ignore[attr-defined]

@@ -118,7 +118,7 @@ def classify_scale(
         return None
     values = {"employees": employees, "revenue": revenue_fen, "assets": assets_fen}
     thresholds = _thresholds()[group]
-    if any(values[t.indicator] is not None and values[t.indicator] < t.small for t in thresholds):
+    if any((value := values[t.indicator]) is not None and value < t.small for t in thresholds):
         return "micro"
     if any(values[t.indicator] is None for t in thresholds):
         return None

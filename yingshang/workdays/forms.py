@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from yingshang.core.fields import DayField
 from yingshang.workdays.engine import (
     BUILTIN_FIRST_YEAR,
     BUILTIN_LAST_YEAR,
@@ -21,9 +22,9 @@ class CalculatorForm(forms.Form):
     OPERATIONS = [("add", "加上N个工作日"), ("between", "两日之间的工作日数")]
 
     op = forms.ChoiceField(label="计算", choices=OPERATIONS, initial="add")
-    start = forms.DateField(label="起始日期", widget=forms.DateInput(attrs={"type": "date"}))
+    start = DayField(label="起始日期")
     n = forms.IntegerField(label="工作日数", min_value=0, max_value=10000, required=False)
-    end = forms.DateField(label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = DayField(label="结束日期", required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -49,9 +50,7 @@ class ArrangementForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "国办发明电〔2026〕×号"}),
     )
-    published_on = forms.DateField(
-        label="发布日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    published_on = DayField(label="发布日期", required=False)
     text = forms.CharField(
         label="放假与调休上班安排",
         widget=forms.Textarea(attrs={"rows": 16, "cols": 90, "spellcheck": "false"}),
@@ -95,4 +94,5 @@ class ArrangementForm(forms.Form):
             self.line_problems = problems
             raise forms.ValidationError(f"共 {len(problems)} 处问题，未保存任何内容，请修改后重新提交")
         self.entries = parsed.entries
+        self.skipped = parsed.skipped
         return data

@@ -58,6 +58,11 @@ _DAYS_TOTAL = re.compile(r"共\s*(\d+)\s*天")
 _HAS_DATE = re.compile(rf"{_ISO}|\d{{1,2}}日")
 # The notice's own date of issue at its foot ("2026年11月4日") is not an entry.
 _DATE_OF_ISSUE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
+# A festival's line (as the notice numbers them) that says 放假 or 上班 is an entry: without a readable
+# date it is a problem, never preamble to skip.
+_FESTIVAL_LINE = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.]\s*)?(?:元旦|春节|清明|劳动节|五一|端午|中秋|国庆).*(?:放假|上班|调休)"
+)
 
 
 @dataclass
@@ -65,6 +70,9 @@ class ParsedText:
     entries: list[ArrangementEntry] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     skipped_lines: int = 0
+    # The lines with words but no date that were left out (the notice's preamble, its date of issue),
+    # as "第N行“…”", so the page can say which.
+    skipped: list[str] = field(default_factory=list)
 
 
 class _LineError(Exception):
@@ -77,14 +85,28 @@ def parse_arrangement(text: str, year: int) -> ParsedText:
     for number, raw in enumerate(text.splitlines(), start=1):
         # NFKC turns full-width brackets, colons, commas and digits into their ASCII forms.
         line = unicodedata.normalize("NFKC", raw).strip()
-        if not line or line.startswith("#") or not _HAS_DATE.search(line) or _DATE_OF_ISSUE.match(line):
+        if not line or line.startswith("#"):
             result.skipped_lines += 1
+            continue
+        if not _HAS_DATE.search(line) and _FESTIVAL_LINE.match(line):
+            result.problems.append(
+                f"第{number}行：写了放假或上班，但没有能识别的日期"
+                f"（应写作 2月6日 或 2027-02-06）：“{_short(raw.strip())}”"
+            )
+            continue
+        if not _HAS_DATE.search(line) or _DATE_OF_ISSUE.match(line):
+            result.skipped_lines += 1
+            result.skipped.append(f"第{number}行“{_short(raw.strip())}”")
             continue
         try:
             result.entries.extend(_parse_line(line, number, year))
         except _LineError as error:
             result.problems.append(f"第{number}行：{error}")
     return result
+
+
+def _short(line: str, limit: int = 30) -> str:
+    return line if len(line) <= limit else line[:limit] + "…"
 
 
 def _parse_line(line: str, number: int, year: int) -> list[ArrangementEntry]:

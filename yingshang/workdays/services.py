@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
@@ -134,8 +135,8 @@ def save_arrangement(
     holiday_year.notice_number = notice_number.strip()
     holiday_year.published_on = published_on
     holiday_year.source_text = source_text
-    holiday_year.entered_by = user if getattr(user, "pk", None) else None
-    holiday_year._history_user = holiday_year.entered_by
+    holiday_year.entered_by = user if isinstance(user, get_user_model()) and user.pk else None
+    holiday_year._history_user = holiday_year.entered_by  # type: ignore[attr-defined]
     holiday_year.save()
     if _replace_entries(holiday_year, entries) and holiday_year.is_confirmed:
         holiday_year.is_confirmed = False
@@ -150,7 +151,7 @@ def _replace_entries(holiday_year: HolidayYear, entries: Sequence[ArrangementEnt
     changed = False
     for stored in holiday_year.entries.all():
         entry = wanted.pop(stored.date, None)
-        stored._history_user = holiday_year.entered_by
+        stored._history_user = holiday_year.entered_by  # type: ignore[attr-defined]
         if entry is None:
             stored.delete()
             changed = True
@@ -163,7 +164,7 @@ def _replace_entries(holiday_year: HolidayYear, entries: Sequence[ArrangementEnt
         created = HolidayEntry(
             holiday_year=holiday_year, date=entry.day, kind=entry.kind, name=entry.name.strip()
         )
-        created._history_user = holiday_year.entered_by
+        created._history_user = holiday_year.entered_by  # type: ignore[attr-defined]
         created.full_clean(validate_unique=False, validate_constraints=False)  # dates checked above
         created.save()
         changed = True
@@ -181,9 +182,9 @@ def confirm_year(holiday_year: HolidayYear, user: object | None = None) -> Holid
         raise ArrangementRejected(problems)
     holiday_year.is_confirmed = True
     holiday_year.revision += 1
-    holiday_year.confirmed_by = user if getattr(user, "pk", None) else None
+    holiday_year.confirmed_by = user if isinstance(user, get_user_model()) and user.pk else None
     holiday_year.confirmed_at = timezone.now()
-    holiday_year._history_user = holiday_year.confirmed_by
+    holiday_year._history_user = holiday_year.confirmed_by  # type: ignore[attr-defined]
     holiday_year.save()
     return holiday_year
 
@@ -194,5 +195,6 @@ def delete_draft(holiday_year: HolidayYear, user: object | None = None) -> None:
     holiday_year = HolidayYear.objects.select_for_update().get(pk=holiday_year.pk)
     if holiday_year.is_confirmed or holiday_year.revision:
         raise CalendarError(f"{holiday_year.year}年的安排曾经启用，不能删除；如有错误请修改后重新确认")
-    holiday_year._history_user = user if getattr(user, "pk", None) else None
+    by = user if isinstance(user, get_user_model()) and user.pk else None
+    holiday_year._history_user = by  # type: ignore[attr-defined]
     holiday_year.delete()

@@ -235,6 +235,11 @@ def arrangement_form(request: HttpRequest, year: int | None = None) -> HttpRespo
                     f"{saved.year}年安排已保存（{len(form.entries)} 个日期），"
                     f"状态：{saved.status_label}。{next_step}",
                 )
+                if form.skipped:
+                    messages.info(
+                        request,
+                        f"以下 {len(form.skipped)} 行没有日期，未作为安排读入：{'、'.join(form.skipped)}",
+                    )
                 return redirect(f"{reverse('workdays:calendar')}?year={saved.year}")
     else:
         initial: dict[str, Any] = {}

@@ -209,6 +209,7 @@ ENTITLEMENT = _pk("entitlement")
 # the Django admin or the API (walked by operation).
 ROUTES: dict[str, dict[str, Factory]] = {
     "home": {},
+    "password_change": {},  # one's own password
     "departments": {},
     "staff_edit": {"username": lambda side: side.world.clerk.username},
     "registry:enterprise_list": {},

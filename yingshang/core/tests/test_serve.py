@@ -84,6 +84,9 @@ def test_serve_in_production_collects_static_files_and_serves_pages_with_their_s
         YINGSHANG_HTTPS="false",
         YINGSHANG_DATA_DIR=str(tmp_path),
     )
+    # `serve` refuses an unmigrated database, as an operator's first run would show.
+    migrate = [sys.executable, "-m", "yingshang", "migrate", "--verbosity", "0"]
+    subprocess.run(migrate, env=env, cwd=tmp_path, check=True, capture_output=True, timeout=300)
     command = [sys.executable, "-m", "yingshang", "serve", "--port", str(port), "--workers", "1"]
     server = subprocess.Popen(
         [*command, "--no-access-log"],

@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.core.management.utils import get_random_secret_key
 
-from yingshang.env import ConfigurationError, env_bool, env_int, env_list, env_str
+from yingshang.env import ConfigurationError, env_bool, env_int, env_list, env_str, secret_is_random
 
 REPO = Path(__file__).resolve().parents[3]
 GOOD_SECRET = "k3J9-vQx_7pLm2NwRt5ZyA8bC4dE6fG1hH0iJ-uKoP9sQrS2tUvW3xYz4AbCdEfGhIj"
@@ -23,7 +25,8 @@ SETTINGS_READ = (
     "import json, yingshang.settings as s; "
     "print(json.dumps({'debug': s.DEBUG, 'engine': s.DATABASES['default']['ENGINE'], "
     "'name': s.DATABASES['default']['NAME'], 'secure_cookie': s.SESSION_COOKIE_SECURE, "
-    "'hosts': s.ALLOWED_HOSTS, 'conn_max_age': s.DATABASES['default']['CONN_MAX_AGE']}))"
+    "'hosts': s.ALLOWED_HOSTS, 'conn_max_age': s.DATABASES['default']['CONN_MAX_AGE'], "
+    "'hsts': s.SECURE_HSTS_SECONDS}))"
 )
 
 
@@ -55,6 +58,8 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
         "dev-only-insecure-key-do-not-use-in-production",  # the development default
         "too-short-but-random-7Gx2",  # under 50 characters
         "a" * 64,  # long, but one repeated character
+        "abcde" * 10,  # 50 characters of every kind the old check counted, but a repeated fragment
+        "Aa1!" * 16,  # four character kinds, still a repeated fragment
     ],
 )
 def test_production_refuses_a_development_short_or_trivial_secret_key(tmp_path, secret):
@@ -83,6 +88,7 @@ def test_production_starts_with_a_real_secret_and_debug_off(tmp_path):
     assert values["debug"] is False
     assert values["secure_cookie"] is True
     assert values["hosts"] == ["yingshang.example.gov.cn", "10.0.0.5"]
+    assert values["hsts"] == 31_536_000
 
 
 def test_development_needs_no_variable_and_uses_sqlite_in_the_data_dir(tmp_path):
@@ -188,3 +194,21 @@ def test_every_variable_the_code_reads_is_documented():
     read = variables_read_by(code)
     assert {"YINGSHANG_SECRET_KEY", "YINGSHANG_DATABASE_URL"} <= read  # the scan itself works
     assert sorted(read - documented) == []
+
+
+@pytest.mark.parametrize(
+    ("secret", "random"),
+    [
+        (GOOD_SECRET, True),
+        ("Xq7" + "-" * 47, False),  # long enough, but almost one character
+        ("abcde" * 10, False),
+        ("0123456789" * 6, False),  # ten distinct characters only
+    ],
+)
+def test_a_secret_must_look_generated_not_typed(secret: str, random: bool) -> None:
+    assert secret_is_random(secret) is random
+
+
+def test_generated_secrets_pass() -> None:
+    assert all(secret_is_random(secrets.token_urlsafe(64)) for _ in range(20))
+    assert all(secret_is_random(get_random_secret_key()) for _ in range(20))

@@ -11,7 +11,7 @@ from django.core.management.commands import runserver
 
 from yingshang.demo import district as demo
 from yingshang.demo.management.commands.demo import page_address, server_address
-from yingshang.registry.models import Enterprise
+from yingshang.registry.models import Enterprise, User
 
 SMALL = "200"
 
@@ -45,6 +45,7 @@ def test_a_second_run_reports_that_nothing_was_added() -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.django_db
 @pytest.mark.parametrize("command", ["demo", "load_demo"])
 def test_it_refuses_a_non_positive_entity_count_in_chinese(command: str) -> None:
     args = [command, "--entities", "0"] + (["--no-serve"] if command == "demo" else [])
@@ -75,15 +76,29 @@ def test_it_builds_the_server_address_and_the_page_to_open(
 
 
 @pytest.mark.django_db
-def test_demo_serves_on_the_given_address_without_autoreload(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_serves_on_the_given_address_without_autoreload(
+    monkeypatch: pytest.MonkeyPatch, settings
+) -> None:
     served: dict[str, object] = {}
+    settings.DEBUG = True
 
     def fake_runserver(self: runserver.Command, *args: object, **options: object) -> None:
-        served.update(options)
+        served.update(options, debug=settings.DEBUG)
 
     # Replace Django's development server only: it would block the test for ever.
     monkeypatch.setattr(runserver.Command, "handle", fake_runserver)
     output = run("demo", "--entities", SMALL, "--addr", "0.0.0.0", "--port", "8123")
     assert served["addrport"] == "0.0.0.0:8123"
     assert served["use_reloader"] is False
+    assert served["debug"] is False  # our Chinese error pages, not Django's debug pages
     assert "http://127.0.0.1:8123/" in output
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("command", ["demo", "load_demo"])
+def test_the_demo_refuses_to_run_in_production(command: str, settings) -> None:
+    settings.PRODUCTION = True
+    extra = ["--no-serve"] if command == "demo" else []
+    with pytest.raises(CommandError, match="生产环境不能载入演示数据"):
+        call_command(command, "--entities", SMALL, *extra)
+    assert not User.objects.filter(username="admin").exists()

@@ -18,7 +18,7 @@ from yingshang.conftest import World
 from yingshang.core import clock
 from yingshang.demo import district as demo
 from yingshang.demo import entitlements as demo_entitlements
-from yingshang.demo.policies import load_demo_policies
+from yingshang.demo.policies import DemoPolicies, load_demo_policies
 from yingshang.entitlements.models import Entitlement, Objection, PublicNotice
 from yingshang.entitlements.services import timeline
 from yingshang.entitlements.workflow import State
@@ -26,7 +26,7 @@ from yingshang.notifications.models import Message
 from yingshang.policies import services
 from yingshang.policies.models import MatchRun
 from yingshang.portal.codes import enterprise_code_url
-from yingshang.registry.models import Enterprise, User
+from yingshang.registry.models import Enterprise, Qualification, User
 from yingshang.workdays.services import get_calendar
 
 ENTITIES = 200  # enough 渭滨区 enterprises for every role of the story, few enough to load in seconds
@@ -34,7 +34,7 @@ SHANGHAI = services.SHANGHAI
 
 
 @pytest.fixture
-def loaded(db) -> services.DemoPolicies:
+def loaded(db) -> DemoPolicies:
     demo.load_demo(ENTITIES, progress=False)
     return load_demo_policies()
 
@@ -184,6 +184,27 @@ def test_a_second_load_creates_nothing(loaded) -> None:
     assert everything() == before
     assert again.entitlements.created == 0 and not again.entitlements.replayed
     assert again.entitlements.code_path == loaded.entitlements.code_path
+
+
+def test_a_load_after_a_later_match_run_changes_nothing(loaded) -> None:
+    """The office runs its own match later; loading the demo again neither syncs the ledger from the
+    demo's run nor flags anything 待复核."""
+    # The registry moved on: one 高企 lost its certificate, another enterprise gained one.
+    lost = Qualification.objects.filter(kind="hnte", enterprise__district__name="渭滨区").first()
+    gained = (
+        Enterprise.objects.filter(district=lost.enterprise.district, entity_type="enterprise")
+        .exclude(qualifications__kind="hnte")
+        .first()
+    )
+    Qualification.objects.create(
+        enterprise=gained, kind="hnte", level="national", certified_on=lost.certified_on
+    )
+    lost.delete()
+    services.start_match_run(None, demo.AS_OF, runner="inline")  # its ledger not made (yet)
+    before = everything() | {"flagged": Entitlement.objects.filter(needs_review=True).count()}
+    again = load_demo_policies()
+    assert everything() | {"flagged": Entitlement.objects.filter(needs_review=True).count()} == before
+    assert again.entitlements.created == 0 and not again.entitlements.replayed
 
 
 def test_the_cast_is_chosen_with_a_fixed_seed(db) -> None:

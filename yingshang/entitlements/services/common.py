@@ -108,7 +108,9 @@ def department_handles(department_name: str, item_department: str) -> bool:
 def visible_entitlements(user: User | None) -> QuerySet[Entitlement]:
     """Staff: entitlements of enterprises in their district (city-level: all); an enterprise user:
     its own; anyone else: none. The rule is core.scope's; this is its name in 政策兑现."""
-    if user is None or not (user.can("entitlements.view") or user.can("entitlements.own")):
+    if user is None or not user.is_authenticated:
+        return Entitlement.objects.none()
+    if not (user.can("entitlements.view") or user.can("entitlements.own")):
         return Entitlement.objects.none()
     return scoped(Entitlement.objects.all(), user)
 
@@ -121,7 +123,7 @@ def reviewable_by(user: User | None) -> QuerySet[Entitlement]:
     qs = scoped(Entitlement.objects.all(), user, "change")
     if user.role_enum == Role.OFFICE_ADMIN:
         return qs
-    name = user.department.name if user.department_id else ""
+    name = user.department.name if user.department is not None else ""
     departments = Entitlement.objects.order_by().values_list("department", flat=True).distinct()
     handled = [d for d in departments if department_handles(name, d)]
     return qs.filter(department__in=handled)
@@ -155,7 +157,7 @@ def case_of(e: Entitlement) -> Case:
         mode=e.mode,
         verdict=e.verdict,
         needs_review=e.needs_review,
-        publicity_ends_on=e.notice.ends_on if e.notice_id else None,
+        publicity_ends_on=e.notice.ends_on if e.notice is not None else None,
         confirm_due_on=e.due_on if e.state == State.PUSHED and needs_confirm else None,
     )
 

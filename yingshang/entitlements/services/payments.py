@@ -119,7 +119,7 @@ def _check_payment(e: Entitlement, voucher: str, paid_on: dt.date, amount_fen: i
         raise EntitlementRefused(
             f"兑付金额 {format_fen(amount_fen)} 与核定金额 {_yuan_text(e.amount_fen)} 不一致，请核对"
         )
-    if e.notice_id and paid_on <= e.notice.ends_on:
+    if e.notice is not None and paid_on <= e.notice.ends_on:
         raise EntitlementRefused(f"支付日期应在公示期满（{e.notice.ends_on:%Y-%m-%d}）之后")
     used = Entitlement.objects.filter(voucher_no=voucher).exclude(pk=e.pk).first()
     if used is not None:
@@ -197,7 +197,7 @@ def export_payment_batch(ids: Iterable[int], *, by: User) -> tuple[PaymentBatch,
         objections = _OpenObjections.of(rows)
         for e in rows:
             problem = _payable_problem(e, day, objections)
-            if not problem and e.payment_batch_id and e.payment_batch.state == "exported":
+            if not problem and e.payment_batch is not None and e.payment_batch.state == "exported":
                 problem = f"已在拨付批次 {e.payment_batch.number} 中，等待财政回执"
             if problem:
                 problems.append(f"{_label(e)}：{problem}")
@@ -404,7 +404,7 @@ def import_payment_file(batch: PaymentBatch, data: bytes, filename: str, *, by: 
             paid_on = parse_date(cell(cells, "支付日期"), "支付日期")
             if paid_on > day:
                 raise CellProblem(f"支付日期 {paid_on:%Y-%m-%d} 晚于今天")
-            if e.notice_id and paid_on <= e.notice.ends_on:
+            if e.notice is not None and paid_on <= e.notice.ends_on:
                 raise CellProblem(
                     f"支付日期 {paid_on:%Y-%m-%d} 应在公示期满（{e.notice.ends_on:%Y-%m-%d}）之后"
                 )

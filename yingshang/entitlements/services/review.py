@@ -57,7 +57,7 @@ class BudgetStatus:
     waiting_fen: int  # amounts confirmed (or needing no confirmation) and waiting for review
 
 
-def _awaiting_review() -> Q:
+def awaiting_review_q() -> Q:
     """Entitlements ready for approval: confirmed, or pushed without needing confirmation."""
     auto = Q(mode="免申即享") & ~Q(verdict="needs_confirmation")
     return Q(state=State.CONFIRMED.value) | (Q(state=State.PUSHED.value) & auto)
@@ -82,7 +82,7 @@ def budget_status(item_key: str) -> BudgetStatus:
     cap = budget_cap(item_key)
     committed = committed_fen(item_key)
     waiting = (
-        Entitlement.objects.filter(_awaiting_review(), item_key=item_key).aggregate(t=Sum("amount_fen"))["t"]
+        Entitlement.objects.filter(awaiting_review_q(), item_key=item_key).aggregate(t=Sum("amount_fen"))["t"]
         or 0
     )
     remaining = None if cap is None else cap - committed
@@ -151,7 +151,7 @@ def approve_entitlements(ids: Iterable[int], *, by: User) -> ApprovalOutcome:
             cap = budget_cap(item_key)
             queue = list(
                 Entitlement.objects.select_related("enterprise", "item").filter(
-                    _awaiting_review(), item_key=item_key, needs_review=False, amount_fen__isnull=False
+                    awaiting_review_q(), item_key=item_key, needs_review=False, amount_fen__isnull=False
                 )
                 | Entitlement.objects.select_related("enterprise", "item").filter(pk__in=requested)
             )

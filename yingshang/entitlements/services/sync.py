@@ -311,7 +311,7 @@ def _update_changed(
     table = Entitlement._meta.db_table
     columns = _entitlement_columns()
     rows = [{attname: getattr(e, attname) for _, attname, _ in columns} for e in batch]
-    columns_set = [Entitlement._meta.get_field(name).column for name in fields]
+    columns_set = [Entitlement._meta.get_field(name).column for name in fields]  # type: ignore[union-attr]
     assignments = ", ".join(f'"{column}" = s."{column}"' for column in columns_set)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS entitlement_sync")
@@ -326,7 +326,7 @@ def _entitlement_columns() -> list[tuple[str, str, bool]]:
     """(column, attname, is JSON) of every stored field of an entitlement."""
     from django.db.models import JSONField
 
-    return [(f.column, f.attname, isinstance(f, JSONField)) for f in Entitlement._meta.concrete_fields]
+    return [(str(f.column), f.attname, isinstance(f, JSONField)) for f in Entitlement._meta.concrete_fields]
 
 
 def _copy(
@@ -360,7 +360,7 @@ def _copy_history(
     rows: list[dict[str, Any]], kind: str, user_id: int | None, reason: str, now: dt.datetime
 ) -> None:
     """The simple_history records of rows written with COPY: what `bulk_history_create` would write."""
-    history = Entitlement.history.model  # type: ignore[attr-defined]
+    history = Entitlement.history.model
     extra = {
         "history_date": now,
         "history_change_reason": reason,
@@ -457,7 +457,7 @@ def stage_entered_on(e: Entitlement) -> dt.date | None:
     if e.state == State.CONFIRMED.value and e.confirmed_at:
         return timezone.localtime(e.confirmed_at).date()
     if e.state == State.PUBLICIZED.value and e.notice_id:
-        return e.notice.starts_on
+        return e.notice.starts_on if e.notice is not None else None
     return None
 
 

@@ -35,7 +35,7 @@ def _who(user: User | None, fallback: str) -> str:
     if user is None:
         return fallback
     name = user.get_full_name() or user.first_name or user.username
-    department = f"（{user.department.name}）" if user.department_id else ""
+    department = f"（{user.department.name}）" if user.department is not None else ""
     return f"{name}{department}"
 
 

@@ -37,7 +37,7 @@ def neighbour(world: World) -> Enterprise:
 
 def on_day(monkeypatch: pytest.MonkeyPatch, day: dt.date) -> None:
     """Let the rest of the test happen on `day` (10:00 北京时间, the clock ticking from there)."""
-    monkeypatch.setattr(timezone, "now", clock.moving_from(clock.at(day)))
+    clock.move_to(day)
 
 
 def item(key: str = HNTE_ITEM) -> RewardItem:

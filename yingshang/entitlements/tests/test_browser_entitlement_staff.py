@@ -57,7 +57,7 @@ def test_the_lead_departments_clerk_rejects_with_a_reason_and_another_department
     world, ledger, page
 ):
     log_in(page, world.clerk.username)
-    page.goto(f"/entitlements/{ledger['acme'].pk}/")
+    page.goto(f"/policies/entitlements/{ledger['acme'].pk}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text(ledger["acme"].item.title)
     form = page.get_by_role("form", name="审核不通过")
     form.get_by_label("不通过原因").fill("证书已被撤销")
@@ -67,9 +67,9 @@ def test_the_lead_departments_clerk_rejects_with_a_reason_and_another_department
     expect(page.get_by_role("table", name="办理记录")).to_contain_text("证书已被撤销")
     save_screenshot(page, "entitlement_detail_rejected")
 
-    page.goto(f"/entitlements/{ledger['other'].pk}/")
+    page.goto(f"/policies/entitlements/{ledger['other'].pk}/")
     expect(page.get_by_role("button", name="审核通过")).to_have_count(0)
     expect(page.locator("main")).to_contain_text("审核由区工信局办理")
 
-    response = page.goto(f"/entitlements/{ledger['bolt'].pk}/")
+    response = page.goto(f"/policies/entitlements/{ledger['bolt'].pk}/")
     assert response is not None and response.status == 404

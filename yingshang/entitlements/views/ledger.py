@@ -60,6 +60,8 @@ def filtered(user: User, form: EntitlementFilterForm, today: dt.date) -> tuple[Q
         rows = rows.filter(service.overdue_q(today))
     if data["needs_review"]:
         rows = rows.filter(needs_review=True)
+    if data["to_review"]:
+        rows = rows.filter(service.awaiting_review_q(), pk__in=service.reviewable_by(user).values("pk"))
     if data["verdict"]:
         rows = rows.filter(verdict=data["verdict"])
     if data["q"]:

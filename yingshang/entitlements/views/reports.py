@@ -15,6 +15,7 @@ from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 
 from yingshang.core import charts
+from yingshang.core.fields import DayField
 from yingshang.core.permissions import capability_required
 from yingshang.core.scope import scoped
 from yingshang.entitlements import reports
@@ -27,18 +28,10 @@ FUNNEL_SERIES = ("候选", "已推送", "企业已确认", "审核通过", "已�
 
 
 class ReportFilterForm(forms.Form):
-    start = forms.DateField(
-        label="比对时间自",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "“比对时间自”不是有效日期，应写作 2026-01-31"},
+    start = DayField(
+        label="比对时间自", required=False, invalid="“比对时间自”不是有效日期，应写作 2026-01-31"
     )
-    end = forms.DateField(
-        label="至",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "“至”不是有效日期，应写作 2026-12-31"},
-    )
+    end = DayField(label="至", required=False, invalid="“至”不是有效日期，应写作 2026-12-31")
     item = forms.ChoiceField(
         label="奖补事项",
         required=False,

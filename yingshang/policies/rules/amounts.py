@@ -150,7 +150,7 @@ def read_amount(raw: object) -> ast.Amount:
     if kind == "fixed":
         return ast.Fixed(_positive_money(spec["fixed"], unit, "金额"))
     if kind == "by_level":
-        return _tiers(spec["by_level"], unit)  # type: ignore[arg-type]
+        return _tiers(spec["by_level"], unit)
     if kind == "percent_of":
         return _percentage(spec, unit)
     return _per_unit(spec, unit)

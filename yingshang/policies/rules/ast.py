@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Final, Literal
 
 Value = int | Decimal | dt.date | str | bool
 
@@ -34,7 +34,7 @@ class Window:
         return (policy_start, policy_end) if self.policy else (self.start, self.end)
 
 
-AS_OF = "as_of"  # HasQualification.valid_on: still valid on the evaluation date
+AS_OF: Final = "as_of"  # HasQualification.valid_on: still valid on the evaluation date
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, TypeAlias, cast
 
 import numpy as np
 import polars as pl
@@ -97,7 +97,9 @@ _ARROW_TYPES = {
     FieldType.BOOL: pa.bool_(),
     FieldType.QUALIFICATIONS: QUALIFICATIONS_TYPE,
 }
-_POLARS_TYPES = {
+# polars takes a data type as a class (pl.Int64) or as an instance (pl.Decimal(18, 2)).
+PolarsType: TypeAlias = pl.DataType | type[pl.DataType]
+_POLARS_TYPES: dict[FieldType, PolarsType] = {
     FieldType.INT: pl.Int64,
     FieldType.MONEY: pl.Int64,
     FieldType.PERCENT: pl.Decimal(18, PERCENT_SCALE),
@@ -163,7 +165,7 @@ def table_profiles(table: pa.Table) -> list[dict[str, object]]:
     return [{k: v for k, v in row.items() if v is not None} for row in table.select(names).to_pylist()]
 
 
-def _expected_dtype(column: str) -> pl.DataType | None:
+def _expected_dtype(column: str) -> PolarsType | None:
     f = field_registry().get(column)
     if f is None or f.type is FieldType.QUALIFICATIONS:
         return None
@@ -266,9 +268,9 @@ def _per_enterprise(
     for name in codes:
         values = exploded.get_column(name).to_numpy()
         best = values[starts]
-        for entries in later:
-            owners = group[entries]
-            best[owners] = np.maximum(best[owners], values[entries])
+        for positions in later:
+            owners = group[positions]
+            best[owners] = np.maximum(best[owners], values[positions])
         combined[name] = best
     return rows[starts], combined
 
@@ -692,7 +694,8 @@ def with_reasons(result: pa.Table, packs: Sequence[Pack]) -> pa.Table:
         raise BatchInputError("结果中有奖励项版本不在所给的政策包中，无法解读理由代码")
     # One integer per (item, verdict, amount known, states) when the states leave room (they do unless
     # an item has more than 22 outcomes): then distinct keys and the lookup are single-column.
-    fits = (keys.get_column("states").max() or 0) < (1 << 44) and len(versions) < (1 << 15)
+    most_states = cast(int | None, keys.get_column("states").max())  # an integer column
+    fits = (most_states or 0) < (1 << 44) and len(versions) < (1 << 15)
     if fits:
         key = (
             (pl.col("states") * (1 << 18))

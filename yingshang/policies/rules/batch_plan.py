@@ -332,7 +332,7 @@ class ItemPlan:
         width = len(self.outcomes)
         if not width:
             return np.zeros(len(rows), dtype=np.int64)
-        dtype = (
+        dtype: type[np.integer] = (
             np.uint8 if width <= 4 else np.uint16 if width <= 8 else np.uint32 if width <= 16 else np.int64
         )
         states: np.ndarray | None = None

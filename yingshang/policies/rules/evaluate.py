@@ -18,7 +18,7 @@ import operator
 from collections.abc import Callable, Iterable
 from dataclasses import MISSING, dataclass, fields
 from enum import Enum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from yingshang.policies.rules import ast
 from yingshang.policies.rules.fields import field_registry, level_label, qualification_kinds
@@ -113,7 +113,7 @@ _outcome = fast_constructor(Outcome)
 
 # --- leaves ---------------------------------------------------------------------------------------
 
-_COMPARE = {
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "eq": operator.eq,
     "ne": operator.ne,
     "gt": operator.gt,
@@ -179,7 +179,7 @@ def record_status(leaf: ast.HasQualification, record: QualRecord, ctx: ast.Conte
         )
     if leaf.valid_on is not None:
         day = ctx.as_of if leaf.valid_on == ast.AS_OF else leaf.valid_on
-        checks.append(of_bool(in_window(day, (record.certified_on, record.expires_on))))  # type: ignore[arg-type]
+        checks.append(of_bool(in_window(day, (record.certified_on, record.expires_on))))
     return k_and(checks)
 
 
@@ -350,11 +350,12 @@ class _LeafPlan:
         else:
             value = profile.values.get(leaf.field)
             known = value is not None
-            if not known:
+            if value is None:
                 raw, actual = _UNKNOWN, ""
             else:
                 raw = _PASS if self.test(value, ctx) else _FAIL
-                actual = _shown(leaf.field, type(value), value)
+                value_type: type = type(value)  # a plain `type`: mypy takes a class object for unhashable
+                actual = _shown(leaf.field, value_type, value)
                 if self.counts_years:
                     actual += f"（距评估日满 {max(full_years(value, ctx.as_of), 0)} 年）"  # type: ignore[arg-type]
         status = raw

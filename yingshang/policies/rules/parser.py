@@ -17,6 +17,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Literal
 
 from yingshang.policies.rules import ast
 from yingshang.policies.rules.errors import Place, RuleError, RuleSyntaxError
@@ -360,7 +361,7 @@ def _levels_for(kind: QualificationKind, raw: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(levels))
 
 
-def _valid_on(raw: object) -> dt.date | str | None:
+def _valid_on(raw: object) -> dt.date | Literal["as_of"] | None:
     if raw is None:
         return None
     if isinstance(raw, str) and raw.strip() in AS_OF_WORDS:

@@ -91,7 +91,7 @@ def start_over(page: Page) -> None:
 
 
 def test_an_item_goes_from_confirmation_by_code_link_to_paid(world, loop, page) -> None:
-    acme, detail = world.acme, f"/entitlements/{loop.entitlement_id}/"
+    acme, detail = world.acme, f"/policies/entitlements/{loop.entitlement_id}/"
 
     # 1. The enterprise scans its 明白卡: the 企业码 link opens its page without a login.
     page.goto(loop.code_url)
@@ -112,7 +112,7 @@ def test_an_item_goes_from_confirmation_by_code_link_to_paid(world, loop, page) 
     # 2. The clerk of the bureau that leads the item finds it among the confirmed ones and approves it.
     start_over(page)
     log_in(page, loop.clerk)
-    page.goto("/entitlements/?state=confirmed")
+    page.goto("/policies/entitlements/?state=confirmed")
     page.get_by_role("link", name=acme.name).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(loop.item_title)
     expect(page.locator("main")).to_contain_text("王会计")  # who confirmed; a clerk sees the phone masked

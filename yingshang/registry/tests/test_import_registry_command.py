@@ -68,6 +68,8 @@ def test_a_50_mb_file_is_refused_before_it_is_read(tmp_path, world):
         (["不存在.csv", "--as-of", "2026-06-30", "--source", "x"], "找不到文件"),
         (["FILE", "--as-of", "2026/06/30", "--source", "x"], "应为 2026-06-30"),
         (["FILE", "--as-of", "2026-06-30", "--source", "x", "--user", "ghost"], "找不到用户：ghost"),
+        # The page refuses a data day after today (the tests run on 2026-11-20); so does the command.
+        (["FILE", "--as-of", "2027-01-01", "--source", "x"], "--as-of 2027-01-01：数据截至日期不能晚于今天"),
     ],
 )
 def test_bad_arguments_get_a_chinese_message(tmp_path, world, args, message):

@@ -112,6 +112,13 @@ def test_a_count_below_the_limit_is_exact(world):
     assert (paginator.count, paginator.is_capped, paginator.num_pages) == (5, False, 3)
 
 
+@pytest.mark.parametrize(("rows", "count", "capped"), [(list(range(5)), 3, True), (["a", "b"], 2, False)])
+def test_a_plain_list_is_counted_and_capped_too(rows, count, capped):
+    paginator = _TinyPaginator(rows, 2)
+    assert (paginator.count, paginator.is_capped) == (count, capped)
+    assert list(paginator.page(1)) == rows[:2]
+
+
 def test_a_page_keeps_the_order_and_never_goes_past_the_counted_rows(world):
     rows = _five(world)
     codes = list(rows.values_list("uscc", flat=True))

@@ -199,3 +199,25 @@ def test_a_draft_can_be_thrown_away(world):
 def test_the_admin_is_offered_the_next_year_to_enter(world):
     html = body(world.client_for(world.admin).get(CALENDAR))
     assert f"{NEW}?year=2027" in html
+
+
+def test_saving_the_form_untouched_keeps_its_publication_date(world):
+    """The date picker shows the stored date (ISO), so a save without edits does not erase it."""
+    confirm_year(save_arrangement(2027, fictional_2027_entries(), notice_title=TITLE))
+    HolidayYear.objects.filter(year=2027).update(published_on=d("2026-11-04"))
+    client = world.client_for(world.admin)
+    edit = reverse("workdays:arrangement_edit", args=[2027])
+    form_html = body(client.get(edit))
+    shown = re.search(r'name="published_on"[^>]*value="([^"]*)"', form_html)
+    assert shown and shown[1] == "2026-11-04"
+    client.post(edit, {"notice_title": TITLE, "text": LINES_2027, "published_on": shown[1]})
+    assert HolidayYear.objects.get(year=2027).published_on == d("2026-11-04")
+
+
+def test_lines_left_out_for_having_no_date_are_named_after_saving(world):
+    text = "国务院办公厅关于2027年部分节假日安排的通知\n" + LINES_2027
+    client = world.client_for(world.admin)
+    response = post_year(client, text)
+    assert response.status_code == 302
+    page = body(client.get(response["Location"]))
+    assert "以下 1 行没有日期，未作为安排读入：第1行“国务院办公厅关于2027年部分节假日安排的通知”" in page

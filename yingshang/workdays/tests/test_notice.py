@@ -119,6 +119,18 @@ def test_lines_without_dates_and_the_date_of_issue_are_skipped_and_counted():
     assert parsed.problems == []
     assert parsed.skipped_lines == 4
     assert [e.line for e in parsed.entries] == [4]
+    # Comments and blank lines go unmentioned; lines with words are named, so nobody loses one unseen.
+    assert parsed.skipped == ["第3行“经国务院批准，现将2027年有关安排通知如下：”", "第5行“2026年11月4日”"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["三、清明节：四月五日放假，共1天。", "春节 二月六日至十三日放假调休", "五、端午节：放假1天"],
+)
+def test_a_festivals_line_without_a_readable_date_is_a_problem_not_skipped(line):
+    parsed = parse_arrangement(f"2027-06-09,放假,端午节\n{line}", 2027)
+    assert parsed.problems and parsed.problems[0].startswith("第2行：写了放假或上班，但没有能识别的日期")
+    assert parsed.skipped == []
 
 
 def test_entries_written_back_as_lines_read_back_as_the_same_entries():

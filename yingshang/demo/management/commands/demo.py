@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from yingshang.demo.management.commands.load_demo import DemoLoader, add_entities_argument, check_entities
+from yingshang.demo.management.commands.load_demo import (
+    DemoLoader,
+    add_entities_argument,
+    check_entities,
+    refuse_in_production,
+)
 
 
 def server_address(addr: str, port: int) -> str:
@@ -39,6 +45,7 @@ class Command(BaseCommand):
         add_entities_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refuse_in_production()
         addrport = server_address(options["addr"], options["port"])
         check_entities(options["entities"])
         self.stdout.write("正在准备数据库（执行迁移）…")
@@ -49,4 +56,7 @@ class Command(BaseCommand):
         if options["no_serve"]:
             return
         self.stdout.write(f"打开 {site} 用上面的账号登录；按 Ctrl+C 停止服务。")
+        # The demo shows what an office would see: our Chinese error pages, never Django's debug pages
+        # (which list every URL). Static files still come from the apps (WHITENOISE_USE_FINDERS).
+        settings.DEBUG = False
         call_command("runserver", addrport, use_reloader=False)

@@ -9,10 +9,10 @@ import time
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
+from yingshang.core.dbstate import pending_migrations
 from yingshang.core.roles import Role
 from yingshang.demo.district import DEFAULT_ENTITIES, DEMO_PASSWORD, DISTRICT_CODES, DemoSummary, load_demo
 from yingshang.demo.policies import load_demo_policies
@@ -20,6 +20,17 @@ from yingshang.registry.models import Qualification
 
 if TYPE_CHECKING:
     from yingshang.demo.policies import DemoPolicies
+
+
+PRODUCTION_REFUSAL = (
+    "生产环境不能载入演示数据：演示账号使用公开的演示密码，会重置同名账号。"
+    "演示请在另一台机器或另一个数据库上运行（不设置 YINGSHANG_ENV=production）。"
+)
+
+
+def refuse_in_production() -> None:
+    if settings.PRODUCTION:
+        raise CommandError(PRODUCTION_REFUSAL)
 
 
 def add_entities_argument(parser: CommandParser) -> None:
@@ -37,11 +48,6 @@ def check_entities(entities: int) -> int:
     return entities
 
 
-def has_unapplied_migrations() -> bool:
-    executor = MigrationExecutor(connection)
-    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
-
-
 def _width(text: str) -> int:
     """Columns a string takes in a terminal: CJK characters take two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
@@ -54,15 +60,10 @@ def _pad(text: str, width: int) -> str:
 def login_table(summary: DemoSummary) -> list[str]:
     rows = [("用户名", "密码", "角色", "所属部门 / 企业")]
     for login, user in summary.users:
-        where = (
-            user.enterprise.name
-            if user.enterprise_id
-            else user.department.name
-            if user.department_id
-            else "—"
-        )
-        if user.department_id and user.department.kind == "section":
-            where = f"{user.department.parent.name} {user.department.name}"
+        enterprise, department = user.enterprise, user.department
+        where = enterprise.name if enterprise else department.name if department else "—"
+        if department and department.kind == "section" and department.parent:
+            where = f"{department.parent.name} {department.name}"
         rows.append((user.username, DEMO_PASSWORD, login.role.label, where))
     widths = [max(_width(row[i]) for row in rows) + 2 for i in range(3)]
     return [
@@ -125,7 +126,8 @@ class Command(BaseCommand):
         add_entities_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if has_unapplied_migrations():
+        refuse_in_production()
+        if pending_migrations():
             raise CommandError("数据库尚未迁移：请先运行 yingshang migrate，或直接运行 yingshang demo")
         loader = DemoLoader(self)
         loader.print_logins(loader.load(options["entities"]))

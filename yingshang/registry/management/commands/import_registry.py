@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from yingshang.core.commands import PhaseBar
 from yingshang.registry import importer
-from yingshang.registry.models import User
+from yingshang.registry.models import ImportBatch, User
 
 SHOWN_PROBLEMS = 1000
 
@@ -37,6 +37,9 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"找不到文件：{path}")
+        problem = ImportBatch.as_of_problem(options["as_of"])
+        if problem:
+            raise CommandError(f"--as-of {options['as_of']:%Y-%m-%d}：{problem}")
         user = self._user(options["user"])
         # One bar per phase (读取并校验, 写入数据库); silent when stderr is not a terminal.
         progress = PhaseBar(unit="行", disable=None)
