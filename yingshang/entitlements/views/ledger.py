@@ -156,7 +156,7 @@ def entitlement_bulk(request: HttpRequest) -> HttpResponse:
         return back_to_list(request)
     try:
         if action == "push":
-            count = service.push_entitlements(Entitlement.objects.filter(pk__in=ids), by=user)
+            count = service.push_entitlements(visible(user).filter(pk__in=ids), by=user)
             pushed_message(request, count, len(ids))
         elif action == "approve":
             return approval_outcome(request, service.approve_entitlements(ids, by=user))
