@@ -23,6 +23,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from yingshang.core import clock
 from yingshang.core.money import to_yuan
+from yingshang.core.scope import scoped
 from yingshang.entitlements.models import Entitlement
 from yingshang.entitlements.services import overdue_q
 from yingshang.entitlements.workflow import BUDGET_STATES, State
@@ -133,11 +134,8 @@ class Report:
 
 def scoped_entitlements(user: User, filters: ReportFilter) -> QuerySet[Entitlement]:
     """The entitlements the report covers: the user's district (if any) and the chosen filters."""
-    qs = Entitlement.objects.all()
-    jurisdiction = user.jurisdiction
-    if jurisdiction is not None:
-        qs = qs.filter(district=jurisdiction)
-    elif filters.district is not None:
+    qs = scoped(Entitlement.objects.all(), user)
+    if user.jurisdiction is None and filters.district is not None:
         qs = qs.filter(district=filters.district)
     if filters.start:
         qs = qs.filter(matched_at__gte=clock.at(filters.start, 0))

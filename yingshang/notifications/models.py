@@ -12,6 +12,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from yingshang.core.scope import Owned
 from yingshang.registry.models import Enterprise
 
 MOBILE_PATTERN = r"^1[3-9]\d{9}$"
@@ -39,6 +40,8 @@ class Status(models.TextChoices):
 
 
 class Message(models.Model):
+    scope = Owned(district="enterprise__district", enterprise="enterprise")
+
     enterprise = models.ForeignKey(
         Enterprise, on_delete=models.CASCADE, related_name="messages", verbose_name="企业"
     )
@@ -86,6 +89,8 @@ class Message(models.Model):
 class EnterpriseContact(models.Model):
     """Where SMS and e-mail for an enterprise go. Personal data: staff listings show it masked."""
 
+    scope = Owned(district="enterprise__district", enterprise="enterprise")
+
     enterprise = models.OneToOneField(
         Enterprise, on_delete=models.CASCADE, related_name="contact", verbose_name="企业"
     )
@@ -103,6 +108,8 @@ class EnterpriseContact(models.Model):
 
 class ChannelPreference(models.Model):
     """An enterprise's choice on one optional channel; no row means it receives it."""
+
+    scope = Owned(district="enterprise__district", enterprise="enterprise")
 
     enterprise = models.ForeignKey(
         Enterprise, on_delete=models.CASCADE, related_name="channel_preferences", verbose_name="企业"

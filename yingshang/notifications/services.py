@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from yingshang.core.errors import UserError
+from yingshang.core.scope import Scope, scoped
 from yingshang.notifications import signals
 from yingshang.notifications.gateways import Gateway, GatewayError, gateway_for
 from yingshang.notifications.models import (
@@ -162,7 +163,8 @@ def _address(contact: EnterpriseContact | None, channel: str) -> str:
 def inbox_for(enterprise: Enterprise) -> QuerySet[Message]:
     """The enterprise's in-app messages, unread first, newest first within each."""
     return (
-        Message.objects.filter(enterprise=enterprise, channel=Channel.INBOX)
+        scoped(Message.objects.all(), Scope.of_enterprise(enterprise.pk))
+        .filter(channel=Channel.INBOX)
         .annotate(
             read_rank=Case(
                 When(read_at__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField()

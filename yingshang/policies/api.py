@@ -6,7 +6,7 @@ used in their place):
 
 - items: staff who view policies, and enterprise users;
 - calculator/{uscc}: an enterprise user for their own enterprise only; staff for entities in their
-  scope (`User.visible_enterprises()`); anything else is a 404, exactly like an unknown USCC;
+  scope (core.scope); anything else is a 404, exactly like an unknown USCC;
 - runs, results: staff who view policies. A district-level user sees their district's figures and
   results only; a city-level user sees everything;
 - entitlements (read only): staff who view entitlements, in their scope; an enterprise user its own
@@ -28,6 +28,7 @@ from pydantic_core import PydanticCustomError
 
 from yingshang.core.paging import MappedPage, PagePagination
 from yingshang.core.roles import CAPABILITIES, Role
+from yingshang.core.scope import scoped
 from yingshang.policies import services
 from yingshang.policies.models import MatchResult, MatchRun, RewardItem
 from yingshang.policies.reasons import reason_texts
@@ -352,13 +353,17 @@ def run_out(run: MatchRun, user: User) -> dict[str, Any]:
 @paginate(PagePagination)
 def list_runs(request: HttpRequest) -> list[dict[str, Any]]:
     user = require(request, view_capability())
-    runs = MatchRun.objects.filter(kind="match").prefetch_related("packs").order_by("-created_at", "-pk")
+    runs = (
+        scoped(MatchRun.objects.filter(kind="match"), user)
+        .prefetch_related("packs")
+        .order_by("-created_at", "-pk")
+    )
     return MappedPage(runs, lambda run: run_out(run, user))  # type: ignore[return-value]
 
 
 def visible_run(request: HttpRequest, run_id: int) -> tuple[User, MatchRun]:
     user = require(request, view_capability())
-    run = MatchRun.objects.filter(pk=run_id, kind="match").prefetch_related("packs").first()
+    run = scoped(MatchRun.objects.filter(pk=run_id, kind="match"), user).prefetch_related("packs").first()
     if run is None:
         raise HttpError(404, RUN_NOT_FOUND)
     return user, run
@@ -393,9 +398,7 @@ def list_results(
         item = RewardItem.objects.filter(policy__pack__in=run.packs.all(), key=filters.item).first()
         if item is None:
             raise HttpError(404, ITEM_NOT_FOUND)
-    results: QuerySet[MatchResult] = services.run_results(run, item, filters.verdict).filter(
-        enterprise__in=user.visible_enterprises()
-    )
+    results: QuerySet[MatchResult] = scoped(services.run_results(run, item, filters.verdict), user)
     return MappedPage(results.select_related("item__policy__pack"), result_out)
 
 

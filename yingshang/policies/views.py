@@ -2,8 +2,9 @@
 runs with their results and downloads, and 政策测算 (what-if).
 
 Every page asks services.py (and whatif.py) for its numbers; this module only decides who may see
-what and shapes it for the templates. Scope: staff see the entities of `visible_enterprises()` (a
-district-level user their district's figures only); an enterprise user sees its own calculator.
+what and shapes it for the templates. Scope (core.scope): staff see the entities of their reach (a
+district-level user their district's figures only); an enterprise user sees its own calculator; packs,
+city-wide runs and what-if are city-level functions.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from django.views.decorators.http import require_POST
 
 from yingshang.core import clock
 from yingshang.core.money import to_yuan
-from yingshang.core.permissions import capability_required
+from yingshang.core.permissions import capability_required, city_level
+from yingshang.core.scope import scoped
 from yingshang.policies import rules, services
 from yingshang.policies.forms import (
     AsOfForm,
@@ -222,7 +224,7 @@ def working_version(name: str) -> PolicyPack:
     return working
 
 
-@capability_required("policies.manage")
+@city_level("policies.manage")
 def pack_edit(request: HttpRequest, name: str) -> HttpResponse:
     working = working_version(name)
     if request.method != "POST":
@@ -256,7 +258,7 @@ def saved_message(before: PolicyPack, stored: PolicyPack, text: str) -> str:
     return f"已保存并启用版本 {stored.version}；此后的计算和批量匹配都按这一版本进行"
 
 
-@capability_required("policies.manage")
+@city_level("policies.manage")
 @require_POST
 def pack_check(request: HttpRequest, name: str) -> HttpResponse:
     working = working_version(name)
@@ -357,9 +359,7 @@ def top_enterprises(user: User, limit: int = 10) -> list[dict[str, Any]]:
     if run is None:
         return []
     return list(
-        MatchResult.objects.filter(
-            run=run, verdict="eligible", payable_fen__gt=0, enterprise__in=user.visible_enterprises()
-        )
+        scoped(MatchResult.objects.filter(run=run, verdict="eligible", payable_fen__gt=0), user)
         .values("enterprise__uscc", "enterprise__name", "district__name")
         .annotate(payable=Sum("payable_fen"), paid=Count("pk"))
         .order_by("-payable", "enterprise__uscc")[:limit]
@@ -446,7 +446,7 @@ def active_match_run() -> MatchRun | None:
 @capability_required("policies.view")
 def run_list(request: HttpRequest) -> HttpResponse:
     runs = (
-        MatchRun.objects.filter(kind="match")
+        scoped(MatchRun.objects.filter(kind="match"), request.user)
         .select_related("started_by")
         .prefetch_related("packs")
         .order_by("-created_at", "-pk")
@@ -463,7 +463,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
     return render(request, "policies/run_list.html", context)
 
 
-@capability_required("policies.run")
+@city_level("policies.run")
 @require_POST
 def run_start(request: HttpRequest) -> HttpResponse:
     form = StartRunForm(request.POST)
@@ -493,7 +493,9 @@ def breakdown_rows(summary: dict[str, Any], name: str) -> list[dict[str, Any]]:
 @capability_required("policies.view")
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(
-        MatchRun.objects.select_related("started_by").prefetch_related("packs"), pk=pk, kind="match"
+        scoped(MatchRun.objects.all(), request.user).select_related("started_by").prefetch_related("packs"),
+        pk=pk,
+        kind="match",
     )
     user = request.user
     context: dict[str, Any] = {
@@ -552,9 +554,7 @@ def run_item_results(request: HttpRequest, pk: int, item_pk: int) -> HttpRespons
     verdict = request.GET.get("verdict", "")
     if verdict not in KEPT_VERDICTS:
         verdict = ""
-    results = services.run_results(run, item, verdict or None).filter(
-        enterprise__in=request.user.visible_enterprises()
-    )
+    results = scoped(services.run_results(run, item, verdict or None), request.user)
     page = Paginator(results, RESULTS_PAGE_SIZE).get_page(request.GET.get("page"))
     engine_item = services.engine_item(item)
     rows = [
@@ -690,7 +690,7 @@ def recent_whatif_runs(limit: int = 20) -> QuerySet[MatchRun]:
     return MatchRun.objects.filter(kind="whatif").select_related("started_by").order_by("-created_at")[:limit]
 
 
-@capability_required("policies.run")
+@city_level("policies.run")
 def whatif(request: HttpRequest) -> HttpResponse:
     current = services.current_items()
     item_form, draft_form = whatif_forms(request, current)
@@ -754,7 +754,7 @@ def whatif_input_lines(run: MatchRun) -> list[tuple[str, str]]:
     return lines
 
 
-@capability_required("policies.run")
+@city_level("policies.run")
 def whatif_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(MatchRun.objects.select_related("started_by"), pk=pk, kind="whatif")
     result = whatif_service().whatif_of_run(run) if run.state == "done" else None

@@ -1,8 +1,8 @@
 """Registry JSON API: market entities, qualifications, departments, the industry code table.
 
 Every operation first asks for a role capability (403 otherwise), then narrows to the objects the
-user may see (`User.visible_enterprises()`): an entity outside that scope is a 404, exactly like one
-that does not exist, so the API never confirms what a user may not see.
+user may see (core.scope.scoped): an entity outside that scope is a 404, exactly like one that does not
+exist, so the API never confirms what a user may not see.
 
 (No `from __future__ import annotations` here: ninja reads the view signatures at import time.)
 """
@@ -18,6 +18,7 @@ from ninja.pagination import paginate
 
 from yingshang.core.paging import PagePagination
 from yingshang.core.roles import CAPABILITIES, Role
+from yingshang.core.scope import scoped
 from yingshang.registry.models import Department, Enterprise, Industry, Qualification, User
 from yingshang.registry.queries import EnterpriseFilters, filter_enterprises
 from yingshang.registry.schemas import (
@@ -63,7 +64,7 @@ def require_any(request: HttpRequest, *capabilities: str) -> User:
 
 def visible_enterprises(request: HttpRequest) -> QuerySet[Enterprise]:
     user = require_any(request, "registry.view", "registry.own_enterprise")
-    return user.visible_enterprises()
+    return scoped(Enterprise.objects.all(), user)
 
 
 def visible_enterprise(request: HttpRequest, uscc: str) -> Enterprise:
@@ -160,7 +161,8 @@ def list_enterprise_qualifications(
 )
 @paginate(PagePagination)
 def list_qualifications(request: HttpRequest, filters: Query[QualificationQuery]) -> QuerySet[Qualification]:
-    qs = Qualification.objects.filter(enterprise__in=visible_enterprises(request))
+    user = require_any(request, "registry.view", "registry.own_enterprise")
+    qs = scoped(Qualification.objects.all(), user)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.level:
@@ -186,8 +188,8 @@ def valid_on_q(day: dt.date) -> Q:
     summary="部门（平铺列表，按 parent 组成树）",
 )
 def list_departments(request: HttpRequest, filters: Query[DepartmentQuery]) -> QuerySet[Department]:
-    require_any(request, "departments.view")
-    qs = Department.objects.select_related("parent", "district").order_by("code")
+    user = require_any(request, "departments.view")
+    qs = scoped(Department.objects.all(), user).select_related("parent", "district").order_by("code")
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.district:
@@ -207,8 +209,10 @@ def list_departments(request: HttpRequest, filters: Query[DepartmentQuery]) -> Q
 def get_department(
     request: HttpRequest, code: str = Path(..., pattern=DEPARTMENT_CODE_PATTERN, description="部门代码")
 ) -> Department:
-    require_any(request, "departments.view")
-    department = Department.objects.select_related("parent", "district").filter(code=code).first()
+    user = require_any(request, "departments.view")
+    department = (
+        scoped(Department.objects.all(), user).select_related("parent", "district").filter(code=code).first()
+    )
     if department is None:
         raise HttpError(404, DEPARTMENT_NOT_FOUND)
     return department

@@ -15,6 +15,7 @@ from ninja import Field, Schema
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 
+from yingshang.core.scope import scoped
 from yingshang.registry import industries, vocab
 from yingshang.registry.fields import RECORDED_FIELDS, SCALE_SOURCE
 from yingshang.registry.models import Department, Enterprise, Industry, Qualification
@@ -282,8 +283,10 @@ class DepartmentDetailOut(DepartmentOut):
     children: list[DepartmentOut]
 
     @staticmethod
-    def resolve_children(obj: Department) -> list[Department]:
-        return list(obj.children.select_related("parent", "district").order_by("code"))
+    def resolve_children(obj: Department, context: dict[str, Any]) -> list[Department]:
+        # Only the children the caller may see (a district: not another district's departments).
+        children = scoped(obj.children.all(), context["request"].auth)
+        return list(children.select_related("parent", "district").order_by("code"))
 
 
 class IndustryOut(Schema):

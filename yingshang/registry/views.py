@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from yingshang.core import clock
 from yingshang.core.money import format_fen
 from yingshang.core.permissions import capability_required
+from yingshang.core.scope import scoped, scoped_history
 from yingshang.policies.views import enterprise_section_context
 from yingshang.registry import industries, vocab
 from yingshang.registry.fields import ENTERPRISE_FIELDS, SCALE_SOURCE, EnterpriseField
@@ -130,11 +131,14 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if kind and kind not in AUDITED:
         raise Http404("未知的记录类型")
     models = [AUDITED[kind]] if kind else list(AUDITED.values())
-    # Each history table is read newest first and cut to what one page can show, then merged.
+    # Each history table is read newest first and cut to what one page can show, then merged; only the
+    # changes of objects in the viewer's reach (a district: its enterprises, departments and people).
     limit = PAGE_SIZE * 20
     records = sorted(
         chain.from_iterable(
-            model.history.select_related("history_user").order_by("-history_date")[:limit]
+            scoped_history(model.history.all(), request.user)
+            .select_related("history_user")
+            .order_by("-history_date")[:limit]
             for _, model in models
         ),
         key=lambda r: r.history_date,
@@ -210,7 +214,9 @@ def _render_upload(
     context = {
         "form": form,
         "error": error,
-        "batches": ImportBatch.objects.select_related("uploaded_by")[:IMPORT_HISTORY_SIZE],
+        "batches": scoped(ImportBatch.objects.all(), request.user).select_related("uploaded_by")[
+            :IMPORT_HISTORY_SIZE
+        ],
         "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024),
     }
     return render(request, "registry/import_upload.html", context, status=status)
@@ -251,8 +257,11 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 @capability_required("registry.import")
 def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
-    """The preview of a batch before 确认导入, and its result afterwards."""
-    batch = get_object_or_404(ImportBatch.objects.select_related("uploaded_by"), pk=pk)
+    """The preview of a batch before 确认导入, and its result afterwards (only the batch's own district,
+    or the city, may see it)."""
+    batch = get_object_or_404(
+        scoped(ImportBatch.objects.all(), request.user).select_related("uploaded_by"), pk=pk
+    )
     report = batch.report or {}
     counts = report.get("counts", {})
     result = report.get("result") or {}
@@ -271,7 +280,7 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("registry.import")
 @require_POST
 def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(ImportBatch, pk=pk)
+    batch = get_object_or_404(scoped(ImportBatch.objects.all(), request.user, "change"), pk=pk)
     try:
         result = importer.apply_batch(batch, user=request.user)
     except (importer.ImportRefused, importer.ImportFailed) as problem:

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from yingshang.core import clock
-from yingshang.core.permissions import capability_required
+from yingshang.core.permissions import capability_required, city_level
 from yingshang.workdays.engine import (
     BUILTIN_FIRST_YEAR,
     BUILTIN_LAST_YEAR,
@@ -209,7 +209,7 @@ def _shown(value: Any) -> str:
     return "（空）" if value in (None, "") else str(value)
 
 
-@capability_required("calendar.manage")
+@city_level("calendar.manage")
 def arrangement_form(request: HttpRequest, year: int | None = None) -> HttpResponse:
     holiday_year = get_object_or_404(HolidayYear, year=year) if year is not None else None
     if request.method == "POST":
@@ -257,7 +257,7 @@ def arrangement_form(request: HttpRequest, year: int | None = None) -> HttpRespo
     return render(request, "workdays/arrangement_form.html", {"form": form, "holiday_year": holiday_year})
 
 
-@capability_required("calendar.manage")
+@city_level("calendar.manage")
 @require_POST
 def arrangement_confirm(request: HttpRequest, year: int) -> HttpResponse:
     holiday_year = get_object_or_404(HolidayYear, year=year)
@@ -273,7 +273,7 @@ def arrangement_confirm(request: HttpRequest, year: int) -> HttpResponse:
     return redirect(f"{reverse('workdays:calendar')}?year={year}")
 
 
-@capability_required("calendar.manage")
+@city_level("calendar.manage")
 @require_POST
 def arrangement_delete(request: HttpRequest, year: int) -> HttpResponse:
     holiday_year = get_object_or_404(HolidayYear, year=year)

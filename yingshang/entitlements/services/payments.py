@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from yingshang.core import clock
 from yingshang.core.money import format_fen, to_yuan
+from yingshang.core.scope import in_reach
 from yingshang.entitlements.models import Entitlement, Objection, PaymentBatch
 from yingshang.entitlements.services.common import (
     AMOUNT_PENDING,
@@ -43,7 +44,7 @@ from yingshang.registry.importer import (
     parse_money_fen,
     read_tables,
 )
-from yingshang.registry.models import User
+from yingshang.registry.models import District, User
 
 # ==================================================================================================
 # Payment
@@ -183,6 +184,15 @@ def export_payment_batch(ids: Iterable[int], *, by: User) -> tuple[PaymentBatch,
         )
         if len(rows) != len(wanted):
             raise EntitlementRefused("所选事项中有找不到或不在您管辖范围内的，请刷新后重试")
+        districts = sorted({e.district_id for e in rows})
+        if len(districts) > 1:
+            names = "、".join(
+                District.objects.filter(pk__in=districts).order_by("code").values_list("name", flat=True)
+            )
+            raise EntitlementRefused(
+                f"所选事项分属 {len(districts)} 个区县（{names}）："
+                "一个拨付批次只能包含一个区县的事项，请按区县分别导出"
+            )
         problems = []
         objections = _OpenObjections.of(rows)
         for e in rows:
@@ -195,7 +205,11 @@ def export_payment_batch(ids: Iterable[int], *, by: User) -> tuple[PaymentBatch,
             raise EntitlementRefused("以下事项不能导出拨付：" + "；".join(problems))
         total = sum(e.amount_fen or 0 for e in rows)
         batch = PaymentBatch.objects.create(
-            number=_batch_number(day), count=len(rows), total_fen=total, created_by=by
+            number=_batch_number(day),
+            count=len(rows),
+            total_fen=total,
+            created_by=by,
+            district_id=districts[0],
         )
         for e in rows:
             e.payment_batch = batch
@@ -307,6 +321,8 @@ def import_payment_file(batch: PaymentBatch, data: bytes, filename: str, *, by: 
     batch, with exactly its amount, a voucher number used once and a valid date. Any error: nothing is
     recorded and `errors` lists them ("第N行 “列”列：…"). Otherwise every row is recorded paid."""
     _require_manage(by)
+    if not in_reach(batch, by, "change"):
+        raise EntitlementRefused(f"拨付批次 {batch.number} 不在您的管辖范围内")
     result = PaymentImportResult(batch)
     try:
         columns, rows = _read_payment_rows(data, filename)

@@ -446,6 +446,22 @@ def test_the_budget_panel_shows_cap_committed_remaining_and_waiting(world):
     )
 
 
+@pytest.mark.parametrize("who", ["weibin_admin", "clerk", "other_clerk"])
+def test_budgets_of_every_district_are_the_citys_to_read(world, who):
+    """Leak: a district's staff read the budget totals of all districts."""
+    item = working_item()
+    item.budget_cap_fen = 500_000_00
+    item.save()
+    make_entitlement(world.bolt, state=State.APPROVED)
+    client = world.client_for(getattr(world, who))
+    response = client.get(reverse("entitlements:budgets"))
+    assert response.status_code == 403 and "全市层面的功能" in response.content.decode()
+    assert (
+        reverse("entitlements:budgets")
+        not in client.get(reverse("entitlements:entitlement_list")).content.decode()
+    )
+
+
 # -- from a batch run ------------------------------------------------------------------------------
 
 

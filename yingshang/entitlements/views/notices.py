@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from yingshang.core import clock
 from yingshang.core.masking import mask_name, mask_phone
 from yingshang.core.permissions import capability_required
+from yingshang.core.scope import scoped
 from yingshang.entitlements import services as service
 from yingshang.entitlements.forms import (
     ResolveObjectionForm,
@@ -27,19 +28,12 @@ from yingshang.registry.models import User
 
 def notices_of(user: User) -> QuerySet[PublicNotice]:
     """City-level staff see every 公示; a district's staff those of their district or with its cases."""
-    notices = PublicNotice.objects.all()
-    district = user.jurisdiction
-    if district is not None:
-        notices = notices.filter(Q(district=district) | Q(entitlements__in=visible(user))).distinct()
-    return notices
+    return scoped(PublicNotice.objects.all(), user)
 
 
 def objections_of(user: User) -> QuerySet[Objection]:
-    """Objections on the 公示 the user sees; against a case only when that case is visible to them."""
-    rows = Objection.objects.filter(notice__in=notices_of(user))
-    if user.jurisdiction is not None:
-        rows = rows.filter(Q(entitlement__isnull=True) | Q(entitlement__in=visible(user)))
-    return rows
+    """Objections against the entitlements the user sees, and against the whole of their district's 公示."""
+    return scoped(Objection.objects.all(), user)
 
 
 @capability_required("entitlements.view")

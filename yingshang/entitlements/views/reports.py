@@ -18,6 +18,7 @@ from yingshang.core import charts
 from yingshang.core.fields import DayField
 from yingshang.core.money import format_fen
 from yingshang.core.permissions import capability_required
+from yingshang.core.scope import scoped
 from yingshang.entitlements import reports
 from yingshang.entitlements.models import Entitlement
 from yingshang.registry.models import District, User
@@ -53,11 +54,10 @@ class ReportFilterForm(forms.Form):
 
     def __init__(self, data: Any, *, user: User) -> None:
         super().__init__(data)
-        scope = Entitlement.objects.all()
+        scope = scoped(Entitlement.objects.all(), user)
         if user.jurisdiction is not None:
             # A district's clerk sees its own district only: no district to choose.
             del self.fields["district"]
-            scope = scope.filter(district=user.jurisdiction)
         keys = sorted(set(scope.order_by().values_list("item_key", flat=True).distinct()))
         titles = reports.item_titles(keys)
         self.fields["item"].choices = [("", "全部事项")] + [
