@@ -1,7 +1,8 @@
 """The shared small named world every test can ask for, and the browser every app's browser tests use.
 
-Two districts (渭滨区, 金台区); a city-level 营商办, a 市场监管局 in each district; one user of each
-role, a second department clerk and enterprise owner on the other side, and one user with no access.
+Two districts (渭滨区, 金台区); a city-level 营商办, and in each district its own 营商办 and 市场监管局; one
+user of each role, the city-level office admin and each district's office admin, a second department
+clerk and enterprise owner on the other side, and one user with no access.
 
 Browser: `page` is Playwright driving the system's Chromium (Debian package `chromium`) headless on the
 live server. Without Chromium the browser tests are skipped with the reason, except under CI (CI=true),
@@ -36,12 +37,16 @@ PASSWORD = "Yingshang-test-2026"
 class World:
     weibin: District
     jintai: District
-    office: Department
+    office: Department  # 市营商办 (city-level: no district)
+    weibin_office: Department  # 渭滨区营商办
+    jintai_office: Department  # 金台区营商办
     weibin_samr: Department
     jintai_samr: Department
     acme: Enterprise  # in 渭滨区
     bolt: Enterprise  # in 金台区
-    admin: User
+    admin: User  # the city 营商办's admin: every district
+    weibin_admin: User  # 渭滨区营商办's admin: 渭滨区 only
+    jintai_admin: User  # 金台区营商办's admin: 金台区 only
     clerk: User  # 渭滨区市场监管局
     other_clerk: User  # 金台区市场监管局
     inspector: User  # 渭滨区市场监管局
@@ -104,6 +109,12 @@ def world(db: None) -> World:
     jintai_gov = Department.objects.create(
         name="金台区", code="jintai", kind="district", parent=city, district=jintai
     )
+    weibin_office = Department.objects.create(
+        name="渭滨区营商办", code="weibin-yingshang", kind="department", parent=weibin_gov, district=weibin
+    )
+    jintai_office = Department.objects.create(
+        name="金台区营商办", code="jintai-yingshang", kind="department", parent=jintai_gov, district=jintai
+    )
     weibin_samr = Department.objects.create(
         name="渭滨区市场监管局", code="weibin-samr", kind="department", parent=weibin_gov, district=weibin
     )
@@ -139,11 +150,15 @@ def world(db: None) -> World:
         weibin=weibin,
         jintai=jintai,
         office=office,
+        weibin_office=weibin_office,
+        jintai_office=jintai_office,
         weibin_samr=weibin_samr,
         jintai_samr=jintai_samr,
         acme=acme,
         bolt=bolt,
         admin=_user("admin", Role.OFFICE_ADMIN, department=office),
+        weibin_admin=_user("weibin_admin", Role.OFFICE_ADMIN, department=weibin_office),
+        jintai_admin=_user("jintai_admin", Role.OFFICE_ADMIN, department=jintai_office),
         clerk=_user("clerk", Role.DEPT_STAFF, department=weibin_samr),
         other_clerk=_user("other_clerk", Role.DEPT_STAFF, department=jintai_samr),
         inspector=_user("inspector", Role.INSPECTOR, department=weibin_samr),

@@ -9,8 +9,10 @@ import math
 import os
 from collections import Counter
 
+from yingshang.core.errors import UserError
 
-class ConfigurationError(RuntimeError):
+
+class ConfigurationError(UserError, RuntimeError):
     """A setting is missing or malformed; raised before the server starts."""
 
 

@@ -25,7 +25,8 @@ ROLE_LABELS: dict[Role, str] = {
     Role.NONE: "未分配角色",
 }
 
-# Capabilities are named after what a person does; a view or API endpoint asks for one of them.
+# Capabilities are named after what a person does; a view or API endpoint asks for one of them. Over which
+# rows, and which capabilities only the city holds, is core.scope's to say.
 CAPABILITIES: dict[str, frozenset[Role]] = {
     "registry.view": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF, Role.INSPECTOR}),
     "registry.import": frozenset({Role.OFFICE_ADMIN}),
@@ -48,6 +49,10 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "entitlements.review": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF}),
     "entitlements.manage": frozenset({Role.OFFICE_ADMIN}),
     "entitlements.own": frozenset({Role.ENTERPRISE}),
+    # City-level functions (core.scope.CITY_LEVEL_CAPABILITIES): held only by staff of a department with
+    # no district, whatever the role says. Budgets are the city's pool; a ledger from a city-wide run.
+    "entitlements.budgets": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF}),
+    "entitlements.generate": frozenset({Role.OFFICE_ADMIN}),
     "reports.view": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF}),
     "messages.own": frozenset({Role.ENTERPRISE}),
     "api.tokens": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF, Role.INSPECTOR, Role.ENTERPRISE}),

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from yingshang.core import clock
+from yingshang.core.money import format_amount
 from yingshang.demo import entitlements as demo_entitlements
 from yingshang.demo.entitlements import DemoEntitlements
 from yingshang.demo.tables import AS_OF as DEMO_DAY
 from yingshang.policies.models import MatchRun, PolicyPack
-from yingshang.policies.rules.values import format_money
 from yingshang.policies.services import latest_match_run, start_match_run, sync_shipped_packs
 
 
@@ -45,6 +45,6 @@ def load_demo_policies(on_step: Callable[[str], None] | None = None) -> DemoPoli
     say(
         f"批量匹配完成（测算日期 {DEMO_DAY}，用时 {time.perf_counter() - started:.1f} 秒）："
         f"{run.entity_count:,} 户 × {run.item_count} 项，符合 {run.eligible_count:,} 对、"
-        f"需确认 {run.needs_confirmation_count:,} 对，不重复奖后应兑付 {format_money(run.total_amount_fen)}"
+        f"需确认 {run.needs_confirmation_count:,} 对，不重复奖后应兑付 {format_amount(run.total_amount_fen)}"
     )
     return DemoPolicies(packs, run, demo_entitlements.load_demo_entitlements(run, say))

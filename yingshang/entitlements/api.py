@@ -14,10 +14,10 @@ from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
+from yingshang.core.paging import MappedPage, PagePagination
 from yingshang.entitlements import services
 from yingshang.entitlements.models import Entitlement
-from yingshang.policies.api import ITEM_KEY_PATTERN, NOT_ALLOWED, MappedPage, user_of
-from yingshang.registry.api import PagePagination
+from yingshang.policies.api import ITEM_KEY_PATTERN, NOT_ALLOWED, user_of
 from yingshang.registry.models import User
 from yingshang.registry.schemas import ERRORS, ERRORS_WITH_404, USCC_PATTERN
 

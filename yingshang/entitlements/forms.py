@@ -7,8 +7,6 @@ whether the action is allowed is the service's question (yingshang.entitlements.
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -16,26 +14,15 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from yingshang.core.fields import DayField
+from yingshang.core.money import MoneyError, parse_money
 from yingshang.entitlements.workflow import STATE_CHOICES, Deadlines
 
-YUAN_PATTERN = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 def default_publicity_workdays() -> int:
     """公示 working days from settings (YINGSHANG_PUBLICITY_WORKDAYS), else the workflow default."""
     return int(getattr(settings, "ENTITLEMENT_PUBLICITY_WORKDAYS", Deadlines().publicity))
-
-
-def yuan_to_fen(text: str) -> int:
-    """'1,234.5' → 123450 (Decimal, never float); ValueError with a Chinese message otherwise."""
-    cleaned = text.replace(",", "").replace("，", "").replace("元", "").strip()
-    if not YUAN_PATTERN.match(cleaned):
-        raise ValueError("金额应为元，最多两位小数，如 100000 或 100000.00")
-    try:
-        return int(Decimal(cleaned) * 100)
-    except InvalidOperation:
-        raise ValueError("金额应为元，最多两位小数，如 100000 或 100000.00") from None
 
 
 class EntitlementFilterForm(forms.Form):
@@ -117,9 +104,9 @@ class PaymentForm(forms.Form):
 
     def clean_amount(self) -> int:
         try:
-            fen = yuan_to_fen(self.cleaned_data["amount"])
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None
+            fen = parse_money(self.cleaned_data["amount"], "元")  # "100000.00", "1,234.5", "10万元"
+        except MoneyError as exc:
+            raise forms.ValidationError(exc.message) from None
         if fen <= 0:
             raise forms.ValidationError("兑付金额必须大于 0")
         return fen

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from yingshang.core.scope import Owned
 from yingshang.entitlements.workflow import STATE_CHOICES, State
 from yingshang.policies.models import MODES, VERDICTS, MatchRun, RewardItem
 from yingshang.registry.models import District, Enterprise
@@ -18,6 +19,9 @@ from yingshang.registry.models import District, Enterprise
 
 class PublicNotice(models.Model):
     """A 公示: approved entitlements listed publicly for some working days, open to objections."""
+
+    # A district's own 公示, or a city-wide one listing some of the district's entitlements.
+    scope = Owned(district=("district", "entitlements__district"), enterprise="entitlements__enterprise")
 
     title = models.CharField("公示标题", max_length=200)
     district = models.ForeignKey(
@@ -39,13 +43,19 @@ class PublicNotice(models.Model):
 
 
 class PaymentBatch(models.Model):
-    """A 拨付批次: the .xlsx handed to the finance bureau, and what came back."""
+    """A 拨付批次: the .xlsx handed to the finance bureau, and what came back. One district's
+    entitlements only (empty district: an older batch that mixed districts, the city's alone)."""
+
+    scope = Owned(district="district")
 
     STATES = [("exported", "已导出，待财政回执"), ("settled", "已登记兑付")]
     number = models.CharField("批次号", max_length=30, unique=True)
     state = models.CharField("状态", max_length=10, choices=STATES, default="exported")
     count = models.PositiveIntegerField("笔数", default=0)
     total_fen = models.BigIntegerField("金额合计（分）", default=0)
+    district = models.ForeignKey(
+        District, null=True, blank=True, on_delete=models.PROTECT, verbose_name="区县", related_name="+"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField("导出时间", auto_now_add=True)
     settled_at = models.DateTimeField("登记时间", null=True, blank=True)
@@ -66,6 +76,8 @@ class Entitlement(models.Model):
     re-matching must find the same entitlement. The item row, run and version it was last matched
     with are kept, so a payment names the exact rule and snapshot it used.
     """
+
+    scope = Owned(district="district", enterprise="enterprise")
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, verbose_name="市场主体")
     district = models.ForeignKey(District, on_delete=models.PROTECT, verbose_name="区县")
@@ -149,6 +161,8 @@ class Entitlement(models.Model):
 class EntitlementNote(models.Model):
     """An annotation: the only way to add to a paid entitlement, and a clerk's remark on any other."""
 
+    scope = Owned(district="entitlement__district")  # staff only: an enterprise never sees the notes
+
     entitlement = models.ForeignKey(Entitlement, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     text = models.TextField("备注")
@@ -167,6 +181,12 @@ class EntitlementNote(models.Model):
 
 class Objection(models.Model):
     """An objection (异议) raised against a 公示, by anyone; contact details never shown publicly."""
+
+    # Against one entitlement: that entitlement's district; against a whole 公示: the 公示's district (a
+    # city-wide 公示's objections are the city's).
+    scope = Owned(
+        district=("entitlement__district", "notice__district"), enterprise="entitlement__enterprise"
+    )
 
     STATES = [("open", "待处理"), ("upheld", "异议成立"), ("dismissed", "异议不成立")]
     notice = models.ForeignKey(PublicNotice, on_delete=models.CASCADE, related_name="objections")

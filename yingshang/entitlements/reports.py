@@ -24,12 +24,13 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from yingshang.core import clock
+from yingshang.core.money import to_yuan
+from yingshang.core.scope import scoped
 from yingshang.entitlements.models import Entitlement
 from yingshang.entitlements.services import overdue_q
 from yingshang.entitlements.workflow import BUDGET_STATES, State
-from yingshang.policies import services
 from yingshang.policies.models import RewardItem
-from yingshang.policies.services import SHANGHAI, yuan
 from yingshang.registry.models import District, User
 from yingshang.workdays.services import CalendarError, get_calendar
 
@@ -136,17 +137,14 @@ class Report:
 
 def scoped_entitlements(user: User, filters: ReportFilter) -> QuerySet[Entitlement]:
     """The entitlements the report covers: the user's district (if any) and the chosen filters."""
-    qs = Entitlement.objects.all()
-    jurisdiction = user.jurisdiction
-    if jurisdiction is not None:
-        qs = qs.filter(district=jurisdiction)
-    elif filters.district is not None:
+    qs = scoped(Entitlement.objects.all(), user)
+    if user.jurisdiction is None and filters.district is not None:
         qs = qs.filter(district=filters.district)
     if filters.start:
-        qs = qs.filter(matched_at__gte=dt.datetime.combine(filters.start, dt.time.min, tzinfo=SHANGHAI))
+        qs = qs.filter(matched_at__gte=clock.at(filters.start, 0))
     if filters.end:
         next_day = filters.end + dt.timedelta(days=1)
-        qs = qs.filter(matched_at__lt=dt.datetime.combine(next_day, dt.time.min, tzinfo=SHANGHAI))
+        qs = qs.filter(matched_at__lt=clock.at(next_day, 0))
     if filters.item_key:
         qs = qs.filter(item_key=filters.item_key)
     return qs
@@ -214,7 +212,7 @@ def working_days(qs: QuerySet[Entitlement]) -> tuple[dict[DaysKey, list[int]], l
         .values_list("item_key", "department", "district_id", "matched_at", "paid_on")
     )
     for item_key, department, district_id, matched_at, paid_on in paid.iterator(2000):
-        matched_on = matched_at.astimezone(SHANGHAI).date()
+        matched_on = clock.local(matched_at).date()
         try:
             count = calendar.workdays_between(matched_on, paid_on)
         except CalendarError as error:
@@ -227,7 +225,7 @@ def working_days(qs: QuerySet[Entitlement]) -> tuple[dict[DaysKey, list[int]], l
 
 def build_report(user: User, filters: ReportFilter, *, on: dt.date | None = None) -> Report:
     """The report `user` may see under `filters`; `on` is the day overdue is judged against."""
-    day = on or services.today()
+    day = on or clock.today()
     qs = scoped_entitlements(user, filters)
     jurisdiction = user.jurisdiction
     city_wide = jurisdiction is None
@@ -310,7 +308,7 @@ def line_cells(sheet: Any, line: Line, font: Any = None) -> list[Any]:
     row = [WriteOnlyCell(sheet, value=line.label)]
     for attribute, _, kind in COLUMNS:
         value = getattr(line, attribute)
-        cell = WriteOnlyCell(sheet, value=yuan(value) if kind == "money" else value)
+        cell = WriteOnlyCell(sheet, value=to_yuan(value) if kind == "money" else value)
         cell.number_format = FORMATS[kind]
         row.append(cell)
     if font is not None:

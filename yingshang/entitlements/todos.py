@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.db.models import Q
 from django.urls import reverse
 
 from yingshang.core import clock
+from yingshang.core.scope import scoped
 from yingshang.core.slots import Todo
 from yingshang.entitlements import services
 from yingshang.entitlements.models import Objection
@@ -51,11 +51,7 @@ def todos_for(user: User) -> list[Todo]:
                 ledger(state=State.APPROVED.value),
             )
         )
-        objections = Objection.objects.filter(state="open").filter(
-            Q(entitlement__in=visible) | Q(entitlement__isnull=True, notice__district=user.jurisdiction)
-            if user.jurisdiction is not None
-            else Q()
-        )
+        objections = scoped(Objection.objects.filter(state="open"), user)
         todos.append(Todo("待处理的公示异议", objections.count(), reverse("entitlements:notice_list")))
     return todos
 

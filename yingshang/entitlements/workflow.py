@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from yingshang.core.errors import UserError
+
 
 class State(StrEnum):
     MATCHED = "matched"
@@ -102,7 +104,7 @@ OPEN_STATES = frozenset({State.MATCHED, State.PUSHED, State.CONFIRMED, State.APP
 BUDGET_STATES = frozenset({State.APPROVED, State.PUBLICIZED, State.PAID, State.ARCHIVED})
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(UserError):
     """An action that the workflow does not allow from here; the message is for the user."""
 
 

@@ -2,14 +2,8 @@
 
 from django.contrib import admin
 
-from yingshang.notifications.models import (
-    ChannelPreference,
-    EnterpriseContact,
-    Message,
-    mask_email,
-    mask_mobile,
-    mask_recipient,
-)
+from yingshang.core.masking import mask_contact, mask_email, mask_phone
+from yingshang.notifications.models import ChannelPreference, EnterpriseContact, Message
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -43,7 +37,7 @@ class MessageAdmin(ReadOnlyAdmin):
 
     @admin.display(description="接收方")
     def masked_recipient(self, obj: Message) -> str:
-        return mask_recipient(obj.recipient)
+        return mask_contact(obj.recipient)
 
 
 @admin.register(EnterpriseContact)
@@ -56,7 +50,7 @@ class EnterpriseContactAdmin(ReadOnlyAdmin):
 
     @admin.display(description="手机号")
     def masked_mobile(self, obj: EnterpriseContact) -> str:
-        return mask_mobile(obj.mobile)
+        return mask_phone(obj.mobile)
 
     @admin.display(description="电子邮箱")
     def masked_email(self, obj: EnterpriseContact) -> str:

@@ -22,13 +22,16 @@ from typing import Protocol
 from django.conf import settings
 from django.core.mail import send_mail
 
-from yingshang.notifications.models import Channel, mask_recipient
+from yingshang.core.errors import UserError
+from yingshang.core.masking import mask_contact
+from yingshang.notifications.models import Channel
 
 logger = logging.getLogger("yingshang.notifications")
 
 
-class GatewayError(Exception):
-    """The message did not go out; `reason` says why, in Chinese, for the message's error field."""
+class GatewayError(UserError):
+    """The message did not go out; `reason` (= `message`) says why, in Chinese, for the message's
+    error field."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -46,7 +49,7 @@ class LoggingGateway:
         self.channel = channel
 
     def send(self, to: str, subject: str, body: str) -> None:
-        logger.info("[%s] 发往 %s：%s｜%s", Channel(self.channel).label, mask_recipient(to), subject, body)
+        logger.info("[%s] 发往 %s：%s｜%s", Channel(self.channel).label, mask_contact(to), subject, body)
 
 
 class DjangoEmailGateway:

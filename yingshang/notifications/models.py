@@ -12,6 +12,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from yingshang.core.scope import Owned
 from yingshang.registry.models import Enterprise
 
 MOBILE_PATTERN = r"^1[3-9]\d{9}$"
@@ -39,6 +40,8 @@ class Status(models.TextChoices):
 
 
 class Message(models.Model):
+    scope = Owned(district="enterprise__district", enterprise="enterprise")
+
     enterprise = models.ForeignKey(
         Enterprise, on_delete=models.CASCADE, related_name="messages", verbose_name="企业"
     )
@@ -86,6 +89,8 @@ class Message(models.Model):
 class EnterpriseContact(models.Model):
     """Where SMS and e-mail for an enterprise go. Personal data: staff listings show it masked."""
 
+    scope = Owned(district="enterprise__district", enterprise="enterprise")
+
     enterprise = models.OneToOneField(
         Enterprise, on_delete=models.CASCADE, related_name="contact", verbose_name="企业"
     )
@@ -103,6 +108,8 @@ class EnterpriseContact(models.Model):
 
 class ChannelPreference(models.Model):
     """An enterprise's choice on one optional channel; no row means it receives it."""
+
+    scope = Owned(district="enterprise__district", enterprise="enterprise")
 
     enterprise = models.ForeignKey(
         Enterprise, on_delete=models.CASCADE, related_name="channel_preferences", verbose_name="企业"
@@ -124,22 +131,3 @@ class ChannelPreference(models.Model):
     def __str__(self) -> str:
         state = "不接收" if self.opted_out else "接收"
         return f"{self.enterprise.name} {state}{self.get_channel_display()}"
-
-
-def mask_mobile(mobile: str) -> str:
-    """138****1234: enough for a clerk to recognise, not enough to call."""
-    if len(mobile) < 7:
-        return "*" * len(mobile)
-    return f"{mobile[:3]}****{mobile[-4:]}"
-
-
-def mask_email(email: str) -> str:
-    """z***@example.com"""
-    local, at, domain = email.partition("@")
-    if not at:
-        return "*" * len(email)
-    return f"{local[:1]}***@{domain}"
-
-
-def mask_recipient(recipient: str) -> str:
-    return mask_email(recipient) if "@" in recipient else mask_mobile(recipient)

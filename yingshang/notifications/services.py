@@ -21,6 +21,8 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
+from yingshang.core.errors import UserError
+from yingshang.core.scope import Scope, scoped
 from yingshang.notifications import signals
 from yingshang.notifications.delivery import (  # noqa: F401  (delivery is part of this module's API)
     MAX_ATTEMPTS,
@@ -46,12 +48,8 @@ NOTIFY_CHUNK = 2000
 CHANNEL_ORDER = {Channel.INBOX: 0, Channel.SMS: 1, Channel.EMAIL: 2}
 
 
-class NotificationRefused(Exception):
+class NotificationRefused(UserError):
     """A request the rules do not allow (e.g. opting out of the inbox); message in Chinese."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -157,7 +155,8 @@ def _store(notices: list[Notice]) -> int:
 def inbox_for(enterprise: Enterprise) -> QuerySet[Message]:
     """The enterprise's in-app messages, unread first, newest first within each."""
     return (
-        Message.objects.filter(enterprise=enterprise, channel=Channel.INBOX)
+        scoped(Message.objects.all(), Scope.of_enterprise(enterprise.pk))
+        .filter(channel=Channel.INBOX)
         .annotate(
             read_rank=Case(
                 When(read_at__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField()

@@ -6,7 +6,7 @@ used in their place):
 
 - items: staff who view policies, and enterprise users;
 - calculator/{uscc}: an enterprise user for their own enterprise only; staff for entities in their
-  scope (`User.visible_enterprises()`); anything else is a 404, exactly like an unknown USCC;
+  scope (core.scope); anything else is a 404, exactly like an unknown USCC;
 - runs, results: staff who view policies. A district-level user sees their district's figures and
   results only; a city-level user sees everything;
 - entitlements (read only): staff who view entitlements, in their scope; an enterprise user its own
@@ -26,11 +26,12 @@ from ninja.pagination import paginate
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 
+from yingshang.core.paging import MappedPage, PagePagination
 from yingshang.core.roles import CAPABILITIES, Role
+from yingshang.core.scope import scoped
 from yingshang.policies import services
 from yingshang.policies.models import MatchResult, MatchRun, RewardItem
 from yingshang.policies.reasons import reason_texts
-from yingshang.registry.api import PagePagination
 from yingshang.registry.models import Enterprise, User
 from yingshang.registry.schemas import ERRORS, ERRORS_WITH_404, ISO_DATE, USCC_PATTERN
 
@@ -85,19 +86,6 @@ def calculable_enterprise(user: User, uscc: str) -> Enterprise:
             raise HttpError(404, ENTERPRISE_NOT_FOUND)
         return enterprise
     raise HttpError(403, NOT_ALLOWED)
-
-
-class MappedPage:
-    """A queryset the paginator can slice and count, turned into output dicts one page at a time."""
-
-    def __init__(self, queryset: QuerySet, convert: Any) -> None:
-        self.queryset, self.convert = queryset, convert
-
-    def __getitem__(self, page: slice) -> list[dict[str, Any]]:
-        return [self.convert(obj) for obj in self.queryset[page]]
-
-    def count(self) -> int:
-        return self.queryset.count()
 
 
 # ---- schemas ------------------------------------------------------------------------------------
@@ -365,13 +353,17 @@ def run_out(run: MatchRun, user: User) -> dict[str, Any]:
 @paginate(PagePagination)
 def list_runs(request: HttpRequest) -> list[dict[str, Any]]:
     user = require(request, view_capability())
-    runs = MatchRun.objects.filter(kind="match").prefetch_related("packs").order_by("-created_at", "-pk")
+    runs = (
+        scoped(MatchRun.objects.filter(kind="match"), user)
+        .prefetch_related("packs")
+        .order_by("-created_at", "-pk")
+    )
     return MappedPage(runs, lambda run: run_out(run, user))  # type: ignore[return-value]
 
 
 def visible_run(request: HttpRequest, run_id: int) -> tuple[User, MatchRun]:
     user = require(request, view_capability())
-    run = MatchRun.objects.filter(pk=run_id, kind="match").prefetch_related("packs").first()
+    run = scoped(MatchRun.objects.filter(pk=run_id, kind="match"), user).prefetch_related("packs").first()
     if run is None:
         raise HttpError(404, RUN_NOT_FOUND)
     return user, run
@@ -406,9 +398,7 @@ def list_results(
         item = RewardItem.objects.filter(policy__pack__in=run.packs.all(), key=filters.item).first()
         if item is None:
             raise HttpError(404, ITEM_NOT_FOUND)
-    results: QuerySet[MatchResult] = services.run_results(run, item, filters.verdict).filter(
-        enterprise__in=user.visible_enterprises()
-    )
+    results: QuerySet[MatchResult] = scoped(services.run_results(run, item, filters.verdict), user)
     return MappedPage(results.select_related("item__policy__pack"), result_out)
 
 

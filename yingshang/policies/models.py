@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from yingshang.core.scope import CITY_LEVEL, Owned
 from yingshang.registry.models import District, Enterprise
 
 MODES = [("免申即享", "免申即享"), ("快申快享", "快申快享"), ("申报", "申报")]
@@ -18,6 +19,8 @@ VERDICTS = [("eligible", "符合"), ("needs_confirmation", "需企业确认"), (
 
 class PolicyPack(models.Model):
     """One accepted version of a pack. Exactly one version per `name` is the working one."""
+
+    scope = CITY_LEVEL
 
     name = models.SlugField("政策包标识", max_length=100)
     title = models.CharField("名称", max_length=200)
@@ -46,6 +49,8 @@ class PolicyPack(models.Model):
 
 
 class Policy(models.Model):
+    scope = CITY_LEVEL
+
     pack = models.ForeignKey(
         PolicyPack, on_delete=models.CASCADE, related_name="policies", verbose_name="政策包"
     )
@@ -72,6 +77,8 @@ class Policy(models.Model):
 
 class RewardItem(models.Model):
     """A reward item (奖补事项) as one pack version defined it."""
+
+    scope = CITY_LEVEL
 
     policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="items", verbose_name="政策")
     key = models.CharField("事项标识", max_length=100)
@@ -112,6 +119,9 @@ class RewardItem(models.Model):
 class MatchRun(models.Model):
     """One batch match: every entity of a snapshot × every current item of the working packs."""
 
+    # City-wide: a district reads its own line of the figures (policies.services.run_figures_for).
+    scope = CITY_LEVEL
+
     STATES = [("queued", "排队中"), ("running", "运行中"), ("done", "已完成"), ("failed", "失败")]
     KINDS = [("match", "批量匹配"), ("whatif", "政策测算")]
     kind = models.CharField("类型", max_length=8, choices=KINDS, default="match")
@@ -143,6 +153,8 @@ class MatchRun(models.Model):
 
 class MatchResult(models.Model):
     """An (enterprise, item) pair a run found eligible or needing confirmation; other pairs are not kept."""
+
+    scope = Owned(district="district", enterprise="enterprise")
 
     run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="results", verbose_name="批次")
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, verbose_name="市场主体")

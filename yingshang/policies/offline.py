@@ -29,11 +29,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from openpyxl import Workbook
 
+from yingshang.core.errors import UserError
+from yingshang.core.money import format_amount
 from yingshang.policies import rules
 from yingshang.policies.reasons import reason_texts
 from yingshang.policies.rules.batch import evaluate_batch, profiles_to_table
 from yingshang.policies.rules.fields import lookup_kind
-from yingshang.policies.rules.values import format_money
 from yingshang.registry import importer, vocab
 from yingshang.registry.models import industry_parts  # a pure function; no database
 from yingshang.registry.scale import classify_scale
@@ -45,12 +46,8 @@ MAX_SHOWN_PROBLEMS = 50
 XLSX_MAX_ROWS = 1_048_575  # Excel's row limit, less the header
 
 
-class ProfileFileError(Exception):
+class ProfileFileError(UserError):
     """The file as a whole cannot be used; the message says why, in Chinese."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -502,7 +499,7 @@ def summary_lines(frame: pl.DataFrame, pack: rules.Pack) -> list[str]:
     lines = {row["item_id"]: row for row in grouped.iter_rows(named=True)}
     return [
         f"{row['item_title']}：符合 {row['eligible']:,}，需确认 {row['confirm']:,}，"
-        f"应兑付 {format_money(int(row['payable'] or 0))}"
+        f"应兑付 {format_amount(int(row['payable'] or 0))}"
         for _, item in pack.items()
         if (row := lines.get(item.id)) is not None
     ]

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from yingshang.core import clock
+from yingshang.core.errors import UserError
 from yingshang.policies import rules
 from yingshang.policies.models import Policy, PolicyPack, RewardItem
 from yingshang.policies.rules.errors import Place
@@ -24,7 +25,7 @@ from yingshang.registry.models import User
 UI_ORIGIN = "页面编辑"
 
 
-class PackRejected(Exception):
+class PackRejected(UserError):
     """A pack text with errors; `errors` are the engine's Chinese RuleErrors with places."""
 
     def __init__(self, errors: list[rules.RuleError]) -> None:

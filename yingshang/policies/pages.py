@@ -8,11 +8,10 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from yingshang.policies import rules, services
+from yingshang.policies import services
 from yingshang.registry.models import Enterprise
 
 SECTION_TEMPLATE = "policies/_enterprise_section.html"
-SECTION_TOP_ITEMS = 5
 
 
 def enterprise_section(request: HttpRequest, enterprise: Enterprise) -> dict[str, Any]:
@@ -25,20 +24,4 @@ def enterprise_section(request: HttpRequest, enterprise: Enterprise) -> dict[str
         link = reverse("policies:my_calculator")
     else:
         return {}
-    section: dict[str, Any] = {"link": link, "error": ""}
-    try:
-        calculation = services.calculate_for(enterprise)
-    except rules.ProfileError as exc:
-        section["error"] = f"该市场主体的数据有误，无法计算：{exc}"
-        return {"policy_section": section}
-    eligible = [r for _, r in calculation.by_verdict(rules.Verdict.ELIGIBLE)]
-    section |= {
-        "as_of": calculation.as_of,
-        "counts": calculation.counts,
-        "item_count": len(calculation.results),
-        "total_fen": calculation.total_payable_fen,
-        "top": sorted((r for r in eligible if r.payable_fen > 0), key=lambda r: -r.payable_fen)[
-            :SECTION_TOP_ITEMS
-        ],
-    }
-    return {"policy_section": section}
+    return {"policy_section": services.policy_section(enterprise, link)}

@@ -25,16 +25,15 @@ import io
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from django.db import close_old_connections, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from yingshang.core import clock
+from yingshang.core.money import to_yuan
 from yingshang.policies import rules, whatif
 from yingshang.policies.models import MatchResult, MatchRun, PolicyPack, RewardItem
 from yingshang.policies.packs import (  # noqa: F401  (the stored packs are part of this module's API)
@@ -53,38 +52,20 @@ from yingshang.policies.reasons import reason_texts
 from yingshang.policies.rules.fields import field_registry, qualification_kinds
 from yingshang.policies.runs import QUEUED, Progress, Runner, default_runner
 from yingshang.policies.tasks import execute_run, execute_run_task
+from yingshang.registry.fields import RECORDED_FIELDS, SCALE_SOURCE
 from yingshang.registry.models import Enterprise, User
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def today() -> dt.date:
-    """The evaluation day when none is given: today in 北京时间, whatever the server's clock zone."""
-    return timezone.now().astimezone(SHANGHAI).date()
+SECTION_TOP_ITEMS = 5  # items listed in the 政策计算器 summary of the enterprise page
 
 
 # ==================================================================================================
 # One enterprise: profile, provenance, calculator
 # ==================================================================================================
 
-# Registry provenance keys (model field names without "_id") → the profile field keys they feed.
-_PROVENANCE_FIELDS: dict[str, tuple[str, ...]] = {
-    "uscc": ("uscc",),
-    "name": ("name",),
-    "entity_type": ("entity_type",),
+# A registry field feeds the profile field of the same name, except the industry, which feeds three.
+_PROFILE_KEYS: dict[str, tuple[str, ...]] = {
     "industry": ("industry_code", "industry_section", "industry_division"),
-    "district": ("district",),
-    "street": ("street",),
-    "registered_on": ("registered_on",),
-    "registered_capital_fen": ("registered_capital_fen",),
-    "employees": ("employees",),
-    "annual_revenue_fen": ("annual_revenue_fen",),
-    "total_assets_fen": ("total_assets_fen",),
-    "tax_paid_fen": ("tax_paid_fen",),
-    "credit_class": ("credit_class",),
-    "status": ("status",),
 }
-SCALE_SOURCE = "按《统计上大中小微型企业划分办法（2017）》由从业人数、营业收入、资产总额计算"
 
 
 def _qualification_records(enterprise: Enterprise, as_of: dt.date) -> list[dict[str, Any]]:
@@ -100,7 +81,7 @@ def profile_of(enterprise: Enterprise, as_of: dt.date | None = None) -> dict[str
     """The engine's profile of a registry entity: field keys (rules/fields.py), money in fen, enum
     codes, the qualification list (complete for the kinds the registry tracks). Values the registry
     does not hold stay None: the engine treats them as unknown ("needs confirmation")."""
-    day = as_of or today()
+    day = as_of or clock.today()
     profile: dict[str, Any] = dict.fromkeys(field_registry())
     del profile["qualifications"]
     profile.update(
@@ -131,7 +112,8 @@ def provenance_of(enterprise: Enterprise) -> dict[str, dict[str, str]]:
     registry). "qualifications" names the rolls the enterprise's records came from; each record's own
     source is in `qualification_provenance`."""
     result: dict[str, dict[str, str]] = {}
-    for name, keys in _PROVENANCE_FIELDS.items():
+    for name in RECORDED_FIELDS:
+        keys = _PROFILE_KEYS.get(name, (name,))
         origin = enterprise.provenance.get(name) if isinstance(enterprise.provenance, dict) else None
         if isinstance(origin, dict):
             for key in keys:
@@ -217,7 +199,7 @@ class EnterpriseCalculation:
 def calculate_for(enterprise: Enterprise, as_of: dt.date | None = None) -> EnterpriseCalculation:
     """政策计算器: every item of every working pack in force on `as_of` (default today, 北京时间),
     evaluated for one enterprise, with reasons and where each value came from."""
-    day = as_of or today()
+    day = as_of or clock.today()
     enterprise = (
         Enterprise.objects.select_related("district", "street", "industry")
         .prefetch_related("qualifications")
@@ -229,6 +211,31 @@ def calculate_for(enterprise: Enterprise, as_of: dt.date | None = None) -> Enter
         for stored, pack in working_packs()
     )
     return EnterpriseCalculation(enterprise, day, profile, provenance_of(enterprise), packs)
+
+
+def policy_section(enterprise: Enterprise, link: str, *, for_enterprise: bool = False) -> dict[str, Any]:
+    """The 政策计算器 summary on the enterprise page (policies/_enterprise_section.html): counts by
+    verdict, the total payable, the items paying most, and `link` to the full calculator. Staff and
+    the enterprise itself (`for_enterprise`: logged in or by 企业码) read the same figures; only the
+    wording of a data error differs."""
+    section: dict[str, Any] = {"link": link, "error": ""}
+    try:
+        calculation = calculate_for(enterprise)
+    except rules.ProfileError as exc:
+        lead = "本企业的数据有误，暂时无法计算" if for_enterprise else "该市场主体的数据有误，无法计算"
+        section["error"] = f"{lead}：{exc}"
+        return section
+    eligible = [r for _, r in calculation.by_verdict(rules.Verdict.ELIGIBLE)]
+    section |= {
+        "as_of": calculation.as_of,
+        "counts": calculation.counts,
+        "item_count": len(calculation.results),
+        "total_fen": calculation.total_payable_fen,
+        "top": sorted((r for r in eligible if r.payable_fen > 0), key=lambda r: -r.payable_fen)[
+            :SECTION_TOP_ITEMS
+        ],
+    }
+    return section
 
 
 # The 政策计算器 page (policies' own, and the enterprise's through the portal).
@@ -340,7 +347,9 @@ def start_match_run(
     Default: `default_runner()`."""
     runner = runner or default_runner()
     with transaction.atomic():
-        run = MatchRun.objects.create(kind=kind, as_of=as_of or today(), started_by=user, progress=QUEUED)
+        run = MatchRun.objects.create(
+            kind=kind, as_of=as_of or clock.today(), started_by=user, progress=QUEUED
+        )
         run.packs.set(PolicyPack.objects.filter(is_working=True))
         if runner != "inline":
             dispatch_run(run, runner)
@@ -384,7 +393,7 @@ def start_whatif_run(
     with transaction.atomic():
         run = MatchRun.objects.create(
             kind="whatif",
-            as_of=as_of or today(),
+            as_of=as_of or clock.today(),
             started_by=user,
             progress=QUEUED,
             summary={
@@ -461,11 +470,6 @@ def run_items(run: MatchRun) -> list[dict[str, Any]]:
 # ==================================================================================================
 
 
-def yuan(fen: int | None) -> Decimal | None:
-    """Exact 元 with two decimals (Decimal: written to the sheet as typed, never through a float)."""
-    return None if fen is None else (Decimal(fen) / 100).quantize(Decimal("0.01"))
-
-
 RESULT_HEADERS = (
     "统一社会信用代码",
     "名称",
@@ -500,7 +504,7 @@ def results_workbook(run: MatchRun, item: RewardItem) -> bytes:
     sheet.append(list(RESULT_HEADERS))
 
     def money(fen: int | None) -> Any:
-        cell = WriteOnlyCell(sheet, value=yuan(fen))
+        cell = WriteOnlyCell(sheet, value=to_yuan(fen))
         cell.number_format = "#,##0.00"
         return cell
 

@@ -2,8 +2,9 @@
 runs with their results and downloads, and 政策测算 (what-if).
 
 Every page asks services.py (and whatif.py) for its numbers; this module only decides who may see
-what and shapes it for the templates. Scope: staff see the entities of `visible_enterprises()` (a
-district-level user their district's figures only); an enterprise user sees its own calculator.
+what and shapes it for the templates. Scope (core.scope): staff see the entities of their reach (a
+district-level user their district's figures only); an enterprise user sees its own calculator; packs,
+city-wide runs and what-if are city-level functions.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from yingshang.core import clock
 from yingshang.core.forms import AsOfForm
-from yingshang.core.permissions import capability_required
+from yingshang.core.money import to_yuan
+from yingshang.core.permissions import capability_required, city_level
+from yingshang.core.scope import scoped
 from yingshang.policies import rules, services
 from yingshang.policies.forms import (
     CalculatorSearchForm,
@@ -89,7 +93,7 @@ def library(request: HttpRequest) -> HttpResponse:
         and (not chosen["department"] or department_of(row) == chosen["department"])
         and (not chosen["mode"] or row.mode == chosen["mode"])
     ]
-    today = services.today()
+    today = clock.today()
     policies: dict[int, dict[str, Any]] = {}
     for row in shown:
         entry = policies.setdefault(row.policy_id, {"policy": row.policy, "items": []})
@@ -135,7 +139,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "row": row,
         "pack": pack,
-        "validity": validity_of(row, services.today()),
+        "validity": validity_of(row, clock.today()),
         "versions": versions,
         "peers": peers,
         "run": run,
@@ -213,7 +217,7 @@ def working_version(name: str) -> PolicyPack:
     return working
 
 
-@capability_required("policies.manage")
+@city_level("policies.manage")
 def pack_edit(request: HttpRequest, name: str) -> HttpResponse:
     working = working_version(name)
     if request.method != "POST":
@@ -247,7 +251,7 @@ def saved_message(before: PolicyPack, stored: PolicyPack, text: str) -> str:
     return f"已保存并启用版本 {stored.version}；此后的计算和批量匹配都按这一版本进行"
 
 
-@capability_required("policies.manage")
+@city_level("policies.manage")
 @require_POST
 def pack_check(request: HttpRequest, name: str) -> HttpResponse:
     working = working_version(name)
@@ -287,9 +291,7 @@ def top_enterprises(user: User, limit: int = 10) -> list[dict[str, Any]]:
     if run is None:
         return []
     return list(
-        MatchResult.objects.filter(
-            run=run, verdict="eligible", payable_fen__gt=0, enterprise__in=user.visible_enterprises()
-        )
+        scoped(MatchResult.objects.filter(run=run, verdict="eligible", payable_fen__gt=0), user)
         .values("enterprise__uscc", "enterprise__name", "district__name")
         .annotate(payable=Sum("payable_fen"), paid=Count("pk"))
         .order_by("-payable", "enterprise__uscc")[:limit]
@@ -361,7 +363,7 @@ def active_match_run() -> MatchRun | None:
 @capability_required("policies.view")
 def run_list(request: HttpRequest) -> HttpResponse:
     runs = (
-        MatchRun.objects.filter(kind="match")
+        scoped(MatchRun.objects.filter(kind="match"), request.user)
         .select_related("started_by")
         .prefetch_related("packs")
         .order_by("-created_at", "-pk")
@@ -378,7 +380,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
     return render(request, "policies/run_list.html", context)
 
 
-@capability_required("policies.run")
+@city_level("policies.run")
 @require_POST
 def run_start(request: HttpRequest) -> HttpResponse:
     form = StartRunForm(request.POST)
@@ -408,7 +410,9 @@ def breakdown_rows(summary: dict[str, Any], name: str) -> list[dict[str, Any]]:
 @capability_required("policies.view")
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(
-        MatchRun.objects.select_related("started_by").prefetch_related("packs"), pk=pk, kind="match"
+        scoped(MatchRun.objects.all(), request.user).select_related("started_by").prefetch_related("packs"),
+        pk=pk,
+        kind="match",
     )
     user = request.user
     context: dict[str, Any] = {
@@ -467,9 +471,7 @@ def run_item_results(request: HttpRequest, pk: int, item_pk: int) -> HttpRespons
     verdict = request.GET.get("verdict", "")
     if verdict not in KEPT_VERDICTS:
         verdict = ""
-    results = services.run_results(run, item, verdict or None).filter(
-        enterprise__in=request.user.visible_enterprises()
-    )
+    results = scoped(services.run_results(run, item, verdict or None), request.user)
     page = Paginator(results, RESULTS_PAGE_SIZE).get_page(request.GET.get("page"))
     engine_item = services.engine_item(item)
     rows = [
@@ -504,7 +506,7 @@ def scoped_results_workbook(run: MatchRun, item: RewardItem, enterprises: QueryS
     sheet.append(list(services.RESULT_HEADERS))
 
     def money(fen: int | None) -> Any:
-        cell = WriteOnlyCell(sheet, value=services.yuan(fen))
+        cell = WriteOnlyCell(sheet, value=to_yuan(fen))
         cell.number_format = "#,##0.00"
         return cell
 
@@ -602,7 +604,7 @@ def recent_whatif_runs(limit: int = 20) -> QuerySet[MatchRun]:
     return MatchRun.objects.filter(kind="whatif").select_related("started_by").order_by("-created_at")[:limit]
 
 
-@capability_required("policies.run")
+@city_level("policies.run")
 def whatif(request: HttpRequest) -> HttpResponse:
     current = services.current_items()
     item_form, draft_form = whatif_forms(request, current)
@@ -666,7 +668,7 @@ def whatif_input_lines(run: MatchRun) -> list[tuple[str, str]]:
     return lines
 
 
-@capability_required("policies.run")
+@city_level("policies.run")
 def whatif_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(MatchRun.objects.select_related("started_by"), pk=pk, kind="whatif")
     result = whatif_of_run(run) if run.state == "done" else None

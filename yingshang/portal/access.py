@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import HttpRequest
 
+from yingshang.core.errors import UserError
 from yingshang.portal import codes
 from yingshang.registry.models import Enterprise, User
 
@@ -34,7 +35,7 @@ class Viewer:
         return self.via == VIA_CODE
 
 
-class CodeSessionEnded(Exception):
+class CodeSessionEnded(UserError):
     """The code session's card was reissued or expired; the message says so."""
 
 

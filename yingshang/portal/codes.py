@@ -20,6 +20,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from yingshang.core.errors import UserError
 from yingshang.portal.models import EnterpriseCode
 from yingshang.registry.models import Enterprise, User
 
@@ -27,7 +28,7 @@ SALT = "yingshang.portal.enterprise-code"
 CONTACT = "请联系区营商环境办公室换领新卡"
 
 
-class CodeRefused(Exception):
+class CodeRefused(UserError):
     """A token that does not open the enterprise page; the message says why, in Chinese."""
 
 

@@ -6,12 +6,15 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from yingshang.core.scope import Owned
 from yingshang.registry.models import Enterprise
 
 
 class EnterpriseCode(models.Model):
     """The enterprise's current code version. Reissuing a card raises the version, so every token
     signed for an older version (and every session opened with one) stops working at once."""
+
+    scope = Owned(district="enterprise__district", enterprise="enterprise")
 
     enterprise = models.OneToOneField(
         Enterprise, on_delete=models.CASCADE, related_name="code", verbose_name="市场主体"

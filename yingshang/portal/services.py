@@ -21,15 +21,12 @@ from django.shortcuts import get_object_or_404
 from yingshang.entitlements.models import Entitlement, PublicNotice
 from yingshang.entitlements.services import own_entitlements
 from yingshang.entitlements.workflow import State, is_overdue, requires_confirmation
-from yingshang.policies import rules
 from yingshang.policies import services as policy_services
 from yingshang.policies.models import RewardItem
 from yingshang.policies.rules import ast
 from yingshang.portal.codes import enterprise_code_url  # noqa: F401  (the 企业码 link, for other apps)
 from yingshang.registry.industries import industry_table, section_of, sections
 from yingshang.registry.models import Enterprise
-
-SECTION_TOP_ITEMS = 5
 
 # ==================================================================================================
 # The enterprise page
@@ -75,28 +72,6 @@ def conditions_to_confirm(entitlement: Entitlement) -> list[str]:
     if listed:
         return listed
     return [str(t) for t in entitlement.item.manual_conditions if str(t).strip()]
-
-
-def calculator_section(enterprise: Enterprise, link: str) -> dict[str, Any]:
-    """The 政策计算器 summary in the shape of policies/_enterprise_section.html, for a visitor the
-    policies view would not recognise (a code session has no account)."""
-    section: dict[str, Any] = {"link": link, "error": ""}
-    try:
-        calculation = policy_services.calculate_for(enterprise)
-    except rules.ProfileError as exc:
-        section["error"] = f"本企业的数据有误，暂时无法计算：{exc}"
-        return section
-    eligible = [r for _, r in calculation.by_verdict(rules.Verdict.ELIGIBLE)]
-    section |= {
-        "as_of": calculation.as_of,
-        "counts": calculation.counts,
-        "item_count": len(calculation.results),
-        "total_fen": calculation.total_payable_fen,
-        "top": sorted((r for r in eligible if r.payable_fen > 0), key=lambda r: -r.payable_fen)[
-            :SECTION_TOP_ITEMS
-        ],
-    }
-    return section
 
 
 def card_batch_enterprises(

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from yingshang.core import clock
 from yingshang.entitlements.models import Entitlement, PublicNotice
-from yingshang.policies import services
 from yingshang.policies.models import RewardItem
 from yingshang.registry.models import Enterprise
 
@@ -33,7 +33,7 @@ def make_entitlement(
         "amount_fen": 5_000_000,
         "to_confirm": CONDITIONS if item.mode == "快申快享" else [],
         "state": state,
-        "due_on": services.today() + dt.timedelta(days=30) if state == "pushed" else None,
+        "due_on": clock.today() + dt.timedelta(days=30) if state == "pushed" else None,
         "matched_at": timezone.now(),
         "pushed_at": timezone.now() if state != "matched" else None,
     }
@@ -42,7 +42,7 @@ def make_entitlement(
 
 
 def open_notice(**fields: Any) -> PublicNotice:
-    today = services.today()
+    today = clock.today()
     values: dict[str, Any] = {
         "title": "2026年第一批政策兑现公示",
         "starts_on": today - dt.timedelta(days=1),

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from yingshang.core import clock
 from yingshang.core.forms import AsOfForm
 from yingshang.core.permissions import capability_required
 from yingshang.entitlements import services as workflow_services
@@ -92,14 +93,17 @@ def page_context(request: HttpRequest, viewer: access.Viewer) -> dict[str, Any]:
 
 @enterprise_page
 def enterprise_home(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
-    today = policy_services.today()
+    today = clock.today()
     lines = services.entitlement_lines(viewer.enterprise, today)
     context = (
         page_context(request, viewer)
         | {
             "lines": lines,
             "awaiting": [line for line in lines if line.awaiting],
-            "policy_section": services.calculator_section(viewer.enterprise, reverse("portal:calculator")),
+            # A code session has no account the policies view would recognise: the link is the portal's.
+            "policy_section": policy_services.policy_section(
+                viewer.enterprise, reverse("portal:calculator"), for_enterprise=True
+            ),
             "today": today,
         }
         | notification_services.inbox_context(viewer.enterprise)
@@ -154,9 +158,7 @@ def entitlement_detail(request: HttpRequest, viewer: access.Viewer, pk: int) -> 
         "awaiting": awaiting,
         "form": form,
         "conditions": services.conditions_to_confirm(entitlement),
-        "overdue": awaiting
-        and entitlement.due_on is not None
-        and policy_services.today() > entitlement.due_on,
+        "overdue": awaiting and entitlement.due_on is not None and clock.today() > entitlement.due_on,
     }
     return render(request, "portal/entitlement_detail.html", context, status=status)
 
@@ -247,14 +249,14 @@ def card_reissue(request: HttpRequest, uscc: str) -> HttpResponse:
 
 
 def notice_list(request: HttpRequest) -> HttpResponse:
-    today = policy_services.today()
+    today = clock.today()
     notices = [{"notice": n, "status": services.notice_status(n, today)} for n in services.public_notices()]
     return render(request, "portal/notice_list.html", {"notices": notices})
 
 
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     notice = get_object_or_404(services.public_notices(), pk=pk)
-    today = policy_services.today()
+    today = clock.today()
     rows = services.public_rows(notice)
     is_open = services.is_open_for_objections(notice, today)
     form = ObjectionForm(rows=rows) if is_open else None

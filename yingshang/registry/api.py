@@ -1,8 +1,8 @@
 """Registry JSON API: market entities, qualifications, departments, the industry code table.
 
 Every operation first asks for a role capability (403 otherwise), then narrows to the objects the
-user may see (`User.visible_enterprises()`): an entity outside that scope is a 404, exactly like one
-that does not exist, so the API never confirms what a user may not see.
+user may see (core.scope.scoped): an entity outside that scope is a 404, exactly like one that does not
+exist, so the API never confirms what a user may not see.
 
 (No `from __future__ import annotations` here: ninja reads the view signatures at import time.)
 """
@@ -12,11 +12,13 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Path, Query, Router
 from ninja.errors import HttpError
-from ninja.pagination import PaginationBase, paginate
+from ninja.pagination import paginate
 
+from yingshang.core.paging import PagePagination
 from yingshang.core.roles import CAPABILITIES, Role
+from yingshang.core.scope import scoped
 from yingshang.registry.models import Department, Enterprise, Industry, Qualification, User
 from yingshang.registry.queries import EnterpriseFilters, filter_enterprises
 from yingshang.registry.schemas import (
@@ -40,43 +42,11 @@ from yingshang.registry.schemas import (
 
 router = Router(tags=["市场主体名录"])
 
-PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
-# Bounded so that (page - 1) × page_size always fits a 64-bit OFFSET on SQLite and PostgreSQL.
-MAX_PAGE = 1_000_000
-
 USCC_HELP = "统一社会信用代码（18 位）"
 NO_ROLE = "您的账号尚未分配角色，无权访问接口数据，请联系营商办管理员"
 NOT_ALLOWED = "您的角色无权访问该数据"
 ENTERPRISE_NOT_FOUND = "未找到该市场主体，或您无权查看"
 DEPARTMENT_NOT_FOUND = "未找到该部门"
-
-
-class PagePagination(PaginationBase):
-    """`?page=&page_size=`; the result says how many rows match in all (`count`)."""
-
-    class Input(Schema):
-        page: int = Field(1, ge=1, le=MAX_PAGE, description="页码，从 1 开始")
-        page_size: int = Field(
-            PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description=f"每页条数，最多 {MAX_PAGE_SIZE}"
-        )
-
-    class Output(Schema):
-        items: list[Any]
-        count: int = Field(..., description="符合条件的总条数")
-        page: int
-        page_size: int
-
-    def paginate_queryset(
-        self, queryset: QuerySet, pagination: Input, request: HttpRequest, **params: Any
-    ) -> dict[str, Any]:
-        offset = (pagination.page - 1) * pagination.page_size
-        return {
-            "items": queryset[offset : offset + pagination.page_size],
-            "count": queryset.count(),
-            "page": pagination.page,
-            "page_size": pagination.page_size,
-        }
 
 
 # ---- permission checks --------------------------------------------------------------------------
@@ -94,7 +64,7 @@ def require_any(request: HttpRequest, *capabilities: str) -> User:
 
 def visible_enterprises(request: HttpRequest) -> QuerySet[Enterprise]:
     user = require_any(request, "registry.view", "registry.own_enterprise")
-    return user.visible_enterprises()
+    return scoped(Enterprise.objects.all(), user)
 
 
 def visible_enterprise(request: HttpRequest, uscc: str) -> Enterprise:
@@ -191,7 +161,8 @@ def list_enterprise_qualifications(
 )
 @paginate(PagePagination)
 def list_qualifications(request: HttpRequest, filters: Query[QualificationQuery]) -> QuerySet[Qualification]:
-    qs = Qualification.objects.filter(enterprise__in=visible_enterprises(request))
+    user = require_any(request, "registry.view", "registry.own_enterprise")
+    qs = scoped(Qualification.objects.all(), user)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.level:
@@ -217,8 +188,8 @@ def valid_on_q(day: dt.date) -> Q:
     summary="部门（平铺列表，按 parent 组成树）",
 )
 def list_departments(request: HttpRequest, filters: Query[DepartmentQuery]) -> QuerySet[Department]:
-    require_any(request, "departments.view")
-    qs = Department.objects.select_related("parent", "district").order_by("code")
+    user = require_any(request, "departments.view")
+    qs = scoped(Department.objects.all(), user).select_related("parent", "district").order_by("code")
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.district:
@@ -238,8 +209,10 @@ def list_departments(request: HttpRequest, filters: Query[DepartmentQuery]) -> Q
 def get_department(
     request: HttpRequest, code: str = Path(..., pattern=DEPARTMENT_CODE_PATTERN, description="部门代码")
 ) -> Department:
-    require_any(request, "departments.view")
-    department = Department.objects.select_related("parent", "district").filter(code=code).first()
+    user = require_any(request, "departments.view")
+    department = (
+        scoped(Department.objects.all(), user).select_related("parent", "district").filter(code=code).first()
+    )
     if department is None:
         raise HttpError(404, DEPARTMENT_NOT_FOUND)
     return department

@@ -42,6 +42,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import uscc as uscc_std
 
+from yingshang.core.scope import in_reach, scope_of
 from yingshang.registry import vocab
 from yingshang.registry.industries import industry_table
 from yingshang.registry.models import (
@@ -1077,9 +1078,17 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
 
 
 def analyse(
-    path: Path, file_name: str, *, today: dt.date | None = None, progress: Progress | None = None
+    path: Path,
+    file_name: str,
+    *,
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+    district_id: int | None = None,
 ) -> ImportPlan:
-    """Read and check a whole file; raises ImportRefused when the file as a whole cannot be used."""
+    """Read and check a whole file; raises ImportRefused when the file as a whole cannot be used.
+
+    `district_id`: a district's import, whose every row must be an enterprise of that district (None:
+    a city-level import, any district)."""
     today = today or timezone.localdate()
     plan = ImportPlan(file_name=file_name)
     lookups = Lookups.load(today)
@@ -1118,11 +1127,47 @@ def analyse(
         _check_qualification_table(plan, headers, iter(qualification_rows), lookups)
     if plan.total_rows == 0:
         raise ImportRefused("文件只有表头，没有数据行")
+    if district_id is not None:
+        _check_district_reach(plan, district_id, lookups)
     if plan.ok:
         _compare_with_registry(plan, lookups)
     if progress is not None:
         progress("读取并校验", plan.total_rows, plan.total_rows)
     return plan
+
+
+def importing_district_id(user: User | None) -> int | None:
+    """The district an import by `user` is limited to (core.scope); None: city-level (or no user)."""
+    return scope_of(user).district_id if user is not None else None
+
+
+def _registered_districts(usccs: set[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(sorted(usccs), 500):
+        found.update(Enterprise.objects.filter(uscc__in=chunk).values_list("uscc", "district_id"))
+    return found
+
+
+def _check_district_reach(plan: ImportPlan, district_id: int, lookups: Lookups) -> None:
+    """A district's import only creates and updates its own district's enterprises: a row placing an
+    enterprise in another district, or naming one registered in another district, is a row problem
+    (so the whole file is refused and nothing is written)."""
+    own = lookups.district_names.get(district_id, "")
+    usccs = {r.values["uscc"] for r in plan.enterprises} | {q.uscc for q in plan.qualifications}
+    registered = _registered_districts(usccs)
+    beyond = f"不在您的辖区（{own}）内，本区只能导入和修改本区的市场主体，请交由所在区县或市营商办导入"
+    for row in plan.enterprises:
+        uscc = row.values["uscc"]
+        if registered.get(uscc, district_id) != district_id:
+            message = f"统一社会信用代码 {uscc} 的市场主体登记在其他区县，{beyond}"
+            plan.add_problem(plan.enterprise_sheet, row.row, "统一社会信用代码", message)
+        elif row.values["district_id"] != district_id:
+            named = lookups.district_names.get(row.values["district_id"], "")
+            plan.add_problem(plan.enterprise_sheet, row.row, "区县", f"区县“{named}”{beyond}")
+    for qualification in plan.qualifications:
+        if registered.get(qualification.uscc, district_id) != district_id:
+            message = f"统一社会信用代码 {qualification.uscc} 的市场主体登记在其他区县，{beyond}"
+            plan.add_problem(plan.qualification_sheet, qualification.row, "统一社会信用代码", message)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1581,7 +1626,8 @@ def preview_batch(
 
     Raises ImportRefused for a file that cannot be read at all; then no batch is recorded.
     """
-    plan = analyse(path, file_name, today=today, progress=progress)
+    district_id = importing_district_id(user)
+    plan = analyse(path, file_name, today=today, progress=progress, district_id=district_id)
     batch = ImportBatch.objects.create(
         file_name=file_name[:255],
         stored_path=str(path),
@@ -1595,6 +1641,7 @@ def preview_batch(
         problems=[p.as_dict() for p in plan.problems[:MAX_PROBLEMS_STORED]],
         report=plan.report(),
         uploaded_by=user,
+        district_id=district_id,
     )
     return batch, plan
 
@@ -1614,13 +1661,15 @@ def apply_batch(
     (already applied, problems found) and ImportFailed when writing crashed; in both cases nothing of
     the file is in the registry.
     """
+    if user is not None and not in_reach(batch, user, "change"):
+        raise ImportRefused("该批次不属于您的辖区，不能导入")
     if batch.state != "previewed":
         raise ImportRefused(f"该批次状态为“{batch.get_state_display()}”，不能导入")
     if plan is None:
         path = Path(batch.stored_path)
         if not path.exists():
             raise ImportRefused("上传的文件已不存在，请重新上传")
-        plan = analyse(path, batch.file_name, today=today, progress=progress)
+        plan = analyse(path, batch.file_name, today=today, progress=progress, district_id=batch.district_id)
     if not plan.ok:
         ImportBatch.objects.filter(pk=batch.pk, state="previewed").update(
             state="rejected",

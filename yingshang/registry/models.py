@@ -15,7 +15,9 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from yingshang.core import clock
-from yingshang.core.roles import Role, role_can
+from yingshang.core import scope as scope_rule
+from yingshang.core.roles import Role
+from yingshang.core.scope import PUBLIC, Owned, Personal
 from yingshang.registry import vocab
 from yingshang.registry.industries import section_of
 from yingshang.registry.scale import classify_scale
@@ -23,6 +25,8 @@ from yingshang.registry.scale import classify_scale
 
 class Industry(models.Model):
     """GB/T 4754-2017 code table (门类 letter, 大类/中类/小类 digits)."""
+
+    scope = PUBLIC  # a public standard
 
     code = models.CharField("代码", max_length=4, primary_key=True)
     name = models.CharField("名称", max_length=100)
@@ -40,6 +44,8 @@ class Industry(models.Model):
 
 
 class District(models.Model):
+    scope = PUBLIC
+
     code = models.CharField("区划代码", max_length=12, unique=True)
     name = models.CharField("名称", max_length=50, unique=True)
 
@@ -52,6 +58,8 @@ class District(models.Model):
 
 
 class Street(models.Model):
+    scope = PUBLIC
+
     district = models.ForeignKey(
         District, on_delete=models.PROTECT, related_name="streets", verbose_name="区县"
     )
@@ -68,6 +76,8 @@ class Street(models.Model):
 
 class Enterprise(models.Model):
     """A 市场主体. Every attribute keeps where it came from and as of when, in `provenance`."""
+
+    scope = Owned(district="district", enterprise="pk")
 
     uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
     name = models.CharField("名称", max_length=200, db_index=True)
@@ -147,6 +157,8 @@ def compute_scale(enterprise: Enterprise) -> str | None:
 
 
 class Qualification(models.Model):
+    scope = Owned(district="enterprise__district", enterprise="enterprise")
+
     enterprise = models.ForeignKey(
         Enterprise, on_delete=models.CASCADE, related_name="qualifications", verbose_name="市场主体"
     )
@@ -181,6 +193,9 @@ class Qualification(models.Model):
 class Department(models.Model):
     """市/区/部门/科室 tree. A department with a district sees only that district's entities."""
 
+    # A district sees the city's departments above it (read only) and changes only its own.
+    scope = Owned(district="district", shared_city_rows=True)
+
     name = models.CharField("名称", max_length=100)
     code = models.SlugField("代码", max_length=40, unique=True)
     kind = models.CharField("层级", max_length=16, choices=vocab.DEPARTMENT_KINDS)
@@ -214,6 +229,10 @@ class Department(models.Model):
 
 
 class User(AbstractUser):
+    # Staff belong to their department's district, enterprise users to their enterprise's; a person with
+    # neither (no role yet) is the city's to assign.
+    scope = Owned(district=("department__district", "enterprise__district"), department="department")
+
     role = models.CharField(
         "角色",
         max_length=16,
@@ -264,7 +283,9 @@ class User(AbstractUser):
         return self.role_enum.label
 
     def can(self, capability: str) -> bool:
-        return self.is_active and role_can(self.role_enum, capability)
+        """The role holds the capability (core.roles), the account is active, and a city-level function
+        (core.scope.CITY_LEVEL_CAPABILITIES) is asked for by city-level staff."""
+        return scope_rule.can(self, capability)
 
     @property
     def jurisdiction(self) -> District | None:
@@ -272,19 +293,14 @@ class User(AbstractUser):
         return self.department.district if self.department_id else None
 
     def visible_enterprises(self) -> models.QuerySet[Enterprise]:
-        """Object-level scope: which entities this user may see at all."""
-        qs = Enterprise.objects.all()
-        if self.role_enum == Role.ENTERPRISE:
-            return qs.filter(pk=self.enterprise_id)
-        if not self.can("registry.view"):
-            return qs.none()
-        if self.department_id and self.department.district_id:
-            return qs.filter(district_id=self.department.district_id)
-        return qs
+        """The entities this user may see at all (core.scope: its district, its own enterprise, or all)."""
+        return scope_rule.scoped(Enterprise.objects.all(), self)
 
 
 class ApiToken(models.Model):
     """A bearer token for the JSON API. Only its SHA-256 is stored; the key is shown once."""
+
+    scope = Personal(user="user")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name="用户")
     name = models.CharField("用途", max_length=100)
@@ -327,6 +343,8 @@ class ApiToken(models.Model):
 class ImportBatch(models.Model):
     """One upload of a 企业名录 file: previewed first, applied only when confirmed."""
 
+    scope = Owned(district="district")
+
     STATES = [
         ("previewed", "待确认"),
         ("applied", "已导入"),
@@ -347,6 +365,10 @@ class ImportBatch(models.Model):
     # apply), so a page view never re-reads a 100,000-row file.
     report = models.JSONField("导入报告", default=dict, blank=True)
     uploaded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, verbose_name="上传人")
+    # The importing user's district: its rows may only be of that district. Empty: a city-level import.
+    district = models.ForeignKey(
+        District, null=True, blank=True, on_delete=models.PROTECT, verbose_name="辖区", related_name="+"
+    )
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     applied_at = models.DateTimeField("导入时间", null=True, blank=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from yingshang.core.roles import Role
+from yingshang.core.scope import scoped
 from yingshang.registry.models import ImportBatch, User
 
 RECENT_IMPORTS = 5
@@ -21,7 +22,7 @@ def home_figures(user: User) -> dict[str, Any]:
             "active_count": entities.filter(status="active").count(),
         }
         if role == Role.OFFICE_ADMIN:
-            figures["recent_imports"] = ImportBatch.objects.all()[:RECENT_IMPORTS]
+            figures["recent_imports"] = scoped(ImportBatch.objects.all(), user)[:RECENT_IMPORTS]
         return figures
     if role == Role.ENTERPRISE:
         return {"enterprise": user.enterprise}

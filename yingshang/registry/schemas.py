@@ -15,7 +15,9 @@ from ninja import Field, Schema
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 
+from yingshang.core.scope import scoped
 from yingshang.registry import industries, vocab
+from yingshang.registry.fields import RECORDED_FIELDS, SCALE_SOURCE
 from yingshang.registry.models import Department, Enterprise, Industry, Qualification
 
 
@@ -202,25 +204,6 @@ class EnterpriseOut(Schema):
         return obj.get_status_display()
 
 
-# Fields whose provenance the profile reports; `scale` is computed here, so its source is this system.
-PROVENANCE_FIELDS = (
-    "name",
-    "entity_type",
-    "industry",
-    "district",
-    "street",
-    "registered_on",
-    "registered_capital_fen",
-    "employees",
-    "annual_revenue_fen",
-    "total_assets_fen",
-    "tax_paid_fen",
-    "credit_class",
-    "status",
-)
-SCALE_SOURCE = "系统按行业、从业人数、营业收入、资产总额计算（统计上大中小微型企业划分办法（2017））"
-
-
 class EnterpriseDetailOut(EnterpriseOut):
     industry_name: str
     street: str | None
@@ -259,7 +242,7 @@ class EnterpriseDetailOut(EnterpriseOut):
 def provenance_of(enterprise: Enterprise) -> dict[str, dict[str, str | None]]:
     """{field: {source, as_of}} for the fields that record one; imported JSON is coerced to strings."""
     result: dict[str, dict[str, str | None]] = {}
-    for field in PROVENANCE_FIELDS:
+    for field in RECORDED_FIELDS:  # `scale` is computed here, so its source is this system
         origin = enterprise.source_of(field)
         if not isinstance(origin, dict) or not origin.get("source"):
             continue
@@ -300,8 +283,10 @@ class DepartmentDetailOut(DepartmentOut):
     children: list[DepartmentOut]
 
     @staticmethod
-    def resolve_children(obj: Department) -> list[Department]:
-        return list(obj.children.select_related("parent", "district").order_by("code"))
+    def resolve_children(obj: Department, context: dict[str, Any]) -> list[Department]:
+        # Only the children the caller may see (a district: not another district's departments).
+        children = scoped(obj.children.all(), context["request"].auth)
+        return list(children.select_related("parent", "district").order_by("code"))
 
 
 class IndustryOut(Schema):

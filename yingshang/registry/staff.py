@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 
 from yingshang.core.permissions import AuthenticatedHttpRequest, capability_required
+from yingshang.core.scope import scoped
 from yingshang.registry.forms import StaffForm
 from yingshang.registry.models import Department, User
 
 
 @capability_required("departments.view")
 def departments(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The department tree (市/区/部门/科室) with the number of staff in each."""
-    nodes = list(Department.objects.select_related("district").annotate(staff_count=Count("staff")))
+    """The department tree (市/区/部门/科室) with the number of staff in each: a district's user sees the
+    city's departments above it and its own district's; the staff it may manage (staff.manage)."""
+    visible = scoped(Department.objects.all(), request.user)
+    nodes = list(visible.select_related("district").annotate(staff_count=Count("staff")))
     children: dict[int | None, list[Department]] = {}
     for node in nodes:
         children.setdefault(node.parent_id, []).append(node)
@@ -30,16 +33,20 @@ def departments(request: AuthenticatedHttpRequest) -> HttpResponse:
     walk(None, 0)
     staff = None
     if request.user.can("staff.manage"):
-        staff = User.objects.select_related("department", "enterprise").order_by(
-            "department__code", "username"
+        staff = (
+            scoped(User.objects.all(), request.user, "change")
+            .select_related("department", "enterprise")
+            .order_by("department__code", "username")
         )
     return render(request, "registry/departments.html", {"rows": rows, "staff": staff})
 
 
 @capability_required("staff.manage")
-def staff_edit(request: HttpRequest, username: str) -> HttpResponse:
-    person = get_object_or_404(User, username=username)
-    form = StaffForm(request.POST or None, instance=person)
+def staff_edit(request: AuthenticatedHttpRequest, username: str) -> HttpResponse:
+    """One person's role, department and enterprise; only people in the editor's reach (another
+    district's staff are a 404), and only roles and departments the editor may grant."""
+    person = get_object_or_404(scoped(User.objects.all(), request.user, "change"), username=username)
+    form = StaffForm(request.POST or None, instance=person, granter=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, f"已更新 {person.username} 的角色与所属部门，变更已记入审计记录")

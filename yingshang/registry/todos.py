@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from yingshang.core.scope import scoped
 from yingshang.core.slots import Todo
 from yingshang.registry.models import ImportBatch, User
 
@@ -11,7 +12,7 @@ from yingshang.registry.models import ImportBatch, User
 def todos_for(user: User) -> list[Todo]:
     if not user.is_authenticated or not user.can("registry.import"):
         return []
-    waiting = ImportBatch.objects.filter(uploaded_by=user, state="previewed")
+    waiting = scoped(ImportBatch.objects.filter(uploaded_by=user, state="previewed"), user)
     count = waiting.count()
     only = waiting.first() if count == 1 else None
     url = reverse("registry:import_batch", args=[only.pk]) if only else reverse("registry:import_upload")

@@ -9,9 +9,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from yingshang.core import slots
+from yingshang.core import clock, slots
+from yingshang.core.money import format_fen
 from yingshang.core.permissions import capability_required
+from yingshang.core.scope import scoped, scoped_history
 from yingshang.registry import industries, vocab
+from yingshang.registry.fields import ENTERPRISE_FIELDS, SCALE_SOURCE, EnterpriseField
 from yingshang.registry.models import District, Enterprise, User
 from yingshang.registry.queries import CappedCountPaginator, EnterpriseFilters, filter_enterprises
 
@@ -50,31 +53,12 @@ def _visible_districts(user: User) -> list[District]:
     return list(District.objects.all())
 
 
-# (field, label, how to show it) in the order of the 企业画像 page.
-PROFILE_FIELDS: list[tuple[str, str]] = [
-    ("uscc", "统一社会信用代码"),
-    ("name", "名称"),
-    ("entity_type", "主体类型"),
-    ("industry", "行业"),
-    ("district", "区县"),
-    ("street", "街道"),
-    ("registered_on", "成立日期"),
-    ("registered_capital_fen", "注册资本"),
-    ("employees", "从业人数"),
-    ("annual_revenue_fen", "年营业收入"),
-    ("total_assets_fen", "资产总额"),
-    ("tax_paid_fen", "年纳税额"),
-    ("scale", "企业规模"),
-    ("credit_class", "信用风险分类"),
-    ("status", "登记状态"),
-]
-
-
-def _display_value(enterprise: Enterprise, field: str) -> str:
+def _display_value(enterprise: Enterprise, f: EnterpriseField) -> str:
+    field = f.name
     value = getattr(enterprise, field)
     if value is None or value == "":
         return "（暂无数据）"
-    if field.endswith("_fen"):
+    if f.kind == "money":
         return format_fen(value)
     if field == "employees":
         return f"{value} 人"
@@ -87,24 +71,14 @@ def _display_value(enterprise: Enterprise, field: str) -> str:
     return display() if display else str(value)
 
 
-def format_fen(fen: int) -> str:
-    """12345678 → '123,456.78 元'; money stays integer until it is shown."""
-    sign = "-" if fen < 0 else ""
-    yuan, cents = divmod(abs(fen), 100)
-    return f"{sign}{yuan:,}.{cents:02d} 元"
-
-
 def _profile_rows(enterprise: Enterprise) -> list[dict[str, str]]:
     rows = []
-    for field, label in PROFILE_FIELDS:
-        source_key = "industry" if field == "industry" else field
-        origin = enterprise.source_of(source_key)
-        if field == "scale":
-            origin = {"source": "系统按行业、从业人数、营业收入、资产总额计算", "as_of": ""}
+    for f in ENTERPRISE_FIELDS:  # in the page's order
+        origin = enterprise.source_of(f.name) if f.recorded else {"source": SCALE_SOURCE, "as_of": ""}
         rows.append(
             {
-                "label": label,
-                "value": _display_value(enterprise, field),
+                "label": f.label,
+                "value": _display_value(enterprise, f),
                 "source": origin.get("source", ""),
                 "as_of": origin.get("as_of", ""),
             }
@@ -150,11 +124,14 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if kind and kind not in audited:
         raise Http404("未知的记录类型")
     models = [audited[kind]] if kind else list(audited.values())
-    # Each history table is read newest first and cut to what one page can show, then merged.
+    # Each history table is read newest first and cut to what one page can show, then merged; only the
+    # changes of objects in the viewer's reach (a district: its enterprises, departments and people).
     limit = PAGE_SIZE * 20
     records = sorted(
         chain.from_iterable(
-            model.history.select_related("history_user").order_by("-history_date")[:limit]
+            scoped_history(model.history.all(), request.user)
+            .select_related("history_user")
+            .order_by("-history_date")[:limit]
             for _, model in models
         ),
         key=lambda r: r.history_date,
@@ -230,7 +207,9 @@ def _render_upload(
     context = {
         "form": form,
         "error": error,
-        "batches": ImportBatch.objects.select_related("uploaded_by")[:IMPORT_HISTORY_SIZE],
+        "batches": scoped(ImportBatch.objects.all(), request.user).select_related("uploaded_by")[
+            :IMPORT_HISTORY_SIZE
+        ],
         "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024),
     }
     return render(request, "registry/import_upload.html", context, status=status)
@@ -271,8 +250,11 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 @capability_required("registry.import")
 def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
-    """The preview of a batch before 确认导入, and its result afterwards."""
-    batch = get_object_or_404(ImportBatch.objects.select_related("uploaded_by"), pk=pk)
+    """The preview of a batch before 确认导入, and its result afterwards (only the batch's own district,
+    or the city, may see it)."""
+    batch = get_object_or_404(
+        scoped(ImportBatch.objects.all(), request.user).select_related("uploaded_by"), pk=pk
+    )
     report = batch.report or {}
     counts = report.get("counts", {})
     result = report.get("result") or {}
@@ -291,7 +273,7 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required("registry.import")
 @require_POST
 def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(ImportBatch, pk=pk)
+    batch = get_object_or_404(scoped(ImportBatch.objects.all(), request.user, "change"), pk=pk)
     try:
         result = importer.apply_batch(batch, user=request.user)
     except (importer.ImportRefused, importer.ImportFailed) as problem:
@@ -327,5 +309,5 @@ def enterprise_export(request: HttpRequest) -> HttpResponse:
     enterprises = filter_enterprises(request.user.visible_enterprises(), filters)
     return _xlsx_download(
         lambda handle: exporter.write_registry(enterprises, handle),
-        f"企业名录-{timezone.localdate():%Y%m%d}.xlsx",
+        f"企业名录-{clock.today():%Y%m%d}.xlsx",
     )

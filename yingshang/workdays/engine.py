@@ -33,6 +33,11 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
+from yingshang.core.errors import UserError  # pure (no Django), like this module
+
+# The zone of yingshang.core.clock, written here again on purpose: core.clock imports Django (it moves
+# django.utils.timezone.now for the time machine) and this engine stays pure. Callers hand in aware
+# moments (clock.now()); the engine only needs the zone to find their calendar day.
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_CUTOFF = dt.time(17, 30)
 
@@ -48,12 +53,8 @@ BUILTIN_VERSION = f"chinese-calendar {importlib.metadata.version('chinesecalenda
 FESTIVALS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
 
 
-class CalendarError(Exception):
+class CalendarError(UserError):
     """A working-day question the calendar cannot answer; ``message`` is Chinese, for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class CalendarUnknownYear(CalendarError):

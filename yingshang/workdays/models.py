@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from yingshang.core.scope import CITY_LEVEL
 from yingshang.workdays.engine import (
     BUILTIN_LAST_YEAR,
     ArrangementEntry,
@@ -24,6 +25,8 @@ from yingshang.workdays.engine import (
 
 
 class HolidayYear(models.Model):
+    scope = CITY_LEVEL  # one calendar for the whole city
+
     year = models.PositiveSmallIntegerField("年份", unique=True)
     notice_title = models.CharField(
         "通知标题", max_length=200, help_text="如：国务院办公厅关于2027年部分节假日安排的通知"
@@ -83,6 +86,8 @@ class HolidayYear(models.Model):
 
 
 class HolidayEntry(models.Model):
+    scope = CITY_LEVEL
+
     holiday_year = models.ForeignKey(
         HolidayYear, verbose_name="年度安排", on_delete=models.CASCADE, related_name="entries"
     )

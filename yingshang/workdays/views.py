@@ -12,10 +12,10 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from yingshang.core.permissions import capability_required
+from yingshang.core import clock
+from yingshang.core.permissions import capability_required, city_level
 from yingshang.workdays.engine import (
     BUILTIN_FIRST_YEAR,
     BUILTIN_LAST_YEAR,
@@ -58,7 +58,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "holiday_year": holiday_year,
         "is_draft": shown is not current,
         "unknown": None,
-        "calc": calculator or {"form": CalculatorForm(initial={"start": timezone.localdate()})},
+        "calc": calculator or {"form": CalculatorForm(initial={"start": clock.today()})},
         "year_choices": _year_choices(current),
         "builtin_first": BUILTIN_FIRST_YEAR,
         "builtin_last": BUILTIN_LAST_YEAR,
@@ -85,7 +85,7 @@ def _chosen_year(request: HttpRequest, current: WorkCalendar) -> int:
     raw = request.GET.get("year", "")
     if raw.isdigit() and BUILTIN_FIRST_YEAR <= int(raw) <= BUILTIN_LAST_YEAR + 100:
         return int(raw)
-    today = timezone.localdate()
+    today = clock.today()
     return today.year if current.knows(today.year) else current.known_years[-1]
 
 
@@ -209,7 +209,7 @@ def _shown(value: Any) -> str:
     return "（空）" if value in (None, "") else str(value)
 
 
-@capability_required("calendar.manage")
+@city_level("calendar.manage")
 def arrangement_form(request: HttpRequest, year: int | None = None) -> HttpResponse:
     holiday_year = get_object_or_404(HolidayYear, year=year) if year is not None else None
     if request.method == "POST":
@@ -257,7 +257,7 @@ def arrangement_form(request: HttpRequest, year: int | None = None) -> HttpRespo
     return render(request, "workdays/arrangement_form.html", {"form": form, "holiday_year": holiday_year})
 
 
-@capability_required("calendar.manage")
+@city_level("calendar.manage")
 @require_POST
 def arrangement_confirm(request: HttpRequest, year: int) -> HttpResponse:
     holiday_year = get_object_or_404(HolidayYear, year=year)
@@ -273,7 +273,7 @@ def arrangement_confirm(request: HttpRequest, year: int) -> HttpResponse:
     return redirect(f"{reverse('workdays:calendar')}?year={year}")
 
 
-@capability_required("calendar.manage")
+@city_level("calendar.manage")
 @require_POST
 def arrangement_delete(request: HttpRequest, year: int) -> HttpResponse:
     holiday_year = get_object_or_404(HolidayYear, year=year)

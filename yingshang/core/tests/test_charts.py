@@ -1,158 +1,173 @@
-"""The pure SVG charts of the report pages (charts.py): scale, labels, escaping, accessibility."""
+"""Charts (core.charts, `{% chart %}`): ECharts options plus the same figures as a table."""
 
 from __future__ import annotations
 
-import re
-import xml.etree.ElementTree as ET
+import json
 
 import pytest
+from django.template import Context, Template
 
 from yingshang.core import charts
-from yingshang.core.charts import Bar, Group
+from yingshang.core.charts import SCALE, Series
+from yingshang.core.money import format_fen
+from yingshang.core.testing import chart_figures, chart_options
 
-SVG = "{http://www.w3.org/2000/svg}"
-
-
-def parsed(svg: str) -> ET.Element:
-    """The chart as XML: it must be well-formed whatever text went in."""
-    return ET.fromstring(svg)
+CATEGORIES = ("区科技局", "区工信局")
+PAID = Series("实际兑付金额", (20_000_000, 5_000_012))
 
 
-def bar_widths(svg: str) -> list[float]:
-    return [float(rect.get("width")) for rect in parsed(svg).iter(f"{SVG}rect") if rect.get("height") != "12"]
-
-
-def titles(svg: str) -> list[str]:
-    return [element.text or "" for element in parsed(svg).iter(f"{SVG}title")]
+def points(chart: charts.Chart, index: int = 0) -> list[dict]:
+    return chart.option["series"][index]["data"]
 
 
 @pytest.mark.parametrize(
-    ("value", "largest", "width", "expected"),
+    ("build", "kind", "series_type"),
     [
-        (0, 0, 400, 0.0),  # nothing at all: no bars
-        (0, 10, 400, 0.0),
-        (10, 10, 400, 400.0),  # the largest fills the plot
-        (5, 10, 400, 200.0),
-        (1, 3, 400, 133.3),
-        (1, 1_000_000, 400, 1.0),  # tiny but not zero stays visible
+        (charts.bar_chart, "bar", "bar"),
+        (charts.stacked_bar_chart, "stacked_bar", "bar"),
+        (charts.line_chart, "line", "line"),
     ],
 )
-def test_a_bar_is_as_long_as_its_share_of_the_largest(value, largest, width, expected):
-    assert charts.bar_length(value, largest, width) == expected
-
-
-def test_a_negative_value_is_refused_in_chinese():
-    with pytest.raises(ValueError, match="不能为负数"):
-        charts.bar_length(-1, 10)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("", 0),
-        ("abc", 3 * 13 * 0.6),
-        ("高企", 26),
-        ("A股", 13 * 0.6 + 13),
-        ("（）", 26),  # full-width punctuation takes a full em
-    ],
-)
-def test_wide_characters_take_a_full_em(text, expected):
-    assert charts.text_width(text) == pytest.approx(expected)
-
-
-@pytest.mark.parametrize(
-    ("text", "width", "expected"),
-    [
-        ("区工信局", 100, "区工信局"),
-        ("新认定（复审）国家高新技术企业奖励", 100, "新认定（复审）…"),
-        ("abcdefghij", 40, "abcd…"),
-        ("长", 5, "…"),
-    ],
-)
-def test_a_long_label_is_cut_with_an_ellipsis(text, width, expected):
-    assert charts.fit_label(text, width) == expected
-    assert charts.text_width(charts.fit_label(text, width)) <= max(width, charts.text_width("…"))
-
-
-@pytest.mark.parametrize(
-    ("bars", "widths"),
-    [
-        ([Bar("区科技局", 100), Bar("区工信局", 50)], [420.0, 210.0]),
-        ([Bar("甲", 0), Bar("乙", 0)], [0.0, 0.0]),
-        ([Bar("只有一个", 7)], [420.0]),
-    ],
-)
-def test_a_bar_chart_draws_one_bar_per_label_on_one_scale(bars, widths):
-    assert bar_widths(charts.bar_chart("c", "图", bars)) == widths
-
-
-def test_every_bar_names_its_label_and_value_for_screen_readers():
-    svg = charts.bar_chart(
-        "paid", "实际兑付金额", [Bar("区科技局", 12345)], value_text=lambda n: f"{n / 100:.2f} 元"
+def test_each_builder_gives_echarts_options_and_the_figures_as_text(build, kind, series_type):
+    chart = build(
+        "chart-x", "各部门兑付金额", CATEGORIES, [PAID], value_text=format_fen, divisor=100, first="部门"
     )
-    root = parsed(svg)
-    assert root.get("role") == "img"
-    assert root.get("aria-labelledby") == "paid-title paid-desc"
-    assert titles(svg) == ["实际兑付金额", "区科技局：123.45 元"]
-    assert root.find(f"{SVG}desc").text == "区科技局：123.45 元"
+    assert chart.kind == kind
+    assert [s["type"] for s in chart.option["series"]] == [series_type]
+    assert points(chart) == [
+        {"value": 200_000.0, "text": "200,000.00 元"},  # the axis in 元, the text exact
+        {"value": 50_000.12, "text": "50,000.12 元"},
+    ]
+    assert chart.header == ("部门", "实际兑付金额")
+    assert chart.rows == (("区科技局", "200,000.00 元"), ("区工信局", "50,000.12 元"))
+    json.dumps(chart.option, allow_nan=False)  # plain JSON, nothing a browser would have to evaluate
 
 
 @pytest.mark.parametrize(
-    "label",
-    ['<script>alert("x")</script>', "A&B 公司", "引号\"和'单引号", "]]>"],
+    ("horizontal", "category_axis", "value_axis"), [(True, "yAxis", "xAxis"), (False, "xAxis", "yAxis")]
 )
-def test_text_that_looks_like_markup_is_escaped(label):
-    for svg in (
-        charts.bar_chart("c", label, [Bar(label, 1)]),
-        charts.grouped_bar_chart("c", label, [label], [Group(label, (1,))]),
-    ):
-        assert "<script>" not in svg
-        assert label in titles(svg)  # well-formed, and the text reads back unchanged
+def test_bars_lie_or_stand_as_asked(horizontal, category_axis, value_axis):
+    chart = charts.bar_chart("c", "t", CATEGORIES, [PAID], horizontal=horizontal, unit="元")
+    assert chart.option[category_axis]["data"] == list(CATEGORIES)
+    assert chart.option[value_axis] == {"type": "value", "name": "元", "minInterval": 1}
+    assert chart.option[category_axis].get("inverse", False) is horizontal  # first category on top
+
+
+def test_several_series_sit_side_by_side_or_stack():
+    funnel = (Series("候选", (5, 3)), Series("已推送", (3, 3)), Series("已兑付", (2, 1)))
+    side = charts.bar_chart("f", "进度", CATEGORIES, funnel)
+    stacked = charts.stacked_bar_chart("s", "进度", CATEGORIES, funnel)
+    assert [s.get("stack") for s in side.option["series"]] == [None, None, None]
+    assert [s["stack"] for s in stacked.option["series"]] == ["total"] * 3
+    assert side.option["legend"]["show"] and side.height > stacked.height  # three bars per row need room
+    assert side.rows == (("区科技局", "5", "3", "2"), ("区工信局", "3", "3", "1"))
+
+
+def test_a_missing_figure_is_a_gap_and_a_dash():
+    chart = charts.line_chart("l", "月度", ("1月", "2月", "3月"), [Series("办结率", (90, None, 95))])
+    assert points(chart)[1] == {"value": None, "text": "—"}
+    assert chart.rows[1] == ("2月", "—")
 
 
 @pytest.mark.parametrize(
-    "draw",
+    ("figures", "higher_is_better", "labels"),
     [
-        lambda: charts.bar_chart("c", "各部门兑付金额", []),
-        lambda: charts.grouped_bar_chart("c", "各部门兑付金额", ["候选"], []),
+        ([("金台区", 1), ("渭滨区", 3), ("陈仓区", 2)], True, ["1. 渭滨区", "2. 陈仓区", "3. 金台区"]),
+        ([("金台区", 1), ("渭滨区", 3), ("陈仓区", 2)], False, ["1. 金台区", "2. 陈仓区", "3. 渭滨区"]),
+        ([("甲", 5), ("乙", 7), ("丙", 5), ("丁", 1)], True, ["1. 乙", "2. 甲", "2. 丙", "4. 丁"]),  # ties
+        ([], True, []),
     ],
 )
-def test_a_chart_without_data_says_so(draw):
-    svg = draw()
-    assert "暂无数据" in svg
-    assert bar_widths(svg) == []
+def test_a_ranking_numbers_the_best_first_and_ties_share_a_rank(figures, higher_is_better, labels):
+    chart = charts.ranking_chart("r", "排名", figures, name="天数", higher_is_better=higher_is_better)
+    assert chart.kind == "ranking"
+    assert chart.option["yAxis"]["data"] == labels
+    assert [row[0] for row in chart.rows] == labels
+    if figures:  # the best is the darkest, the worst the lightest
+        colours = [p["itemStyle"]["color"] for p in points(chart)]
+        assert (colours[0], colours[-1]) == (SCALE[-1], SCALE[0])
 
 
-def test_a_funnel_draws_each_series_per_item_with_a_legend():
-    svg = charts.grouped_bar_chart(
-        "funnel",
-        "兑现进度",
-        ["候选", "已推送", "已兑付"],
-        [Group("高企奖励", (4, 2, 1)), Group("研发补助", (2, 2, 0))],
+@pytest.mark.parametrize(
+    ("value", "low", "high", "colour"),
+    [(0, 0, 100, SCALE[0]), (24, 0, 100, SCALE[0]), (25, 0, 100, SCALE[1]), (99, 0, 100, SCALE[3]),
+     (100, 0, 100, SCALE[3]), (7, 7, 7, SCALE[3])],
+)  # fmt: skip
+def test_a_value_gets_its_step_of_the_colour_scale(value, low, high, colour):
+    assert charts.shade(value, low, high) == colour
+
+
+def test_a_heat_map_colours_each_cell_and_keeps_the_table():
+    chart = charts.heat_map(
+        "h",
+        "各区县指标",
+        ["渭滨区", "金台区"],
+        ["开办企业（天）", "获得电力（天）"],
+        [[1.5, 20], [3, None]],
+        value_text=lambda v: f"{v:g} 天",
+        first="区县",
     )
-    assert bar_widths(svg) == [420.0, 210.0, 105.0, 210.0, 210.0, 0.0]
-    legend = [text.text for g in parsed(svg).iter(f"{SVG}g") if g.get("class") == "legend" for text in g]
-    assert legend == [None, "候选", None, "已推送", None, "已兑付"]
-    assert "高企奖励 · 已推送：2" in titles(svg)
-    assert "研发补助 · 已兑付：0" in titles(svg)
-    # Colours repeat per series, not per item.
-    fills = [r.get("fill") for r in parsed(svg).iter(f"{SVG}rect")]
-    assert fills[3:6] == fills[6:9] == list(charts.PALETTE[:3])
+    cells = points(chart)
+    assert [c["value"] for c in cells] == [[0, 0, 1.5], [1, 0, 20], [0, 1, 3]]  # the empty cell is left out
+    assert cells[0]["tip"] == "渭滨区 · 开办企业（天）：1.5 天"
+    assert cells[0]["itemStyle"]["color"] == SCALE[0] and cells[1]["itemStyle"]["color"] == SCALE[-1]
+    assert chart.rows == (("渭滨区", "1.5 天", "20 天"), ("金台区", "3 天", "—"))
 
 
 @pytest.mark.parametrize(
-    ("series", "groups", "message"),
+    ("call", "message"),
     [
-        (["候选", "已推送"], [Group("高企", (1,))], "“高企”有 1 个数值，应为 2 个"),
-        (["s"] * 7, [], "系列最多 6 个"),
+        (
+            lambda: charts.bar_chart("c", "t", CATEGORIES, [Series("x", (1,))]),
+            "系列“x”有 1 个数值，应为 2 个",
+        ),
+        (lambda: charts.bar_chart("1c", "t", [], []), "图表编号“1c”只能由字母、数字、-、_ 组成"),
+        (lambda: charts.bar_chart("c d", "t", [], []), "图表编号"),
+        (
+            lambda: charts.bar_chart("c", "t", ["a"], [Series(str(i), (1,)) for i in range(9)]),
+            "系列最多 8 个",
+        ),
+        (lambda: charts.heat_map("h", "t", ["a"], ["x", "y"], [[1]]), "热力图应有 1 行、每行 2 个数值"),
     ],
 )
-def test_a_grouped_chart_refuses_data_that_does_not_fit_its_series(series, groups, message):
-    with pytest.raises(ValueError, match=re.escape(message)):
-        charts.grouped_bar_chart("c", "图", series, groups)
+def test_figures_that_do_not_fit_are_refused_in_chinese(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
 
 
-def test_the_chart_grows_with_its_rows():
-    one = parsed(charts.bar_chart("c", "图", [Bar("a", 1)]))
-    three = parsed(charts.bar_chart("c", "图", [Bar("a", 1), Bar("b", 2), Bar("c", 3)]))
-    assert int(three.get("height")) - int(one.get("height")) == 2 * (charts.BAR_HEIGHT + charts.ROW_GAP)
+def render(chart: charts.Chart) -> str:
+    return Template("{% load charts %}{% chart c %}").render(Context({"c": chart}))
+
+
+def test_the_tag_writes_the_options_and_a_readable_table_without_any_script():
+    chart = charts.bar_chart("chart-paid", "兑付金额", CATEGORIES, [PAID], value_text=format_fen, divisor=100)
+    html = render(chart)
+    assert "<script" not in html
+    assert 'id="chart-paid"' in html and 'data-height="' in html
+    assert chart_options(html, "chart-paid") == json.loads(json.dumps(chart.option))
+    assert chart_figures(html, "chart-paid") == [
+        ["项目", "实际兑付金额"],
+        ["区科技局", "200,000.00 元"],
+        ["区工信局", "50,000.12 元"],
+    ]
+    assert "兑付金额（数据表）" in html
+
+
+def test_text_in_a_chart_cannot_break_out_of_the_page():
+    evil = '"><script>alert(1)</script>'
+    html = render(charts.bar_chart("c", f"标题{evil}", [evil], [Series(evil, (1,))]))
+    assert "<script" not in html and "&lt;script&gt;" in html
+    assert chart_options(html, "c")["yAxis"]["data"] == [evil]  # read back intact from the attribute
+
+
+def test_an_empty_chart_says_so_instead_of_drawing():
+    html = render(charts.bar_chart("c", "兑付金额", [], [Series("金额", ())]))
+    assert "暂无数据" in html and "data-chart-options" not in html
+
+
+def test_the_scripts_are_our_own_static_files_and_deferred():
+    html = Template("{% load charts %}{% chart_scripts %}").render(Context())
+    assert html == (
+        '<script src="/static/core/vendor/echarts/echarts.min.js" defer></script>'
+        '<script src="/static/core/charts.js" defer></script>'
+    )

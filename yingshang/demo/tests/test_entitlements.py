@@ -36,7 +36,7 @@ from yingshang.registry.models import Enterprise, Qualification, User
 from yingshang.workdays.services import get_calendar
 
 ENTITIES = 200  # enough 渭滨区 enterprises for every role of the story, few enough to load in seconds
-SHANGHAI = services.SHANGHAI
+SHANGHAI = clock.SHANGHAI
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def test_the_flagged_one_is_in_the_open_publicity_with_an_objection_and_the_over
     assert Objection.objects.filter(entitlement=flagged, state="open").exists()
     overdue = services_overdue()
     assert overdue.state == State.CONFIRMED
-    assert overdue.due_on < services.today()
+    assert overdue.due_on < clock.today()
 
 
 def services_overdue() -> Entitlement:
@@ -98,7 +98,7 @@ def services_overdue() -> Entitlement:
 
 
 def test_one_publicity_list_is_open_and_one_has_ended_and_been_paid(loaded) -> None:
-    today = services.today()
+    today = clock.today()
     ended, open_ = PublicNotice.objects.order_by("starts_on")
     assert ended.title == demo_entitlements.NOTICE_TITLES[0] and ended.ends_on < today
     assert open_.title == demo_entitlements.NOTICE_TITLES[1] and open_.starts_on <= today <= open_.ends_on

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 
 from yingshang.core import clock
 from yingshang.core.roles import Role
+from yingshang.core.scope import Scope, scoped
 from yingshang.entitlements import workflow
 from yingshang.entitlements.models import Entitlement, EntitlementNote
 from yingshang.entitlements.workflow import (
@@ -28,6 +29,7 @@ SYNC_LOCK = 4_040_001  # PostgreSQL advisory lock key of create_entitlements_fro
 # The marker of a flag set by re-matching (so a later run that finds the pair again can lift it).
 ABSENT_REASON = "画像变化后不再符合条件"
 CHANGED_REASON = "重新比对结果有变化"
+AMOUNT_PENDING = "金额待定"  # an amount not yet known, in messages: format_fen(None, AMOUNT_PENDING)
 OBJECTION_REASON = "公示期间收到异议"
 VIA_CHOICES = ("企业码", "登录")
 # Message topics (the notification centre and the reports count by topic).
@@ -36,10 +38,6 @@ PUSH_TOPIC = "entitlement.push"
 
 class EntitlementRefused(TransitionRefused):
     """An action refused; `message` (Chinese) says why. Nothing was changed."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 # ==================================================================================================
@@ -106,16 +104,12 @@ def department_handles(department_name: str, item_department: str) -> bool:
 
 def visible_entitlements(user: User | None) -> QuerySet[Entitlement]:
     """Staff: entitlements of enterprises in their district (city-level: all); an enterprise user:
-    its own; anyone else: none."""
-    qs = Entitlement.objects.all()
-    if user is None or not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.role_enum == Role.ENTERPRISE and user.can("entitlements.own"):
-        return qs.filter(enterprise_id=user.enterprise_id) if user.enterprise_id else qs.none()
-    if not user.can("entitlements.view"):
-        return qs.none()
-    district = user.jurisdiction
-    return qs.filter(district=district) if district is not None else qs
+    its own; anyone else: none. The rule is core.scope's; this is its name in 政策兑现."""
+    if user is None or not user.is_authenticated:
+        return Entitlement.objects.none()
+    if not (user.can("entitlements.view") or user.can("entitlements.own")):
+        return Entitlement.objects.none()
+    return scoped(Entitlement.objects.all(), user)
 
 
 def reviewable_by(user: User | None) -> QuerySet[Entitlement]:
@@ -123,7 +117,7 @@ def reviewable_by(user: User | None) -> QuerySet[Entitlement]:
     item their department leads (`department_handles`); anyone else: none."""
     if user is None or not user.is_authenticated or not user.can("entitlements.review"):
         return Entitlement.objects.none()
-    qs = visible_entitlements(user)
+    qs = scoped(Entitlement.objects.all(), user, "change")
     if user.role_enum == Role.OFFICE_ADMIN:
         return qs
     name = user.department.name if user.department is not None else ""
@@ -197,7 +191,8 @@ def own_entitlements(enterprise: Enterprise) -> QuerySet[Entitlement]:
     enterprise's would promise money nobody has looked at. What it may apply for is on the calculator.
     """
     return (
-        Entitlement.objects.filter(enterprise=enterprise, pushed_at__isnull=False)
+        scoped(Entitlement.objects.all(), Scope.of_enterprise(enterprise.pk))
+        .filter(pushed_at__isnull=False)
         .select_related("item", "item__policy", "notice")
         .order_by("-matched_at", "id")
     )

@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from yingshang.core import clock
+from yingshang.core.money import format_fen
 from yingshang.core.roles import Role
 from yingshang.entitlements import workflow
 from yingshang.entitlements.models import Entitlement, EntitlementNote
@@ -35,7 +36,6 @@ from yingshang.entitlements.workflow import (
 )
 from yingshang.notifications.services import Notice, notify_many, schedule_delivery
 from yingshang.registry.models import User
-from yingshang.registry.views import format_fen
 
 # ==================================================================================================
 # Push and the enterprise's side

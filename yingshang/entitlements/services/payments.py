@@ -17,8 +17,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from yingshang.core import clock
+from yingshang.core.money import format_fen, to_yuan
+from yingshang.core.scope import in_reach
 from yingshang.entitlements.models import Entitlement, Objection, PaymentBatch
 from yingshang.entitlements.services.common import (
+    AMOUNT_PENDING,
     EntitlementRefused,
     _label,
     _locked,
@@ -29,12 +32,10 @@ from yingshang.entitlements.services.common import (
     visible_entitlements,
 )
 from yingshang.entitlements.services.review import _notify_follow_up
-from yingshang.entitlements.services.sync import _yuan_text
 from yingshang.entitlements.workflow import (
     Action,
     State,
 )
-from yingshang.policies.services import yuan
 from yingshang.registry.importer import (
     CellProblem,
     ImportRefused,
@@ -45,8 +46,7 @@ from yingshang.registry.importer import (
     parse_money_fen,
     read_tables,
 )
-from yingshang.registry.models import User
-from yingshang.registry.views import format_fen
+from yingshang.registry.models import District, User
 
 # ==================================================================================================
 # Payment
@@ -118,7 +118,8 @@ def record_payment(
 def _check_payment(e: Entitlement, voucher: str, paid_on: dt.date, amount_fen: int) -> None:
     if amount_fen != e.amount_fen:
         raise EntitlementRefused(
-            f"兑付金额 {format_fen(amount_fen)} 与核定金额 {_yuan_text(e.amount_fen)} 不一致，请核对"
+            f"兑付金额 {format_fen(amount_fen)} 与核定金额 {format_fen(e.amount_fen, AMOUNT_PENDING)} "
+            "不一致，请核对"
         )
     if e.notice is not None and paid_on <= e.notice.ends_on:
         raise EntitlementRefused(f"支付日期应在公示期满（{e.notice.ends_on:%Y-%m-%d}）之后")
@@ -185,6 +186,15 @@ def export_payment_batch(ids: Iterable[int], *, by: User) -> tuple[PaymentBatch,
         )
         if len(rows) != len(wanted):
             raise EntitlementRefused("所选事项中有找不到或不在您管辖范围内的，请刷新后重试")
+        districts = sorted({e.district_id for e in rows})
+        if len(districts) > 1:
+            names = "、".join(
+                District.objects.filter(pk__in=districts).order_by("code").values_list("name", flat=True)
+            )
+            raise EntitlementRefused(
+                f"所选事项分属 {len(districts)} 个区县（{names}）："
+                "一个拨付批次只能包含一个区县的事项，请按区县分别导出"
+            )
         problems = []
         objections = _OpenObjections.of(rows)
         for e in rows:
@@ -197,18 +207,22 @@ def export_payment_batch(ids: Iterable[int], *, by: User) -> tuple[PaymentBatch,
             raise EntitlementRefused("以下事项不能导出拨付：" + "；".join(problems))
         total = sum(e.amount_fen or 0 for e in rows)
         batch = PaymentBatch.objects.create(
-            number=_batch_number(day), count=len(rows), total_fen=total, created_by=by
+            number=_batch_number(day),
+            count=len(rows),
+            total_fen=total,
+            created_by=by,
+            district_id=districts[0],
         )
         for e in rows:
             e.payment_batch = batch
             _save(e, by, f"导出拨付文件（{batch.number}）")
-    return batch, _payment_workbook(batch, rows, yuan)
+    return batch, _payment_workbook(batch, rows, to_yuan)
 
 
 def payment_batch_workbook(batch: PaymentBatch) -> bytes:
     """The batch's file again, as it was exported (for a second download; nothing changes)."""
     rows = list(batch.entitlements.select_related("enterprise", "item").order_by("pk"))
-    return _payment_workbook(batch, rows, yuan)
+    return _payment_workbook(batch, rows, to_yuan)
 
 
 def _payment_workbook(
@@ -306,6 +320,8 @@ def import_payment_file(batch: PaymentBatch, data: bytes, filename: str, *, by: 
     batch, with exactly its amount, a voucher number used once and a valid date. Any error: nothing is
     recorded and `errors` lists them ("第N行 “列”列：…"). Otherwise every row is recorded paid."""
     _require_manage(by)
+    if not in_reach(batch, by, "change"):
+        raise EntitlementRefused(f"拨付批次 {batch.number} 不在您的管辖范围内")
     result = PaymentImportResult(batch)
     try:
         columns, rows = _read_payment_rows(data, filename)
@@ -362,7 +378,7 @@ def import_payment_file(batch: PaymentBatch, data: bytes, filename: str, *, by: 
                 raise CellProblem("金额不能为空")
             if amount != e.amount_fen:
                 raise CellProblem(
-                    f"金额 {format_fen(amount)} 与核定金额 {_yuan_text(e.amount_fen)} 不一致"
+                    f"金额 {format_fen(amount)} 与核定金额 {format_fen(e.amount_fen, AMOUNT_PENDING)} 不一致"
                     f"（{e.enterprise.name}）"
                 )
         except CellProblem as exc:

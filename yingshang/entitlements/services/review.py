@@ -12,6 +12,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from yingshang.core import clock
+from yingshang.core.money import format_fen
 from yingshang.entitlements import budget
 from yingshang.entitlements.models import Entitlement, EntitlementNote
 from yingshang.entitlements.services.common import (
@@ -34,7 +35,6 @@ from yingshang.entitlements.workflow import (
 from yingshang.notifications.services import notify
 from yingshang.policies.models import RewardItem
 from yingshang.registry.models import User
-from yingshang.registry.views import format_fen
 
 # ==================================================================================================
 # Review and budget

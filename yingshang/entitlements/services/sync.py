@@ -15,9 +15,11 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from yingshang.core.bulk import copy_rows
+from yingshang.core.money import format_fen
 from yingshang.entitlements.models import Entitlement, EntitlementNote
 from yingshang.entitlements.services.common import (
     ABSENT_REASON,
+    AMOUNT_PENDING,
     BATCH_SIZE,
     CHANGED_REASON,
     SYNC_LOCK,
@@ -31,7 +33,6 @@ from yingshang.entitlements.workflow import (
 )
 from yingshang.policies.models import RESULT_COLUMNS, MatchResult, MatchRun, RewardItem
 from yingshang.registry.models import User
-from yingshang.registry.views import format_fen
 
 # ==================================================================================================
 # From a match run
@@ -98,10 +99,6 @@ SYNC_FIELDS = [
     "needs_review",
     "review_reason",
 ]
-
-
-def _yuan_text(fen: int | None) -> str:
-    return "金额待定" if fen is None else format_fen(fen)
 
 
 def _evaluated_keys(run: MatchRun, items: dict[int, RewardItem]) -> set[str]:
@@ -414,7 +411,8 @@ def _sync_existing(e: Entitlement, pair: _Pair, item: RewardItem, run: MatchRun)
         labels = dict(MatchResult._meta.get_field("verdict").choices)  # type: ignore[arg-type]
         changes.append(f"结论由“{labels.get(e.verdict)}”变为“{labels.get(pair.verdict)}”")
     if e.amount_fen != amount:
-        changes.append(f"金额由 {_yuan_text(e.amount_fen)} 变为 {_yuan_text(amount)}")
+        before, after = format_fen(e.amount_fen, AMOUNT_PENDING), format_fen(amount, AMOUNT_PENDING)
+        changes.append(f"金额由 {before} 变为 {after}")
     if not changes:
         return "same"
     why = f"{CHANGED_REASON}：{'，'.join(changes)}"
@@ -439,8 +437,9 @@ def _paid_disagreement(e: Entitlement, pair: _Pair, run: MatchRun) -> str:
     if e.amount_fen == amount and e.verdict == pair.verdict:
         return ""
     return (
-        f"重新比对（批次 {run.pk}，测算日期 {run.as_of:%Y-%m-%d}）：测算金额 {_yuan_text(amount)}，"
-        f"与{State(e.state).label}记录（{_yuan_text(e.amount_fen)}）不同；该记录不作改动"
+        f"重新比对（批次 {run.pk}，测算日期 {run.as_of:%Y-%m-%d}）："
+        f"测算金额 {format_fen(amount, AMOUNT_PENDING)}，"
+        f"与{State(e.state).label}记录（{format_fen(e.amount_fen, AMOUNT_PENDING)}）不同；该记录不作改动"
     )
 
 

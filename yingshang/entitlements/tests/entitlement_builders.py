@@ -21,11 +21,18 @@ from yingshang.policies.models import MatchResult, MatchRun, PolicyPack, RewardI
 from yingshang.policies.services import sync_shipped_packs
 from yingshang.policies.testing import AS_OF, HNTE_ITEM
 from yingshang.registry.models import Department, Enterprise, User
+from yingshang.registry.testing import make_enterprise, make_uscc
 
 # A Wednesday well inside the years the working-day calendar knows (the tests must not depend on
 # the wall clock: a 60-working-day deadline from late in a year reaches into a year not yet entered).
 DAY = dt.date(2026, 7, 1)
 PAYEE = {"account_name": "", "bank": "中国工商银行宝鸡渭滨支行", "account_no": "6222021234567890123"}
+
+
+def neighbour(world: World) -> Enterprise:
+    """A second enterprise in 渭滨区, beside acme: a payment batch holds one district's entitlements."""
+    uscc = make_uscc("91610302MA6X00003")
+    return make_enterprise(uscc, "宝鸡市渭滨区紧固件有限公司", world.weibin, industry_id="3311", employees=8)
 
 
 def on_day(monkeypatch: pytest.MonkeyPatch, day: dt.date) -> None:

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from yingshang.conftest import log_in, save_screenshot
-from yingshang.entitlements.tests.entitlement_pages import OTHER_DEPARTMENT, make_entitlement, working_item
+from yingshang.entitlements.testing import OTHER_DEPARTMENT, make_entitlement, working_item
 from yingshang.entitlements.workflow import State
 
 # An item both test enterprises matched; here led by a department the clerk is not in.

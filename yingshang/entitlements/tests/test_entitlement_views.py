@@ -10,16 +10,16 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from yingshang.core import clock
 from yingshang.entitlements import services as service
 from yingshang.entitlements.models import Entitlement, EntitlementNote
-from yingshang.entitlements.tests.entitlement_pages import (
+from yingshang.entitlements.testing import (
     OTHER_DEPARTMENT,
     PAYEE,
     make_entitlement,
     payable,
     working_item,
 )
-from yingshang.entitlements.views.common import mask_account, mask_phone
 from yingshang.entitlements.workflow import State
 from yingshang.policies import services
 from yingshang.policies.models import MatchRun
@@ -145,7 +145,7 @@ def test_the_list_filters_by_the_verdict_of_the_match(world):
 
 
 def test_an_overdue_entitlement_shows_the_working_days_it_is_late_by_the_calendar(world):
-    today = services.today()
+    today = clock.today()
     due = today - dt.timedelta(days=20)
     late = make_entitlement(world.acme, state=State.PUSHED, due_on=due)
     on_time = make_entitlement(world.bolt, state=State.PUSHED, due_on=today + dt.timedelta(days=5))
@@ -160,7 +160,7 @@ def test_an_overdue_entitlement_shows_the_working_days_it_is_late_by_the_calenda
 
 
 def test_a_paid_entitlement_past_an_old_due_day_is_not_overdue(world):
-    make_entitlement(world.acme, state=State.PAID, due_on=services.today() - dt.timedelta(days=20))
+    make_entitlement(world.acme, state=State.PAID, due_on=clock.today() - dt.timedelta(days=20))
     body = page(world.client_for(world.admin), LIST)
     assert 'class="overdue"' not in body and "逾期 " not in body
 
@@ -295,27 +295,6 @@ def test_the_office_sees_the_confirmers_phone_but_never_the_whole_account(world)
     assert "13800001234" in body and "6222021234567890123" not in body
 
 
-@pytest.mark.parametrize(
-    ("number", "shown"),
-    [
-        ("6222021234567890123", "***************0123"),
-        ("1234", "****"),
-        ("", ""),
-        ("6222 0212 3456", "********3456"),
-    ],
-)
-def test_an_account_number_keeps_only_its_last_four_digits(number, shown):
-    assert mask_account(number) == shown
-
-
-@pytest.mark.parametrize(
-    ("phone", "shown"),
-    [("13800001234", "138****1234"), ("0917-3216666", "091*****6666"), ("12", "12"), ("", "")],
-)
-def test_a_phone_number_is_masked_in_the_middle(phone, shown):
-    assert mask_phone(phone) == shown
-
-
 def test_the_needs_review_banner_shows_the_reason_and_the_clerk_clears_it(world):
     e = make_entitlement(
         world.acme, state=State.PUSHED, needs_review=True, review_reason="画像变化后不再符合条件"
@@ -400,7 +379,7 @@ def test_the_office_records_a_payment_and_a_second_one_is_refused(world):
     e = payable(world.acme)
     client = world.client_for(world.admin)
     url = reverse("entitlements:entitlement_pay", args=[e.pk])
-    day = services.today().isoformat()
+    day = clock.today().isoformat()
     body = client.post(
         url, {"voucher_no": "PZ-2026-001", "paid_on": day, "amount": "100,000.00"}, follow=True
     )
@@ -415,7 +394,7 @@ def test_the_office_records_a_payment_and_a_second_one_is_refused(world):
 def test_a_payment_with_the_wrong_amount_is_refused_and_says_so(world):
     e = payable(world.acme)
     url = reverse("entitlements:entitlement_pay", args=[e.pk])
-    data = {"voucher_no": "PZ-9", "paid_on": services.today().isoformat(), "amount": "99999.99"}
+    data = {"voucher_no": "PZ-9", "paid_on": clock.today().isoformat(), "amount": "99999.99"}
     body = world.client_for(world.admin).post(url, data, follow=True).content.decode()
     assert "不一致" in body and state_of(e) == State.PUBLICIZED
 
@@ -431,7 +410,7 @@ def test_a_payment_form_with_a_bad_amount_names_the_field(world):
 def test_a_clerk_may_not_record_a_payment(world):
     e = payable(world.acme)
     url = reverse("entitlements:entitlement_pay", args=[e.pk])
-    data = {"voucher_no": "PZ-1", "paid_on": services.today().isoformat(), "amount": "100000"}
+    data = {"voucher_no": "PZ-1", "paid_on": clock.today().isoformat(), "amount": "100000"}
     assert world.client_for(world.clerk).post(url, data).status_code == 403
     assert state_of(e) == State.PUBLICIZED
 
@@ -464,6 +443,22 @@ def test_the_budget_panel_shows_cap_committed_remaining_and_waiting(world):
     row = body.split(item.title)[1].split("</tr>")[0]
     assert (
         "500,000.00 元" in row and "100,000.00 元" in row and "400,000.00 元" in row and "50,000.00 元" in row
+    )
+
+
+@pytest.mark.parametrize("who", ["weibin_admin", "clerk", "other_clerk"])
+def test_budgets_of_every_district_are_the_citys_to_read(world, who):
+    """Leak: a district's staff read the budget totals of all districts."""
+    item = working_item()
+    item.budget_cap_fen = 500_000_00
+    item.save()
+    make_entitlement(world.bolt, state=State.APPROVED)
+    client = world.client_for(getattr(world, who))
+    response = client.get(reverse("entitlements:budgets"))
+    assert response.status_code == 403 and "全市层面的功能" in response.content.decode()
+    assert (
+        reverse("entitlements:budgets")
+        not in client.get(reverse("entitlements:entitlement_list")).content.decode()
     )
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from yingshang.conftest import World
 from yingshang.entitlements.models import Entitlement
-from yingshang.entitlements.tests.entitlement_pages import make_entitlement
+from yingshang.entitlements.testing import make_entitlement
 from yingshang.entitlements.workflow import State
 from yingshang.registry.models import User
 from yingshang.registry.testing import BearerClient, bearer_client_for

@@ -1,6 +1,6 @@
 """公示 pages for staff: publishing approved entitlements (bulk, from the list), the list of 公示 with
 their entitlements and objections, and the office's handling of an objection (uphold → the
-entitlement is rejected; dismiss → it goes on). Contact phones are masked for all but the office."""
+entitlement is rejected; dismiss → it goes on). Contact phones and names are masked for all but the office."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from yingshang.entitlements import services as service
 from yingshang.entitlements.models import Entitlement, Objection, PublicNotice
-from yingshang.entitlements.tests.entitlement_pages import make_entitlement, running_notice
+from yingshang.entitlements.testing import make_entitlement, running_notice
 from yingshang.entitlements.workflow import State
 from yingshang.workdays.services import get_calendar
 
@@ -137,13 +137,15 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page(world):
         assert response.status_code == 302 and "/login" in response["Location"]
 
 
-def test_the_contact_phone_is_masked_for_a_clerk_and_shown_to_the_office(world):
+def test_the_contact_phone_and_name_are_masked_for_a_clerk_and_shown_to_the_office(world):
     e, objection = publicized_with_objection(world)
     notice_url = reverse("entitlements:notice_detail", args=[e.notice.pk])
     for url in (notice_url, objection_url(objection)):
         clerks = world.client_for(world.clerk).get(url).content.decode()
         assert "13912345678" not in clerks and "139****5678" in clerks
-        assert "13912345678" in world.client_for(world.admin).get(url).content.decode()
+        assert "李四" not in clerks and "李*" in clerks
+        office = world.client_for(world.admin).get(url).content.decode()
+        assert "13912345678" in office and "李四" in office
 
 
 # -- handling an objection -------------------------------------------------------------------------

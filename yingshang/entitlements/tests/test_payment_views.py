@@ -12,11 +12,12 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from yingshang.core import clock
 from yingshang.entitlements.models import Entitlement, PaymentBatch
-from yingshang.entitlements.tests.entitlement_pages import make_entitlement, payable, sheet_rows
+from yingshang.entitlements.testing import make_entitlement, payable, sheet_rows
+from yingshang.entitlements.tests.entitlement_builders import neighbour
 from yingshang.entitlements.views.common import XLSX
 from yingshang.entitlements.workflow import State
-from yingshang.policies import services
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def returned(data: bytes, *, vouchers: list[str], amount: float | None = None) -
     for offset, voucher in enumerate(vouchers):
         row = 3 + offset
         sheet.cell(row=row, column=VOUCHER_COLUMN, value=voucher)
-        sheet.cell(row=row, column=DATE_COLUMN, value=services.today())
+        sheet.cell(row=row, column=DATE_COLUMN, value=clock.today())
         if amount is not None:
             sheet.cell(row=row, column=AMOUNT_COLUMN, value=amount)
     buffer = io.BytesIO()
@@ -56,13 +57,13 @@ def upload_url(batch: PaymentBatch) -> str:
 
 
 def test_the_office_exports_a_payment_file_of_the_checked_entitlements(world):
-    first, second = payable(world.acme), payable(world.bolt)
+    first, second = payable(world.acme), payable(neighbour(world))
     batch, data = exported(world, first, second)
     assert batch.count == 2 and batch.total_fen == 200_000_00
     rows = sheet_rows(data)
     assert batch.number in rows[0][0]
     names = [row[2] for row in rows[2:]]
-    assert names == [world.acme.name, world.bolt.name]
+    assert names == [world.acme.name, second.enterprise.name]
     assert Entitlement.objects.filter(payment_batch=batch).count() == 2
 
 
@@ -117,7 +118,7 @@ def test_the_upload_is_post_only(world):
 
 
 def test_a_correct_returned_file_records_every_payment_and_settles_the_batch(world):
-    first, second = payable(world.acme), payable(world.bolt)
+    first, second = payable(world.acme), payable(neighbour(world))
     batch, data = exported(world, first, second)
     response = world.client_for(world.admin).post(
         upload_url(batch), {"file": returned(data, vouchers=["PZ-1", "PZ-2"])}
@@ -131,7 +132,7 @@ def test_a_correct_returned_file_records_every_payment_and_settles_the_batch(wor
 
 
 def test_a_returned_file_with_a_mismatched_amount_changes_nothing_and_names_the_row_and_column(world):
-    first, second = payable(world.acme), payable(world.bolt)
+    first, second = payable(world.acme), payable(neighbour(world))
     batch, data = exported(world, first, second)
     upload = returned(data, vouchers=["PZ-1", "PZ-2"], amount=99_999.0)
     response = world.client_for(world.admin).post(upload_url(batch), {"file": upload})
@@ -144,7 +145,7 @@ def test_a_returned_file_with_a_mismatched_amount_changes_nothing_and_names_the_
 
 
 def test_a_returned_file_with_a_missing_voucher_changes_nothing(world):
-    first, second = payable(world.acme), payable(world.bolt)
+    first, second = payable(world.acme), payable(neighbour(world))
     batch, data = exported(world, first, second)
     upload = returned(data, vouchers=["PZ-1", ""])
     body = world.client_for(world.admin).post(upload_url(batch), {"file": upload}).content.decode()
@@ -181,3 +182,58 @@ def test_after_the_download_the_list_says_which_batch_was_made(world):
     batch = PaymentBatch.objects.get()
     body = client.get(reverse("entitlements:entitlement_list")).content.decode()
     assert f"已生成拨付批次 {batch.number}（1 笔）" in body
+
+
+# -- a batch is its district's (and the city's) ------------------------------------------------------
+
+
+def weibin_batch(world) -> tuple[PaymentBatch, bytes]:
+    """A 渭滨区 batch exported by 渭滨区's own 营商办."""
+    first = payable(world.acme)
+    response = world.client_for(world.weibin_admin).post(BULK, {"action": "export", "ids": [first.pk]})
+    assert response.status_code == 200 and response["Content-Type"] == XLSX
+    return PaymentBatch.objects.get(), response.content
+
+
+def test_a_district_exports_a_batch_of_its_own_district(world):
+    batch, _ = weibin_batch(world)
+    assert batch.district == world.weibin
+
+
+def test_the_office_cannot_export_two_districts_in_one_batch(world):
+    first, other = payable(world.acme), payable(world.bolt)
+    response = world.client_for(world.admin).post(
+        BULK, {"action": "export", "ids": [first.pk, other.pk]}, follow=True
+    )
+    assert "一个拨付批次只能包含一个区县的事项，请按区县分别导出" in response.content.decode()
+    assert not PaymentBatch.objects.exists()
+
+
+def test_another_district_does_not_see_a_districts_batches(world):
+    """Leak: the 金台区 admin saw 渭滨区's batches and their rows."""
+    batch, _ = weibin_batch(world)
+    client = world.client_for(world.jintai_admin)
+    assert batch.number not in client.get(BATCHES).content.decode()
+    assert client.get(reverse("entitlements:batch_detail", args=[batch.pk])).status_code == 404
+    assert batch.number in world.client_for(world.admin).get(BATCHES).content.decode()
+
+
+def test_another_district_cannot_download_a_districts_payment_file(world):
+    """Leak: the 金台区 admin downloaded 渭滨区's payment file with full account numbers."""
+    batch, _ = weibin_batch(world)
+    response = world.client_for(world.jintai_admin).get(
+        reverse("entitlements:batch_download", args=[batch.pk])
+    )
+    assert response.status_code == 404
+    assert b"6222021234567890123" not in response.content
+
+
+def test_another_district_cannot_record_payments_of_a_districts_batch(world):
+    """Leak: the 金台区 admin recorded a 100,000 元 payment on a 渭滨区 entitlement."""
+    batch, data = weibin_batch(world)
+    response = world.client_for(world.jintai_admin).post(
+        upload_url(batch), {"file": returned(data, vouchers=["PZ-1"])}
+    )
+    assert response.status_code == 404
+    assert not Entitlement.objects.filter(state=State.PAID).exists()
+    assert PaymentBatch.objects.get(pk=batch.pk).state == "exported"

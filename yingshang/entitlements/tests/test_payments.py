@@ -29,6 +29,7 @@ from yingshang.entitlements.tests.entitlement_builders import (
     confirmed,
     entitlement_of,
     matched,
+    neighbour,
     on_day,
     publicized,
     sheet_rows,
@@ -50,14 +51,15 @@ def fixed_day(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def payable(world: World, monkeypatch: pytest.MonkeyPatch) -> list[Entitlement]:
-    """acme's confirmed 专精特新骨干 reward (with a bank account) and bolt's 高企 reward, 公示 over."""
+    """acme's confirmed 专精特新骨干 reward (with a bank account) and its 渭滨区 neighbour's 高企 reward,
+    公示 over (a payment batch holds one district's entitlements)."""
     acme = confirmed(world, world.acme, BACKBONE, amount=300_000_05, verdict="needs_confirmation")
     approve_entitlements([acme.pk], by=world.admin)
     publish_notice([acme.pk], by=world.admin, title="第一批公示")
-    bolt = publicized(world, world.bolt)
+    second = publicized(world, neighbour(world))
     assert get_calendar().add_workdays(DAY, 5) < AFTER
     on_day(monkeypatch, AFTER)
-    return [entitlement_of(world.acme, BACKBONE), bolt]
+    return [entitlement_of(world.acme, BACKBONE), second]
 
 
 def filled(data: bytes, rows: dict[int, tuple[object, object]], fmt: str = "xlsx", **cells: object) -> bytes:
@@ -126,6 +128,36 @@ def test_the_payment_file_lists_each_entitlement_with_exact_yuan_and_the_bank_ac
     assert (
         entitlement_of(world.acme, BACKBONE).history.first().history_change_reason.startswith("导出拨付文件")
     )
+
+
+def test_a_batch_records_its_district(world: World, payable: list[Entitlement]) -> None:
+    batch, _ = export_payment_batch([e.pk for e in payable], by=world.admin)
+    assert batch.district == world.weibin
+
+
+def test_entitlements_of_two_districts_are_never_one_batch(
+    world: World, payable: list[Entitlement], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_day(monkeypatch, DAY)
+    bolt = publicized(world, world.bolt)
+    on_day(monkeypatch, AFTER)
+    with pytest.raises(EntitlementRefused) as refused:
+        export_payment_batch([payable[0].pk, bolt.pk], by=world.admin)
+    assert refused.value.message == (
+        "所选事项分属 2 个区县（渭滨区、金台区）：一个拨付批次只能包含一个区县的事项，请按区县分别导出"
+    )
+    assert not PaymentBatch.objects.exists()
+    assert Entitlement.objects.filter(payment_batch__isnull=False).count() == 0
+
+
+def test_a_district_office_cannot_record_the_return_of_another_districts_batch(
+    world: World, payable: list[Entitlement]
+) -> None:
+    batch, data = export_payment_batch([e.pk for e in payable], by=world.admin)
+    returned = filled(data, {3: ("CZ2026-0001", PAID_ON), 4: ("CZ2026-0002", PAID_ON)})
+    with pytest.raises(EntitlementRefused, match="不在您的管辖范围内"):
+        import_payment_file(batch, returned, "回执.xlsx", by=world.jintai_admin)
+    assert not Entitlement.objects.filter(state="paid").exists()
 
 
 def test_a_second_batch_of_the_day_gets_the_next_number(world: World, payable: list[Entitlement]) -> None:
@@ -201,7 +233,7 @@ def test_the_returned_file_records_every_payment_and_settles_the_batch(
         PAID_ON,
         300_000_05,
     )
-    assert entitlement_of(world.bolt).paid_on == dt.date(2026, 7, 14)
+    assert entitlement_of(payable[1].enterprise).paid_on == dt.date(2026, 7, 14)
     batch.refresh_from_db()
     assert batch.state == "settled" and batch.settled_at is not None
     assert Message.objects.filter(topic="entitlement.paid", channel="inbox").count() == 2
@@ -321,7 +353,7 @@ def test_a_second_payment_of_the_same_entitlement_is_refused(
     record_payment(payable[1], by=world.admin, voucher_no="CZ9", paid_on=PAID_ON, amount_fen=100_000_00)
     with pytest.raises(EntitlementRefused, match="已于 2026年07月13日 登记兑付（凭证号 CZ9），不能重复兑付"):
         record_payment(payable[1], by=world.admin, voucher_no="CZ10", paid_on=PAID_ON, amount_fen=100_000_00)
-    assert entitlement_of(world.bolt).voucher_no == "CZ9"
+    assert entitlement_of(payable[1].enterprise).voucher_no == "CZ9"
 
 
 @pytest.mark.parametrize(
@@ -339,7 +371,7 @@ def test_a_payment_that_does_not_match_is_refused(
     arguments: dict[str, object] = {"voucher_no": "CZ9", "paid_on": PAID_ON, "amount_fen": 100_000_00}
     with pytest.raises(EntitlementRefused, match=message):
         record_payment(payable[1], by=world.admin, **(arguments | changes))  # type: ignore[arg-type]
-    assert entitlement_of(world.bolt).state == "publicized"
+    assert entitlement_of(payable[1].enterprise).state == "publicized"
 
 
 def test_a_paid_entitlement_is_archived_and_then_closed(world: World, payable: list[Entitlement]) -> None:

@@ -1,4 +1,4 @@
-"""政策兑现报表 pages (views_reports.py): who may see them, the scope, filters, charts and the .xlsx."""
+"""政策兑现报表 pages (views/reports.py): who may see them, the scope, filters, charts and the .xlsx."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from yingshang.core.testing import chart_figures
 from yingshang.entitlements.tests.test_reports import HNTE, RD, cases  # noqa: F401  (the fixture)
 
 REPORT = reverse("entitlements:reports")
 EXPORT = reverse("entitlements:reports_export")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHARTS = ("chart-funnel", "chart-paid-department", "chart-paid-district")
 
 
 def text_of(response) -> str:
@@ -39,10 +41,18 @@ def test_the_office_sees_the_city_with_charts_and_a_district_filter(world, cases
     assert response.status_code == 200
     page = text_of(response)
     assert "政策兑现报表 · 全市" in page
-    assert page.count("<svg") == 3  # funnel per item, paid per department, paid per district
+    html = response.content.decode()
+    # Three charts (funnel per item, paid per department, districts ranked), each with its figures
+    # as a table the page reads without JavaScript; no inline script (charts.js draws them).
+    assert [chart_id for chart_id in CHARTS if chart_figures(html, chart_id)] == list(CHARTS)
     assert "<script" not in page.split("<main>")[1]
-    assert "新认定（复审）国家高新技术企业奖励 · 已推送：3" in page  # a bar's accessible title
-    assert "区科技局：200,000.00 元" in page
+    funnel = chart_figures(html, "chart-funnel")
+    assert funnel[0] == ["奖补事项", "候选", "已推送", "企业已确认", "审核通过", "已兑付"]
+    hnte = next(row for row in funnel if "新认定（复审）国家高新技术企业奖励" in row[0])
+    assert hnte[2] == "3"  # 已推送
+    assert ["区科技局", "200,000.00 元"] in chart_figures(html, "chart-paid-department")
+    ranked = chart_figures(html, "chart-paid-district")
+    assert ranked[0] == ["排名", "实际兑付金额"] and ranked[1][0].startswith("1. ")
     assert 'name="district"' in page
     assert response.context["report"].total.candidates == 8
     assert "<h2>按区县</h2>" in page
@@ -59,7 +69,10 @@ def test_a_clerk_sees_its_district_only_and_no_district_filter(world, cases):  #
     report = response.context["report"]
     assert (report.total.candidates, report.total.paid_fen) == (6, 15_000_012)
     assert "150,000.12 元" in page
-    assert "区科技局：100,000.00 元" in page  # 金台区's payment of the same item is not added
+    html = response.content.decode()
+    # 金台区's payment of the same item is not added; one district: no district ranking.
+    assert ["区科技局", "100,000.00 元"] in chart_figures(html, "chart-paid-department")
+    assert chart_figures(html, "chart-paid-district") == []
 
 
 def test_a_clerk_asking_for_the_other_district_still_gets_its_own(world, cases):  # noqa: F811

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
+from yingshang.core.clock import SHANGHAI
 from yingshang.entitlements.models import Entitlement
 from yingshang.entitlements.reports import Line, ReportFilter, build_report, report_workbook
 from yingshang.entitlements.services import create_entitlements_from_run, mark_seen, push_entitlements
@@ -23,7 +24,6 @@ from yingshang.policies.testing import finished_match
 from yingshang.registry.models import Enterprise
 from yingshang.registry.testing import make_enterprise, make_uscc
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 HNTE = "xx18_art3_hnte"  # 免申即享, 区科技局 below
 RD = "ex_rd_subsidy"  # 快申快享, 区工信局 below
 ON = dt.date(2026, 11, 2)  # the day overdue is judged against

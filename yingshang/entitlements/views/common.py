@@ -1,4 +1,4 @@
-"""What the 政策兑现 pages share: page sizes, masking, overdue text, the viewer's entitlements, redirects."""
+"""What the 政策兑现 pages share: page sizes, overdue text, the viewer's entitlements, redirects."""
 
 from __future__ import annotations
 
@@ -29,28 +29,8 @@ BUTTON_ACTIONS = {Action.PUSH: "entitlements.manage", Action.ARCHIVE: "entitleme
 
 
 # ==================================================================================================
-# Small helpers: masking, overdue, scope, messages
+# Small helpers: overdue, scope, messages (masking is yingshang.core.masking)
 # ==================================================================================================
-
-
-def mask_account(number: str) -> str:
-    """A bank account shown with its last 4 digits only: '6222021234567890123' → '************0123'."""
-    digits = "".join(str(number or "").split())
-    if not digits:
-        return ""
-    if len(digits) <= 4:
-        return "*" * len(digits)
-    return "*" * (len(digits) - 4) + digits[-4:]
-
-
-def mask_phone(phone: str) -> str:
-    """'13800001234' → '138****1234'; short numbers keep only their last 2 digits."""
-    text = str(phone or "").strip()
-    if len(text) >= 11:
-        return f"{text[:3]}{'*' * (len(text) - 7)}{text[-4:]}"
-    if len(text) > 2:
-        return "*" * (len(text) - 2) + text[-2:]
-    return text
 
 
 def overdue_text(entitlement: Entitlement, today: dt.date, calendar: Any) -> str:

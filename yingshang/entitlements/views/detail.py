@@ -14,6 +14,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from yingshang.core import clock
+from yingshang.core.masking import mask_account, mask_phone
+from yingshang.core.money import yuan_input
 from yingshang.core.permissions import capability_required
 from yingshang.entitlements import services as service
 from yingshang.entitlements import workflow
@@ -31,8 +34,6 @@ from yingshang.entitlements.views.common import (
     calendar_or_none,
     entitlement_of,
     form_errors,
-    mask_account,
-    mask_phone,
     may_review,
     overdue_text,
     refused,
@@ -121,7 +122,7 @@ def action_buttons(user: User, entitlement: Entitlement, today: dt.date) -> dict
 def entitlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     entitlement = entitlement_of(user, pk)
-    today = services.today()
+    today = clock.today()
     manage = user.can("entitlements.manage")
     context = {
         "e": entitlement,
@@ -144,13 +145,6 @@ def entitlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_final": State(entitlement.state) in workflow.FINAL_STATES,
     }
     return render(request, "entitlements/detail.html", context)
-
-
-def yuan_input(fen: int | None) -> str:
-    if fen is None:
-        return ""
-    whole, cents = divmod(fen, 100)
-    return f"{whole}.{cents:02d}"
 
 
 def to_detail(entitlement: Entitlement) -> HttpResponse:

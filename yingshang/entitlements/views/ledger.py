@@ -16,7 +16,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from yingshang.core.permissions import capability_required
+from yingshang.core import clock
+from yingshang.core.permissions import capability_required, city_level
 from yingshang.entitlements import services as service
 from yingshang.entitlements.forms import (
     EntitlementFilterForm,
@@ -37,7 +38,6 @@ from yingshang.entitlements.views.common import (
     xlsx_response,
 )
 from yingshang.entitlements.workflow import State
-from yingshang.policies import services
 from yingshang.policies.models import MatchRun, RewardItem
 from yingshang.registry.models import District, User
 
@@ -113,7 +113,7 @@ def ledger_row(entitlement: Entitlement, today: dt.date, calendar: Any) -> dict[
 @capability_required("entitlements.view")
 def entitlement_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    today = services.today()
+    today = clock.today()
     form = EntitlementFilterForm(request.GET or None)
     rows, without_state = filtered(user, form, today)
     rows = rows.select_related("enterprise", "district", "item").order_by("-matched_at", "pk")
@@ -156,7 +156,7 @@ def entitlement_bulk(request: HttpRequest) -> HttpResponse:
         return back_to_list(request)
     try:
         if action == "push":
-            count = service.push_entitlements(Entitlement.objects.filter(pk__in=ids), by=user)
+            count = service.push_entitlements(visible(user).filter(pk__in=ids), by=user)
             pushed_message(request, count, len(ids))
         elif action == "approve":
             return approval_outcome(request, service.approve_entitlements(ids, by=user))
@@ -257,7 +257,7 @@ def over_budget(status: Any) -> bool:
     return status.committed_fen + status.waiting_fen > cap
 
 
-@capability_required("entitlements.view")
+@city_level("entitlements.budgets")
 def budgets(request: HttpRequest) -> HttpResponse:
     return render(request, "entitlements/budgets.html", {"lines": budget_lines(request.user)})
 
@@ -267,7 +267,7 @@ def budgets(request: HttpRequest) -> HttpResponse:
 # ==================================================================================================
 
 
-@capability_required("entitlements.manage")
+@city_level("entitlements.generate")
 @require_POST
 def run_entitlements(request: HttpRequest, pk: int) -> HttpResponse:
     """生成兑现台账: entitlements for every eligible / needs-confirmation pair of a finished run."""

@@ -9,14 +9,16 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from yingshang.core import clock
+from yingshang.core.masking import mask_name, mask_phone
 from yingshang.core.permissions import capability_required
+from yingshang.core.scope import scoped
 from yingshang.entitlements import services as service
 from yingshang.entitlements.forms import (
     ResolveObjectionForm,
 )
 from yingshang.entitlements.models import Objection, PublicNotice
-from yingshang.entitlements.views.common import NOTICES_PAGE_SIZE, mask_phone, refused, visible
-from yingshang.policies import services
+from yingshang.entitlements.views.common import NOTICES_PAGE_SIZE, refused, visible
 from yingshang.registry.models import User
 
 # ==================================================================================================
@@ -26,19 +28,12 @@ from yingshang.registry.models import User
 
 def notices_of(user: User) -> QuerySet[PublicNotice]:
     """City-level staff see every 公示; a district's staff those of their district or with its cases."""
-    notices = PublicNotice.objects.all()
-    district = user.jurisdiction
-    if district is not None:
-        notices = notices.filter(Q(district=district) | Q(entitlements__in=visible(user))).distinct()
-    return notices
+    return scoped(PublicNotice.objects.all(), user)
 
 
 def objections_of(user: User) -> QuerySet[Objection]:
-    """Objections on the 公示 the user sees; against a case only when that case is visible to them."""
-    rows = Objection.objects.filter(notice__in=notices_of(user))
-    if user.jurisdiction is not None:
-        rows = rows.filter(Q(entitlement__isnull=True) | Q(entitlement__in=visible(user)))
-    return rows
+    """Objections against the entitlements the user sees, and against the whole of their district's 公示."""
+    return scoped(Objection.objects.all(), user)
 
 
 @capability_required("entitlements.view")
@@ -53,7 +48,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
         .order_by("-starts_on", "-pk")
     )
     page = Paginator(notices, NOTICES_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "today": services.today()}
+    context = {"page": page, "today": clock.today()}
     return render(request, "entitlements/notice_list.html", context)
 
 
@@ -73,9 +68,14 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "notice": notice,
         "rows": rows,
         "objections": [
-            {"o": o, "phone": o.contact_phone if manage else mask_phone(o.contact_phone)} for o in objections
+            {
+                "o": o,
+                "name": o.contact_name if manage else mask_name(o.contact_name),
+                "phone": o.contact_phone if manage else mask_phone(o.contact_phone),
+            }
+            for o in objections
         ],
-        "today": services.today(),
+        "today": clock.today(),
     }
     return render(request, "entitlements/notice_detail.html", context)
 
@@ -125,6 +125,7 @@ def objection_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("entitlements:objection_detail", pk=objection.pk)
     context = {
         "o": objection,
+        "name": objection.contact_name if handler else mask_name(objection.contact_name),
         "phone": objection.contact_phone if handler else mask_phone(objection.contact_phone),
         "form": form if handler and objection.state == "open" else None,
     }

@@ -1,4 +1,5 @@
-"""拨付批次: payment files for the finance bureau and the receipts that come back."""
+"""拨付批次: payment files for the finance bureau and the receipts that come back. A batch is one
+district's: another district's is a 404 (core.scope)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from yingshang.core.permissions import capability_required
+from yingshang.core.scope import scoped
 from yingshang.entitlements import services as service
 from yingshang.entitlements.forms import (
     PaymentFileForm,
@@ -24,14 +26,17 @@ from yingshang.entitlements.views.common import BATCHES_PAGE_SIZE, xlsx_response
 
 @capability_required("entitlements.manage")
 def batch_list(request: HttpRequest) -> HttpResponse:
-    batches = PaymentBatch.objects.select_related("created_by").order_by("-created_at", "-pk")
+    batches = scoped(PaymentBatch.objects.all(), request.user).select_related("created_by", "district")
+    batches = batches.order_by("-created_at", "-pk")
     page = Paginator(batches, BATCHES_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "entitlements/batch_list.html", {"page": page, "form": PaymentFileForm()})
 
 
 @capability_required("entitlements.manage")
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(PaymentBatch.objects.select_related("created_by"), pk=pk)
+    batch = get_object_or_404(
+        scoped(PaymentBatch.objects.all(), request.user).select_related("created_by"), pk=pk
+    )
     rows = batch.entitlements.select_related("enterprise", "item").order_by("pk")
     context = {"batch": batch, "rows": rows, "form": PaymentFileForm(), "errors": [], "result": None}
     return render(request, "entitlements/batch_detail.html", context)
@@ -39,7 +44,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required("entitlements.manage")
 def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(PaymentBatch, pk=pk)
+    batch = get_object_or_404(scoped(PaymentBatch.objects.all(), request.user), pk=pk)
     data = service.payment_batch_workbook(batch)
     return xlsx_response(data, f"拨付文件-{batch.number}.xlsx")
 
@@ -48,7 +53,9 @@ def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def batch_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """The finance bureau's returned file: all rows recorded, or none (the errors listed)."""
-    batch = get_object_or_404(PaymentBatch.objects.select_related("created_by"), pk=pk)
+    batch = get_object_or_404(
+        scoped(PaymentBatch.objects.all(), request.user, "change").select_related("created_by"), pk=pk
+    )
     form = PaymentFileForm(request.POST, request.FILES)
     rows = batch.entitlements.select_related("enterprise", "item").order_by("pk")
     context: dict[str, Any] = {"batch": batch, "rows": rows, "form": form, "errors": [], "result": None}

@@ -1,7 +1,8 @@
 """政策兑现报表 pages: the report with its charts, and the same report as .xlsx.
 
 The numbers come from `reports.build_report` (which also applies the reader's district scope); the
-charts from `charts` (pure SVG). This module reads the filters and shapes the page.
+charts are core.charts option builders, drawn by ECharts in the page. This module reads the filters and
+shapes the page.
 """
 
 from __future__ import annotations
@@ -12,18 +13,24 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
-from django.utils.safestring import mark_safe
 
 from yingshang.core import charts
 from yingshang.core.fields import DayField
+from yingshang.core.money import format_fen
 from yingshang.core.permissions import capability_required
+from yingshang.core.scope import scoped
 from yingshang.entitlements import reports
 from yingshang.entitlements.models import Entitlement
 from yingshang.registry.models import District, User
-from yingshang.registry.views import format_fen
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FUNNEL_SERIES = ("候选", "已推送", "企业已确认", "审核通过", "已兑付")
+FUNNEL_SERIES = (
+    ("候选", "candidates"),
+    ("已推送", "pushed"),
+    ("企业已确认", "confirmed"),
+    ("审核通过", "approved"),
+    ("已兑付", "paid"),
+)
 
 
 class ReportFilterForm(forms.Form):
@@ -47,11 +54,10 @@ class ReportFilterForm(forms.Form):
 
     def __init__(self, data: Any, *, user: User) -> None:
         super().__init__(data)
-        scope = Entitlement.objects.all()
+        scope = scoped(Entitlement.objects.all(), user)
         if user.jurisdiction is not None:
             # A district's clerk sees its own district only: no district to choose.
             del self.fields["district"]
-            scope = scope.filter(district=user.jurisdiction)
         keys = sorted(set(scope.order_by().values_list("item_key", flat=True).distinct()))
         titles = reports.item_titles(keys)
         self.fields["item"].choices = [("", "全部事项")] + [
@@ -82,40 +88,43 @@ def chart_label(line: reports.Line) -> str:
     return f"{line.article} {line.label}".strip()
 
 
-def report_charts(report: reports.Report) -> list[str]:
-    """The SVGs of the page: the funnel per item, paid amounts per department (and per district)."""
-    funnel = charts.grouped_bar_chart(
+def report_charts(report: reports.Report) -> list[charts.Chart]:
+    """The charts of the page: the funnel per item, paid amounts per department (and per district)."""
+    funnel = charts.bar_chart(
         "chart-funnel",
         "各奖补事项兑现进度（户·项）",
-        FUNNEL_SERIES,
+        [chart_label(line) for line in report.by_item],
         [
-            charts.Group(
-                chart_label(line),
-                (line.candidates, line.pushed, line.confirmed, line.approved, line.paid),
-            )
-            for line in report.by_item
+            charts.Series(name, tuple(getattr(line, field) for line in report.by_item))
+            for name, field in FUNNEL_SERIES
         ],
-        value_text=lambda n: f"{n:,}",
+        unit="户·项",
+        first="奖补事项",
     )
     by_department = charts.bar_chart(
         "chart-paid-department",
         "各牵头部门实际兑付金额",
-        [charts.Bar(line.label, line.paid_fen) for line in report.by_department],
+        [line.label for line in report.by_department],
+        [charts.Series("实际兑付金额", tuple(line.paid_fen for line in report.by_department))],
         value_text=format_fen,
+        unit="元",
+        divisor=100,
+        first="牵头部门",
     )
     shown = [funnel, by_department]
     if report.city_wide and len(report.by_district) > 1:
         shown.append(
-            charts.bar_chart(
+            charts.ranking_chart(
                 "chart-paid-district",
                 "各区县实际兑付金额",
-                [charts.Bar(line.label, line.paid_fen) for line in report.by_district],
+                [(line.label, line.paid_fen) for line in report.by_district],
+                name="实际兑付金额",
                 value_text=format_fen,
-                colour=charts.PALETTE[2],
+                unit="元",
+                divisor=100,
             )
         )
-    # charts.py escapes every text it writes, so its output is safe to put into the page as is.
-    return [mark_safe(svg) for svg in shown]
+    return shown
 
 
 @capability_required("reports.view")

@@ -1,5 +1,5 @@
-"""Models: one message per (enterprise, channel, key) in the database itself; masking of contacts;
-the inbox is not a channel one can have a preference on."""
+"""Models: one message per (enterprise, channel, key) in the database itself; the inbox is not a
+channel one can have a preference on. (Masking of contacts: core/tests/test_masking.py.)"""
 
 from __future__ import annotations
 
@@ -7,14 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
-from yingshang.notifications.models import (
-    ChannelPreference,
-    EnterpriseContact,
-    Message,
-    mask_email,
-    mask_mobile,
-    mask_recipient,
-)
+from yingshang.notifications.models import ChannelPreference, EnterpriseContact, Message
 
 
 @pytest.mark.django_db
@@ -44,26 +37,3 @@ def test_other_mobile_numbers_are_refused(world, mobile):
     with pytest.raises(ValidationError) as error:
         EnterpriseContact(enterprise=world.acme, mobile=mobile).full_clean()
     assert "mobile" in error.value.message_dict
-
-
-@pytest.mark.parametrize(
-    ("value", "masked"),
-    [("13812341234", "138****1234"), ("12345", "*****"), ("", "")],
-)
-def test_mobile_masking(value, masked):
-    assert mask_mobile(value) == masked
-
-
-@pytest.mark.parametrize(
-    ("value", "masked"),
-    [("zhang@example.com", "z***@example.com"), ("a@b.cn", "a***@b.cn"), ("nonsense", "********"), ("", "")],
-)
-def test_email_masking(value, masked):
-    assert mask_email(value) == masked
-
-
-@pytest.mark.parametrize(
-    ("value", "masked"), [("13812341234", "138****1234"), ("zhang@example.com", "z***@example.com")]
-)
-def test_a_recipient_is_masked_by_its_kind(value, masked):
-    assert mask_recipient(value) == masked

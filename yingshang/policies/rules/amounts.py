@@ -21,6 +21,7 @@ import functools
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
+from yingshang.core.money import format_amount
 from yingshang.policies.rules import ast
 from yingshang.policies.rules.errors import RuleSyntaxError
 from yingshang.policies.rules.evaluate import Status, matching_records
@@ -29,7 +30,6 @@ from yingshang.policies.rules.parser import read_qualification, resolve_field
 from yingshang.policies.rules.profile import Profile
 from yingshang.policies.rules.render import show_value
 from yingshang.policies.rules.values import (
-    format_money,
     format_percent,
     parse_int,
     parse_money,
@@ -172,13 +172,13 @@ def percent_of(value_fen: int, rate: Decimal) -> int:
 
 def _capped(fen: int, cap: int | None, text: str) -> AmountResult:
     if cap is not None and fen > cap:
-        return AmountResult(cap, f"{text}，超过上限，按最高 {format_money(cap)}")
+        return AmountResult(cap, f"{text}，超过上限，按最高 {format_amount(cap)}")
     return AmountResult(fen, text)
 
 
 @functools.lru_cache(maxsize=4096)
 def _fixed(amount: ast.Fixed) -> AmountResult:
-    return AmountResult(amount.fen, f"定额 {format_money(amount.fen)}")
+    return AmountResult(amount.fen, f"定额 {format_amount(amount.fen)}")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -188,7 +188,7 @@ def _tier_result(amount: ast.Tiered, level: str | None) -> AmountResult:
     if level == "":
         return AmountResult(None, f"{kind.label}认定层级待确认")
     fen = dict(amount.tiers).get(level or "", 0)
-    return AmountResult(fen, f"按{level_label(level or '')}级{kind.label}标准 {format_money(fen)}")
+    return AmountResult(fen, f"按{level_label(level or '')}级{kind.label}标准 {format_amount(fen)}")
 
 
 def _tiered(amount: ast.Tiered, profile: Profile, ctx: ast.Context) -> AmountResult:
@@ -212,11 +212,11 @@ def compute_amount(amount: ast.Amount, profile: Profile, ctx: ast.Context) -> Am
         return AmountResult(None, f"{f.label}：暂无数据，金额待确认")
     if isinstance(amount, ast.Percentage):
         fen = percent_of(int(value), amount.rate)  # type: ignore[arg-type]
-        text = f"{f.label} {show_value(f, value)} × {format_percent(amount.rate)} = {format_money(fen)}"
+        text = f"{f.label} {show_value(f, value)} × {format_percent(amount.rate)} = {format_amount(fen)}"
         return _capped(fen, amount.cap_fen, text)
     units = int(value)  # type: ignore[arg-type]
     counted = units if amount.max_units is None else min(units, amount.max_units)
     note = f"（最多计 {amount.max_units} {f.unit}）" if counted < units else ""
     fen = counted * amount.each_fen
-    text = f"{f.label} {show_value(f, value)}{note} × {format_money(amount.each_fen)} = {format_money(fen)}"
+    text = f"{f.label} {show_value(f, value)}{note} × {format_amount(amount.each_fen)} = {format_amount(fen)}"
     return _capped(fen, amount.cap_fen, text)

@@ -13,6 +13,7 @@ from typing import TypeAlias
 import polars as pl
 import pyarrow as pa
 
+from yingshang.core.errors import UserError
 from yingshang.policies.rules.batch_plan import (
     CONFIRMED,
     PERCENT_SCALE,
@@ -58,7 +59,7 @@ _POLARS_TYPES: dict[FieldType, PolarsType] = {
 }
 
 
-class BatchInputError(ValueError):
+class BatchInputError(UserError, ValueError):
     """A snapshot the batch engine cannot read; the message is Chinese and names the column or row."""
 
 

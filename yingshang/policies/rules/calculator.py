@@ -17,11 +17,11 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from yingshang.core.money import format_amount
 from yingshang.policies.rules.amounts import compute_amount
 from yingshang.policies.rules.evaluate import Outcome, Status, evaluate_into, fast_constructor, k_and
 from yingshang.policies.rules.model import Item, Mode, Pack, Policy, Verdict
 from yingshang.policies.rules.profile import Profile, profile_from
-from yingshang.policies.rules.values import format_money
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def resolve_group(results: list[ItemResult]) -> list[ItemResult]:
             note = f"同组“{'”“'.join(pending)}”待确认，确认后按最高标准可能改享该项" if pending else ""
             resolved.append(replace(r, exclusivity_note=note))
         elif r.verdict is not Verdict.NOT_ELIGIBLE:
-            paid = format_money(winner.amount_fen or 0)
+            paid = format_amount(winner.amount_fen or 0)
             note = f"同组已按最高标准享受“{winner.title}”（{paid}），本项不重复奖励"
             resolved.append(replace(r, payable_fen=0, exclusivity_note=note))
         else:

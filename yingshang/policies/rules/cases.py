@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from yingshang.core.money import format_amount
 from yingshang.policies.rules.calculator import ItemResult, apply_exclusivity, evaluate_item
 from yingshang.policies.rules.errors import Place, RuleError
 from yingshang.policies.rules.model import Case, Item, Pack, Policy
 from yingshang.policies.rules.profile import read_profile
-from yingshang.policies.rules.values import format_money
 
 
 def _money(fen: int | None) -> str:
-    return "待定" if fen is None else format_money(fen)
+    return "待定" if fen is None else format_amount(fen)
 
 
 def item_mismatches(result: ItemResult, case: Case) -> list[str]:

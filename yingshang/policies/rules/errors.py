@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from yingshang.core.errors import UserError
+
 
 @dataclass(frozen=True)
 class Place:
@@ -51,11 +53,13 @@ class RuleError:
         return f"{where}：{self.message}" if where else self.message
 
 
-class RuleSyntaxError(ValueError):
-    """Raised inside the parsers; the pack loader turns it into a RuleError with its place."""
+class RuleSyntaxError(UserError, ValueError):
+    """Raised inside the parsers; the pack loader turns it into a RuleError with its place.
+
+    `line` is kept apart from `UserError.place`: the loader adds the policy and the item it knows of,
+    so `str()` is the message alone, as it was."""
 
     def __init__(self, code: str, message: str, line: int | None = None) -> None:
         super().__init__(message)
         self.code = code
-        self.message = message
         self.line = line

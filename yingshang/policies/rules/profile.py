@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from yingshang.core.errors import UserError
 from yingshang.policies.rules.ast import Value
 from yingshang.policies.rules.errors import Place, RuleError, RuleSyntaxError
 from yingshang.policies.rules.fields import (
@@ -70,7 +71,9 @@ class Profile:
         return self.qualifications is not None and (kind.tracked or kind.code in self.confirmed_kinds)
 
 
-class ProfileError(ValueError):
+class ProfileError(UserError, ValueError):
+    """A profile with problems; `errors` are RuleErrors with their places."""
+
     def __init__(self, errors: list[RuleError]) -> None:
         super().__init__("；".join(str(e) for e in errors))
         self.errors = errors

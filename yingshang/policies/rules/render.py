@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from yingshang.core.money import format_amount
 from yingshang.policies.rules import ast
 from yingshang.policies.rules.fields import Field, FieldType, field_registry, level_label, qualification_kinds
-from yingshang.policies.rules.values import format_date, format_money, format_percent
+from yingshang.policies.rules.values import format_date, format_percent
 
 NUMBER_WORDS = {"eq": "为", "ne": "不为", "gt": "大于", "ge": "不少于", "lt": "少于", "le": "不超过"}
 SPACED_TYPES = frozenset({FieldType.INT, FieldType.MONEY, FieldType.PERCENT, FieldType.DATE})
@@ -21,7 +22,7 @@ def show_value(f: Field, value: object) -> str:
     if f.type is FieldType.INT:
         return f"{value} {f.unit}" if f.unit else str(value)
     if f.type is FieldType.MONEY:
-        return format_money(int(value))  # type: ignore[call-overload]
+        return format_amount(int(value))  # type: ignore[call-overload]
     if f.type is FieldType.PERCENT:
         return format_percent(Decimal(value))  # type: ignore[arg-type]
     if f.type is FieldType.DATE:
@@ -124,15 +125,15 @@ def sentence(node: ast.Node) -> str:
 
 def amount_sentence(amount: ast.Amount) -> str:
     if isinstance(amount, ast.Fixed):
-        return f"奖励 {format_money(amount.fen)}"
+        return f"奖励 {format_amount(amount.fen)}"
     if isinstance(amount, ast.Tiered):
         kind = qualification_kinds()[amount.qualification.kind]
-        tiers = "，".join(f"{level_label(level)}级 {format_money(fen)}" for level, fen in amount.tiers)
+        tiers = "，".join(f"{level_label(level)}级 {format_amount(fen)}" for level, fen in amount.tiers)
         return f"按{kind.label}认定层级奖励：{tiers}"
     label = field_registry()[amount.field].label
-    cap = f"，最高 {format_money(amount.cap_fen)}" if amount.cap_fen is not None else ""
+    cap = f"，最高 {format_amount(amount.cap_fen)}" if amount.cap_fen is not None else ""
     if isinstance(amount, ast.Percentage):
         return f"按{label}的 {format_percent(amount.rate)} 计算（不足一分的部分舍去）{cap}"
     unit = field_registry()[amount.field].unit or "个"
     most = f"，最多计 {amount.max_units} {unit}" if amount.max_units is not None else ""
-    return f"按{label}每{unit} {format_money(amount.each_fen)} 计算{most}{cap}"
+    return f"按{label}每{unit} {format_amount(amount.each_fen)} 计算{most}{cap}"

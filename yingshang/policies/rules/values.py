@@ -1,33 +1,32 @@
 """Exact parsing and Chinese formatting of the values rules talk about: money, percentages, dates.
 
-Money is integer fen. Text such as "5.5万元" is read with Decimal, never float, and must come out a
-whole number of fen; anything finer is an error, not a rounding. A float handed in from Python is
-read through its shortest repr ("0.30000000000000004"), so a float that is not the decimal the
-writer meant is caught the same way.
+Money is integer fen, read by `yingshang.core.money` (the one money module of the platform, pure like
+this engine): `parse_money` here only turns its `MoneyError` into the engine's `RuleSyntaxError`, so
+the pack loader places it (file, line, policy, item) like any other rule error.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from yingshang.core import money
+from yingshang.core.money import as_decimal
 from yingshang.policies.rules.errors import RuleSyntaxError
 
-FEN_PER_UNIT: dict[str, int] = {
-    "分": 1,
-    "元": 100,
-    "万": 1_000_000,
-    "万元": 1_000_000,
-    "亿": 10_000_000_000,
-    "亿元": 10_000_000_000,
-}
+__all__ = [
+    "as_decimal",
+    "format_date",
+    "format_percent",
+    "parse_bool",
+    "parse_date",
+    "parse_int",
+    "parse_money",
+    "parse_percent",
+]
 
-_MONEY_RE = re.compile(
-    r"^\s*(?P<number>[+-]?[0-9][0-9,]*(?:\.[0-9]+)?)\s*(?P<unit>分|元|万元|万|亿元|亿)?\s*$"
-)
 _PERCENT_RE = re.compile(r"^\s*(?P<number>[+-]?[0-9]+(?:\.[0-9]+)?)\s*[%％]\s*$")
-_NUMBER_RE = re.compile(r"^\s*[+-]?[0-9][0-9,]*(?:\.[0-9]+)?\s*$")
 _DATE_RES = (
     re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$"),
     re.compile(r"^\s*(\d{4})/(\d{1,2})/(\d{1,2})\s*$"),
@@ -36,66 +35,16 @@ _DATE_RES = (
 )
 
 
-def as_decimal(value: object) -> Decimal | None:
-    """A number as an exact Decimal: ints, Decimals, floats via their repr, numeric text."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, Decimal | float):
-        number = value if isinstance(value, Decimal) else Decimal(repr(value))
-        return number if number.is_finite() else None
-    if isinstance(value, str) and _NUMBER_RE.match(value):
-        try:
-            return Decimal(value.replace(",", "").strip())
-        except InvalidOperation:  # pragma: no cover - the regex only lets numbers through
-            return None
-    return None
-
-
-def _money_text(value: object, unit: str | None) -> str:
-    return f"{value}{unit or ''}" if not isinstance(value, str) else value.strip()
-
-
 def parse_money(value: object, unit: str | None = None) -> int:
-    """Integer fen from "5.5万元", "3000元", "1.2亿元", or a number plus a separate unit."""
-    shown = _money_text(value, unit)
-    if isinstance(value, str):
-        match = _MONEY_RE.match(value)
-        if not match:
-            raise RuleSyntaxError("money.syntax", f"金额“{shown}”无法识别，请写成如“5万元”“3000元”“1.2亿元”")
-        number = Decimal(match["number"].replace(",", ""))
-        unit = match["unit"] or unit
-    else:
-        decimal = as_decimal(value)
-        if decimal is None:
-            raise RuleSyntaxError("money.syntax", f"金额“{shown}”无法识别，请写成如“5万元”“3000元”")
-        number = decimal
-    if not unit:
-        raise RuleSyntaxError("money.unit", f"金额“{shown}”缺少单位，请写成如“{shown}元”或“{shown}万元”")
-    if unit not in FEN_PER_UNIT:
-        raise RuleSyntaxError("money.unit", f"金额单位“{unit}”无法识别，可选：元、万元、亿元、分")
-    fen = number * FEN_PER_UNIT[unit]
-    if fen != fen.to_integral_value():
-        raise RuleSyntaxError("money.sub_fen", f"金额“{shown}”精确到分以下，请写成整数分或精确的元/万元")
-    if fen < 0:
-        raise RuleSyntaxError("money.negative", f"金额“{shown}”不能为负数")
-    return int(fen)
+    """`core.money.parse_money`, its errors raised as RuleSyntaxError with the same code and message."""
+    try:
+        return money.parse_money(value, unit)
+    except money.MoneyError as exc:
+        raise RuleSyntaxError(exc.code, exc.message) from None
 
 
 def _plain(number: Decimal) -> str:
     return f"{number.normalize():f}"
-
-
-def format_money(fen: int) -> str:
-    """Chinese amount text that `parse_money` reads back to the same fen: "5.5万元", "3000元", "12.34元"."""
-    if fen % 100 == 0 and fen >= FEN_PER_UNIT["亿元"]:
-        return _plain(Decimal(fen) / FEN_PER_UNIT["亿元"]) + "亿元"
-    if fen % 100 == 0 and fen >= FEN_PER_UNIT["万元"]:
-        return _plain(Decimal(fen) / FEN_PER_UNIT["万元"]) + "万元"
-    if fen % 100 == 0:
-        return f"{fen // 100}元"
-    return f"{Decimal(fen) / 100:.2f}元"
 
 
 def parse_percent(value: object) -> Decimal:

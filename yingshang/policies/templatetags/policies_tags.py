@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from django import template
 
-from yingshang.registry.views import format_fen
+from yingshang.core.money import format_fen
 
 register = template.Library()
 
 
-def yuan_text(fen: int | None, unknown: str = "—") -> str:
-    """12345678 → '123,456.78 元' (exact: integer arithmetic, never a float)."""
-    if fen is None or fen == "":
-        return unknown
-    return format_fen(int(fen))
-
-
 @register.filter
-def yuan(fen: int | None, unknown: str = "—") -> str:
-    return yuan_text(fen, unknown)
+def yuan(fen: int | str | None, unknown: str = "—") -> str:
+    """12345678 → '123,456.78 元' (core.money.format_fen); None or "" → `unknown`."""
+    return format_fen(None if fen is None or fen == "" else int(fen), unknown)
 
 
 @register.filter
@@ -26,7 +20,7 @@ def signed_yuan(fen: int | None) -> str:
     """A difference: '+1,000.00 元', '-500.00 元', '0.00 元'."""
     if fen is None:
         return "—"
-    text = yuan_text(fen)
+    text = format_fen(int(fen))
     return f"+{text}" if int(fen) > 0 else text
 
 

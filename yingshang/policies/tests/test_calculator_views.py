@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from yingshang.conftest import World
+from yingshang.core import clock
 from yingshang.policies import rules, services
 from yingshang.policies.testing import HNTE_ITEM
 
@@ -85,7 +86,7 @@ def test_the_evaluation_day_can_be_chosen_and_a_bad_date_is_explained(world, pac
         reverse("policies:calculator", args=[world.acme.uscc]), {"as_of": "明天"}
     )
     assert bad.status_code == 200 and "日期格式应为 2026-06-30" in bad.content.decode()
-    assert bad.context["calculation"].as_of == services.today()
+    assert bad.context["calculation"].as_of == clock.today()
 
 
 def test_another_districts_clerk_gets_not_found_for_an_entity_outside_their_scope(world, packs):

@@ -14,6 +14,7 @@ from django.db.models import Sum
 from openpyxl import load_workbook
 
 from yingshang.conftest import World
+from yingshang.core.money import to_yuan
 from yingshang.policies import rules, services
 from yingshang.policies.models import MatchResult, MatchRun, PolicyPack, RewardItem
 from yingshang.policies.testing import AS_OF, HNTE_ITEM, MEASURES, finished_match
@@ -194,9 +195,9 @@ def test_one_items_results_download_as_a_workbook_with_exact_yuan(district: Worl
 
 
 def test_amounts_in_fen_become_yuan_without_rounding() -> None:
-    assert services.yuan(123_456_789) == Decimal("1234567.89")
-    assert services.yuan(1) == Decimal("0.01")
-    assert services.yuan(None) is None
+    assert to_yuan(123_456_789) == Decimal("1234567.89")
+    assert to_yuan(1) == Decimal("0.01")
+    assert to_yuan(None) is None
 
 
 def test_the_workbook_lists_what_an_enterprise_must_confirm(district: World) -> None:

@@ -140,6 +140,24 @@ def test_only_the_office_admin_may_edit_or_check_a_pack(world, working, who):
     assert PolicyPack.objects.get(name=MEASURES, is_working=True).pk == working.pk
 
 
+def test_policy_packs_are_the_citys_a_district_admin_may_not_edit_or_check_them(world, working):
+    """Leak: a district's 营商办 admin edited the policy packs every district is matched against."""
+    client = world.client_for(world.weibin_admin)
+    refused = client.get(reverse("policies:pack_edit", args=[MEASURES]))
+    assert refused.status_code == 403 and "全市层面的功能" in refused.content.decode()
+    posted = client.post(reverse("policies:pack_edit", args=[MEASURES]), {"text": with_hnte_amount(20)})
+    assert posted.status_code == 403
+    assert PolicyPack.objects.get(name=MEASURES, is_working=True).pk == working.pk
+    assert "编辑规则" not in client.get(reverse("policies:pack_detail", args=[MEASURES])).content.decode()
+
+
+def test_a_district_admin_may_not_check_a_pack_text_either(world, working):
+    response = world.client_for(world.jintai_admin).post(
+        reverse("policies:pack_check", args=[MEASURES]), {"text": with_hnte_amount(20)}
+    )
+    assert response.status_code == 403 and "全市层面的功能" in response.content.decode()
+
+
 def test_an_anonymous_visitor_is_sent_to_the_login_page(world, working):
     response = world.client_for(None).post(reverse("policies:pack_edit", args=[MEASURES]), {"text": "x"})
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))

@@ -166,6 +166,25 @@ def test_only_the_office_admin_may_start_a_run(world, run, who):
     assert MatchRun.objects.count() == 1
 
 
+def test_a_city_wide_run_is_started_by_the_city_not_by_a_district_admin(world, run):
+    """Leak: a district's 营商办 admin started a city-wide batch match."""
+    client = world.client_for(world.weibin_admin)
+    response = client.post(reverse("policies:run_start"))
+    assert response.status_code == 403 and "全市层面的功能" in response.content.decode()
+    assert MatchRun.objects.count() == 1
+    page = client.get(reverse("policies:run_list")).content.decode()
+    assert reverse("policies:run_start") not in page  # no start button either
+
+
+def test_a_district_admin_may_not_turn_a_city_wide_run_into_entitlements(world, run):
+    """Leak: a district's 营商办 admin generated the 兑现台账 of every district from a city-wide run."""
+    url = reverse("entitlements:run_entitlements", args=[run.pk])
+    client = world.client_for(world.jintai_admin)
+    assert client.post(url).status_code == 403
+    assert not run.entitlements.exists()
+    assert url not in client.get(reverse("policies:run_detail", args=[run.pk])).content.decode()
+
+
 @pytest.mark.parametrize("who", ["inspector", "owner", "other_owner", "nobody"])
 def test_runs_and_results_are_refused_to_users_without_policy_access(world, run, who):
     client = world.client_for(getattr(world, who))

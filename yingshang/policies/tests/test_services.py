@@ -6,8 +6,10 @@ import datetime as dt
 
 import pytest
 from django.db.models import Sum
+from django.utils import timezone
 
 from yingshang.conftest import World
+from yingshang.core import clock
 from yingshang.policies import rules, services
 from yingshang.policies.models import MatchResult, Policy, PolicyPack, RewardItem
 from yingshang.policies.rules.fields import field_registry
@@ -20,6 +22,7 @@ from yingshang.policies.testing import (
     shipped_text,
     with_hnte_amount,
 )
+from yingshang.registry.models import Enterprise
 
 pytestmark = pytest.mark.django_db
 
@@ -245,8 +248,8 @@ def test_the_calculator_finds_the_hnte_reward_with_its_reason_and_source(world: 
 
 def test_the_calculator_without_a_day_uses_today_in_beijing(world: World, monkeypatch) -> None:
     late_evening_utc = dt.datetime(2026, 6, 30, 17, 30, tzinfo=dt.UTC)  # 01:30 on 1 July in 北京
-    monkeypatch.setattr(services.timezone, "now", lambda: late_evening_utc)
-    assert services.today() == dt.date(2026, 7, 1)
+    monkeypatch.setattr(timezone, "now", lambda: late_evening_utc)
+    assert clock.today() == dt.date(2026, 7, 1)
     assert services.calculate_for(world.acme).as_of == dt.date(2026, 7, 1)
 
 
@@ -297,3 +300,27 @@ def test_a_department_edit_keeps_the_version_and_updates_the_stored_items(world:
     assert errors == [] and stored is not None
     assert PolicyPack.objects.filter(name=MEASURES).count() == 1
     assert RewardItem.objects.get(key="xx18_art2_above_quota").department == "区商务和投资促进局"
+
+
+def test_the_enterprise_page_summary_lists_the_best_paying_items_and_links_the_calculator(
+    world: World,
+) -> None:
+    services.sync_shipped_packs()
+    section = services.policy_section(world.acme, "/calc/")
+    assert section["link"] == "/calc/" and section["error"] == ""
+    assert section["item_count"] == sum(section["counts"].values())
+    paid = [r.payable_fen for r in section["top"]]
+    assert paid == sorted(paid, reverse=True) and len(paid) <= services.SECTION_TOP_ITEMS and all(paid)
+
+
+@pytest.mark.parametrize(
+    ("for_enterprise", "lead"),
+    [(False, "该市场主体的数据有误，无法计算："), (True, "本企业的数据有误，暂时无法计算：")],
+)
+def test_the_summary_of_an_enterprise_with_bad_data_says_so_to_staff_and_to_the_enterprise(
+    world: World, for_enterprise: bool, lead: str
+) -> None:
+    services.sync_shipped_packs()
+    Enterprise.objects.filter(pk=world.acme.pk).update(credit_class="Z")  # past the model's validation
+    section = services.policy_section(world.acme, "/calc/", for_enterprise=for_enterprise)
+    assert section["error"].startswith(lead) and "counts" not in section

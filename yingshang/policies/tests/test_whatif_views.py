@@ -153,6 +153,20 @@ def test_only_the_office_admin_may_estimate(world, packs, who):
     assert MatchRun.objects.filter(kind="whatif").count() == 1
 
 
+def test_what_if_is_the_citys_a_district_admin_may_not_estimate_or_read_estimates(world, packs):
+    """Leak: a district's 营商办 admin ran 政策测算 over every district and read its city-wide figures."""
+    ask(world, {"kind": "item", "item": HNTE_ITEM, "amount": "20万元"})
+    run = MatchRun.objects.get(kind="whatif")
+    client = world.client_for(world.weibin_admin)
+    refused = client.get(reverse("policies:whatif"))
+    assert refused.status_code == 403 and "全市层面的功能" in refused.content.decode()
+    posted = client.post(reverse("policies:whatif"), {"kind": "item", "item": HNTE_ITEM, "amount": "1元"})
+    assert posted.status_code == 403
+    assert client.get(reverse("policies:whatif_detail", args=[run.pk])).status_code == 403
+    assert client.get(reverse("policies:run_status", args=[run.pk])).status_code == 404
+    assert MatchRun.objects.filter(kind="whatif").count() == 1
+
+
 def test_a_what_if_run_is_not_shown_as_a_batch_match(world, packs):
     ask(world, {"kind": "item", "item": HNTE_ITEM, "amount": "20万元"})
     run = MatchRun.objects.get(kind="whatif")

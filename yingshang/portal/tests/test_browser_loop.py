@@ -18,6 +18,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from yingshang.conftest import PASSWORD, World, log_in, save_screenshot
+from yingshang.core import clock
 from yingshang.core.roles import Role
 from yingshang.entitlements.models import Entitlement
 from yingshang.entitlements.services import create_entitlements_from_run, push_entitlements
@@ -29,7 +30,7 @@ from yingshang.registry.models import Department, User
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 ITEM = "xx18_art3_srdi_backbone"  # 快申快享, 30万元, led by 区工信局
-PUBLISHED = dt.datetime(2026, 7, 1, 10, 0, tzinfo=services.SHANGHAI)  # a Wednesday
+PUBLISHED = dt.datetime(2026, 7, 1, 10, 0, tzinfo=clock.SHANGHAI)  # a Wednesday
 PAID = dt.date(2026, 7, 3)  # the Friday: the one-working-day 公示 ended on Thursday
 PHONE = "13912345678"
 ACCOUNT = "6222020200112233445"
@@ -147,7 +148,7 @@ def test_an_item_goes_from_confirmation_by_code_link_to_paid(world, loop, page) 
     save_screenshot(page, "loop_4_public_notice")
 
     # 5. Two days on, the 公示 has ended without objection: the office records the finance bureau's voucher.
-    loop.clock.moment = dt.datetime.combine(PAID, dt.time(10, 0), tzinfo=services.SHANGHAI)
+    loop.clock.moment = dt.datetime.combine(PAID, dt.time(10, 0), tzinfo=clock.SHANGHAI)
     log_in(page, world.admin.username)
     page.goto(detail)
     expect(page.get_by_label("兑付日期")).to_have_value(PAID.isoformat())

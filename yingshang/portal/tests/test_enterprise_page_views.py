@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from yingshang.core import clock
 from yingshang.entitlements.models import Entitlement
 from yingshang.notifications.services import inbox_for, notify
-from yingshang.policies import services
 from yingshang.policies.testing import HNTE_ITEM
 from yingshang.portal import codes
 from yingshang.portal.testing import CONDITIONS, make_entitlement
@@ -164,7 +164,7 @@ def test_a_bad_confirmation_names_the_field_and_changes_nothing(world, quick, ch
 
 
 def test_a_confirmation_after_the_deadline_is_refused_in_chinese_and_changes_nothing(world, packs):
-    late = make_entitlement(world.acme, due_on=services.today() - dt.timedelta(days=1))
+    late = make_entitlement(world.acme, due_on=clock.today() - dt.timedelta(days=1))
     response = world.client_for(world.owner).post(detail(late), good_form(world.acme))
     body = response.content.decode()
     assert response.status_code == 400
@@ -174,7 +174,7 @@ def test_a_confirmation_after_the_deadline_is_refused_in_chinese_and_changes_not
 
 
 def test_an_item_past_its_deadline_is_marked_overdue(world, packs):
-    make_entitlement(world.acme, due_on=services.today() - dt.timedelta(days=1))
+    make_entitlement(world.acme, due_on=clock.today() - dt.timedelta(days=1))
     body = world.client_for(world.owner).get(HOME).content.decode()
     assert "已超过确认期限" in body
 

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from yingshang.core import clock
 from yingshang.entitlements.models import Objection
-from yingshang.policies import services
 from yingshang.policies.testing import HNTE_ITEM
 from yingshang.portal.testing import make_entitlement, open_notice
 
@@ -138,7 +138,7 @@ def test_an_objection_naming_a_row_of_another_notice_is_refused(world, notice, p
 
 
 def test_after_the_period_no_form_is_shown_and_an_objection_is_refused(world, packs):
-    today = services.today()
+    today = clock.today()
     ended = open_notice(starts_on=today - dt.timedelta(days=10), ends_on=today - dt.timedelta(days=2))
     page = Client().get(detail(ended))
     assert page.context["form"] is None and "公示期已于" in page.content.decode()
@@ -149,7 +149,7 @@ def test_after_the_period_no_form_is_shown_and_an_objection_is_refused(world, pa
 
 
 def test_before_the_period_an_objection_is_refused(world, packs):
-    today = services.today()
+    today = clock.today()
     later = open_notice(starts_on=today + dt.timedelta(days=2), ends_on=today + dt.timedelta(days=9))
     assert "公示尚未开始" in Client().get(detail(later)).content.decode()
     response = Client().post(detail(later), {"text": "提前的异议"})

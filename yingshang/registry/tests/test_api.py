@@ -357,7 +357,7 @@ def test_a_bad_validity_date_is_a_chinese_422(world: World) -> None:
 
 
 def test_staff_read_the_department_tree(world: World) -> None:
-    response = api_for(world.clerk).get("/departments")
+    response = api_for(world.admin).get("/departments")
     assert response.status_code == 200
     rows = {d["code"]: d for d in response.json()}
     assert set(rows) == set(Department.objects.values_list("code", flat=True))
@@ -371,7 +371,7 @@ def test_staff_read_the_department_tree(world: World) -> None:
     ("params", "expected"),
     [
         ({"kind": "district"}, {"weibin", "jintai"}),
-        ({"district": "610303"}, {"jintai", "jintai-samr"}),
+        ({"district": "610303"}, {"jintai", "jintai-yingshang", "jintai-samr"}),
         ({"parent": "city"}, {"city-yingshang", "weibin", "jintai"}),
     ],
 )
@@ -385,7 +385,16 @@ def test_departments_filter_by_kind_district_and_parent(
 def test_a_department_shows_its_direct_children(world: World) -> None:
     body = api_for(world.inspector).get("/departments/weibin").json()
     assert body["name"] == "渭滨区"
-    assert [c["code"] for c in body["children"]] == ["weibin-samr"]
+    assert [c["code"] for c in body["children"]] == ["weibin-samr", "weibin-yingshang"]
+
+
+def test_a_district_reads_the_city_departments_and_its_own_but_not_another_districts(world: World) -> None:
+    api = api_for(world.clerk)
+    codes = {d["code"] for d in api.get("/departments").json()}
+    assert codes == {"city", "city-yingshang", "weibin", "weibin-yingshang", "weibin-samr"}
+    assert api.get("/departments/jintai-samr").status_code == 404
+    city = api.get("/departments/city").json()
+    assert [c["code"] for c in city["children"]] == ["city-yingshang", "weibin"]
 
 
 def test_an_unknown_department_is_a_chinese_404(world: World) -> None:

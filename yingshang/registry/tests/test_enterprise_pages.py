@@ -79,3 +79,18 @@ def test_the_export_link_shows_only_for_roles_that_may_export(world):
     url = reverse("registry:enterprise_list")
     assert "导出 Excel" in world.client_for(world.clerk).get(url).content.decode()
     assert "导出 Excel" not in world.client_for(world.inspector).get(url).content.decode()
+
+
+def test_the_audit_trail_shows_a_district_only_the_changes_of_what_is_in_its_reach(world):
+    """Leak: another district's user changes, with phone numbers, on the audit page."""
+    world.clerk.phone = "13900001234"
+    world.clerk.save()
+    world.acme.employees = 130
+    world.acme.save()
+    url = reverse("registry:audit_log")
+    other = world.client_for(world.jintai_admin).get(url).content.decode()
+    assert "13900001234" not in other and "120 → 130" not in other
+    assert world.acme.name not in other
+    own = world.client_for(world.weibin_admin).get(url).content.decode()
+    assert "13900001234" in own and "120 → 130" in own
+    assert "13900001234" in world.client_for(world.admin).get(url, {"kind": "user"}).content.decode()

@@ -217,3 +217,50 @@ def test_in_a_browser_the_admin_uploads_sees_problems_fixes_and_confirms(world, 
     expect(page.locator("main")).to_contain_text("宝鸡市浏览器企业有限公司")
     page.get_by_role("button", name="确认导入").click()
     expect(page.locator(".messages")).to_contain_text("导入完成：新增 1 家")
+
+
+# ---- a district's batch is its own (and the city's) -----------------------------------------------
+
+
+def weibin_batch(world) -> ImportBatch:
+    response = upload(
+        world.client_for(world.weibin_admin),
+        "渭滨区名录.csv",
+        csv_bytes([enterprise_row(uscc(1), "宝鸡市渭滨区预览企业")]),
+    )
+    assert response.status_code == 302
+    return ImportBatch.objects.get()
+
+
+def test_another_district_cannot_see_a_districts_import_batch(world):
+    """Leak: the preview (names and codes of the rows) of another district's batch, and its history."""
+    batch = weibin_batch(world)
+    other = world.client_for(world.jintai_admin)
+    assert other.get(reverse("registry:import_batch", args=[batch.pk])).status_code == 404
+    assert "渭滨区名录.csv" not in other.get(UPLOAD).content.decode()
+    assert "渭滨区名录.csv" not in other.get(reverse("home")).content.decode()
+    own = world.client_for(world.weibin_admin)
+    assert (
+        "宝鸡市渭滨区预览企业" in own.get(reverse("registry:import_batch", args=[batch.pk])).content.decode()
+    )
+    assert "渭滨区名录.csv" in world.client_for(world.admin).get(UPLOAD).content.decode()
+
+
+def test_another_district_cannot_apply_a_districts_import_batch(world):
+    """Leak: either district admin could apply the other's batch."""
+    batch = weibin_batch(world)
+    response = world.client_for(world.jintai_admin).post(reverse("registry:import_apply", args=[batch.pk]))
+    assert response.status_code == 404
+    batch.refresh_from_db()
+    assert batch.state == "previewed" and not Enterprise.objects.filter(uscc=uscc(1)).exists()
+    world.client_for(world.weibin_admin).post(reverse("registry:import_apply", args=[batch.pk]))
+    assert Enterprise.objects.get(uscc=uscc(1)).district == world.weibin
+
+
+def test_a_district_upload_naming_another_districts_enterprise_is_refused_row_by_row(world):
+    rows = [enterprise_row(world.bolt.uscc, "改名后的企业", district="渭滨区")]
+    response = upload(world.client_for(world.weibin_admin), "名录.csv", csv_bytes(rows), follow=True)
+    body = response.content.decode()
+    assert "有错误未导入" in body and "登记在其他区县，不在您的辖区（渭滨区）内" in body
+    world.bolt.refresh_from_db()
+    assert world.bolt.name == "宝鸡市金台区螺栓制造有限公司"

@@ -563,3 +563,80 @@ def test_a_hand_written_workbook_with_rich_text_gaps_and_1904_dates_is_read(tmp_
 def test_the_fast_uscc_check_agrees_with_stdnum(body, last):
     for code in (body + last, make_uscc(body)):
         assert importer.uscc_is_valid(code) == uscc_std.is_valid(code)
+
+
+# ---- a district's import stays in its district ----------------------------------------------------
+
+
+def test_a_batch_records_the_district_of_whoever_imports_it(tmp_path, world):
+    by_city, _ = preview(tmp_path, world, "名录.csv", csv_bytes([enterprise_row(uscc(1))]))
+    path = write(tmp_path, "渭滨区名录.csv", csv_bytes([enterprise_row(uscc(2))]))
+    by_weibin, _ = importer.preview_batch(
+        path, file_name="渭滨区名录.csv", as_of=AS_OF, source="区名录", user=world.weibin_admin
+    )
+    assert (by_city.district, by_weibin.district) == (None, world.weibin)
+
+
+def test_a_district_import_cannot_rename_or_move_another_districts_enterprise(tmp_path, world):
+    """Leak: a 渭滨区 import renamed a 金台区 enterprise and moved it into 渭滨区."""
+    rows = [
+        enterprise_row(uscc(1), "宝鸡市渭滨区新企业有限公司"),
+        enterprise_row(world.bolt.uscc, "改名后的企业", district="渭滨区"),
+    ]
+    path = write(tmp_path, "名录.csv", csv_bytes(rows))
+    batch, _ = importer.preview_batch(
+        path, file_name="名录.csv", as_of=AS_OF, source="区名录", user=world.weibin_admin
+    )
+    assert batch.state == "rejected"
+    assert problems_of(batch) == [
+        (
+            3,
+            "统一社会信用代码",
+            f"统一社会信用代码 {world.bolt.uscc} 的市场主体登记在其他区县，不在您的辖区（渭滨区）内，"
+            "本区只能导入和修改本区的市场主体，请交由所在区县或市营商办导入",
+        )
+    ]
+    with pytest.raises(ImportRefused):
+        importer.apply_batch(batch, user=world.weibin_admin)
+    world.bolt.refresh_from_db()
+    assert (world.bolt.name, world.bolt.district) == ("宝鸡市金台区螺栓制造有限公司", world.jintai)
+    assert not Enterprise.objects.filter(uscc=uscc(1)).exists()  # nothing half-written
+
+
+def test_a_district_import_cannot_create_an_enterprise_in_another_district(tmp_path, world):
+    path = write(tmp_path, "名录.csv", csv_bytes([enterprise_row(uscc(1, "610303"), district="金台区")]))
+    batch, _ = importer.preview_batch(
+        path, file_name="名录.csv", as_of=AS_OF, source="区名录", user=world.weibin_admin
+    )
+    assert [(row, column) for row, column, _ in problems_of(batch)] == [(2, "区县")]
+    assert "区县“金台区”不在您的辖区（渭滨区）内" in batch.problems[0]["message"]
+
+
+def test_a_district_import_cannot_change_another_districts_qualifications(tmp_path, world):
+    quals = [[world.bolt.uscc, "高新技术企业", "国家", "2024-01-01", ""]]
+    path = write(tmp_path, "资质.xlsx", xlsx_bytes([], qualifications=quals))
+    batch, _ = importer.preview_batch(
+        path, file_name="资质.xlsx", as_of=AS_OF, source="区名录", user=world.weibin_admin
+    )
+    assert batch.state == "rejected" and "登记在其他区县" in batch.problems[0]["message"]
+    assert not world.bolt.qualifications.exists()
+
+
+def test_the_city_applying_a_district_batch_keeps_it_to_that_district(tmp_path, world):
+    path = write(tmp_path, "名录.csv", csv_bytes([enterprise_row(uscc(1))]))
+    batch, _ = importer.preview_batch(
+        path, file_name="名录.csv", as_of=AS_OF, source="区名录", user=world.weibin_admin
+    )
+    assert importer.apply_batch(batch, user=world.admin).created == 1
+
+
+def test_another_district_cannot_apply_a_districts_batch(tmp_path, world):
+    """Leak: either district admin could apply the other's batch."""
+    path = write(tmp_path, "名录.csv", csv_bytes([enterprise_row(uscc(1))]))
+    batch, _ = importer.preview_batch(
+        path, file_name="名录.csv", as_of=AS_OF, source="区名录", user=world.weibin_admin
+    )
+    with pytest.raises(ImportRefused, match="该批次不属于您的辖区"):
+        importer.apply_batch(batch, user=world.jintai_admin)
+    batch.refresh_from_db()
+    assert batch.state == "previewed" and not Enterprise.objects.filter(uscc=uscc(1)).exists()

@@ -71,6 +71,20 @@ def test_only_the_office_admin_may_enter_or_confirm_a_year(world, who):
     assert not HolidayYear.objects.get(year=2027).is_confirmed
 
 
+@pytest.mark.parametrize("who", ["weibin_admin", "jintai_admin"])
+def test_the_calendar_is_the_citys_a_district_admin_may_not_enter_confirm_or_delete_a_year(world, who):
+    """Leak: a district's 营商办 admin changed the working-day calendar of the whole city."""
+    client = world.client_for(getattr(world, who))
+    save_arrangement(2027, fictional_2027_entries(), notice_title=TITLE)
+    refused = client.get(NEW)
+    assert refused.status_code == 403 and "全市层面的功能" in refused.content.decode()
+    assert post_year(client, LINES_2027).status_code == 403
+    assert client.post(reverse("workdays:arrangement_confirm", args=[2027])).status_code == 403
+    assert client.post(reverse("workdays:arrangement_delete", args=[2027])).status_code == 403
+    assert HolidayYear.objects.get(year=2027).is_confirmed is False
+    assert "录入2027年节假日安排" not in body(client.get(CALENDAR, {"year": "2027"}))
+
+
 def test_a_clerk_sees_no_entry_links(world):
     html = body(world.client_for(world.clerk).get(CALENDAR, {"year": "2027"}))
     assert "2027年节假日安排尚未录入" in html

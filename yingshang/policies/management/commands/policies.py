@@ -14,18 +14,17 @@ stderr in Chinese with exit code 1.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.management.base import CommandError, CommandParser
 
+from yingshang.core import clock
 from yingshang.core.commands import ChineseCommand, PhaseBar, iso_date_option
+from yingshang.core.money import format_amount
 from yingshang.policies import offline, rules
 from yingshang.policies.models import PolicyPack
-from yingshang.policies.rules.values import format_money
-from yingshang.policies.services import PackRejected, start_match_run, sync_shipped_packs, today
+from yingshang.policies.services import PackRejected, start_match_run, sync_shipped_packs
 from yingshang.policies.whatif import whatif
 
 MAX_SHOWN = 50
@@ -116,7 +115,7 @@ class Command(ChineseCommand):
             raise CommandError(f"{failed} 个政策包有错误")
 
     def evaluate(self, options: dict[str, Any]) -> None:
-        as_of = iso_date_option(options["as_of"]) or _today()
+        as_of = iso_date_option(options["as_of"]) or clock.today()
         pack_path = Path(options["pack"])
         if not pack_path.exists():
             raise CommandError(f"找不到政策包文件：{pack_path}")
@@ -164,7 +163,7 @@ class Command(ChineseCommand):
             self.say(f"{stored.name}：现行版本 {stored.version}（{stored.title}）")
 
     def match(self, options: dict[str, Any]) -> None:
-        as_of = iso_date_option(options["as_of"]) or today()
+        as_of = iso_date_option(options["as_of"]) or clock.today()
         if not PolicyPack.objects.filter(is_working=True).exists():
             raise CommandError("还没有现行政策包：请先运行 yingshang policies sync，或在页面上发布政策包")
         bar = _bar(self.stderr)
@@ -178,7 +177,7 @@ class Command(ChineseCommand):
             f"批量匹配完成（批次 {run.pk}，测算日期 {as_of}，用时 {run.duration_ms / 1000:.1f} 秒）："
             f"{run.entity_count:,} 户 × {run.item_count} 项，符合 {run.eligible_count:,} 对，"
             f"需确认 {run.needs_confirmation_count:,} 对，"
-            f"不重复奖后应兑付 {format_money(run.total_amount_fen)}"
+            f"不重复奖后应兑付 {format_amount(run.total_amount_fen)}"
         )
 
     def whatif(self, options: dict[str, Any]) -> None:
@@ -201,15 +200,10 @@ class Command(ChineseCommand):
             self.say(
                 f"  [{item.status_label}] {item.title}：符合 {cur.eligible:,} → {new.eligible:,}，"
                 f"需确认 {cur.needs_confirmation:,} → {new.needs_confirmation:,}，"
-                f"应兑付 {format_money(cur.payable_fen)} → {format_money(new.payable_fen)}"
+                f"应兑付 {format_amount(cur.payable_fen)} → {format_amount(new.payable_fen)}"
             )
         self.say(
-            f"合计：应兑付 {format_money(result.current.payable_fen)} → "
-            f"{format_money(result.draft.payable_fen)}，"
+            f"合计：应兑付 {format_amount(result.current.payable_fen)} → "
+            f"{format_amount(result.draft.payable_fen)}，"
             f"获奖补企业 {result.current.entities_paid:,} → {result.draft.entities_paid:,} 户"
         )
-
-
-def _today() -> dt.date:
-    # Without touching the database: 北京时间 today.
-    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()

@@ -46,7 +46,11 @@ class Command(BaseCommand):
         try:
             importer.check_size(path.stat().st_size)
             if options["dry_run"]:
-                batch, plan = None, importer.analyse(path, path.name, progress=progress)
+                district_id = importer.importing_district_id(user)
+                batch, plan = (
+                    None,
+                    importer.analyse(path, path.name, progress=progress, district_id=district_id),
+                )
             else:
                 batch, plan = importer.preview_batch(
                     path.resolve(),

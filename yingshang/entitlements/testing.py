@@ -14,6 +14,7 @@ from typing import Any
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from yingshang.core import clock
 from yingshang.entitlements.models import Entitlement, PublicNotice
 from yingshang.entitlements.workflow import State
 from yingshang.policies import services
@@ -63,7 +64,7 @@ def make_entitlement(
 
 def ended_notice(enterprise: Enterprise, *, title: str = "2026年高新技术企业奖励公示") -> PublicNotice:
     """A 公示 of the enterprise's district that ended well before today."""
-    today = services.today()
+    today = clock.today()
     return PublicNotice.objects.create(
         title=title,
         district=enterprise.district,
@@ -74,7 +75,7 @@ def ended_notice(enterprise: Enterprise, *, title: str = "2026年高新技术企
 
 
 def running_notice(enterprise: Enterprise, *, title: str = "正在公示的名单") -> PublicNotice:
-    today = services.today()
+    today = clock.today()
     return PublicNotice.objects.create(
         title=title,
         district=enterprise.district,
