@@ -38,6 +38,7 @@ from openpyxl import load_workbook
 
 from yingshang.api import api
 from yingshang.conftest import World
+from yingshang.core import clock
 from yingshang.entitlements.models import (
     Entitlement,
     EntitlementNote,
@@ -125,7 +126,7 @@ class Side:
         book = load_workbook(io.BytesIO(self.batch_file))
         sheet = book.active
         sheet.cell(row=3, column=10, value="YQ-0001")
-        sheet.cell(row=3, column=11, value=policy_services.today())
+        sheet.cell(row=3, column=11, value=clock.today())
         buffer = io.BytesIO()
         book.save(buffer)
         return SimpleUploadedFile("回执.xlsx", buffer.getvalue(), content_type=XLSX)
@@ -332,7 +333,7 @@ POSTS: dict[str, Factory] = {
     "entitlements:entitlement_annotate": lambda side: {"text": "越权"},
     "entitlements:entitlement_pay": lambda side: {
         "voucher_no": "YQ-PAY",
-        "paid_on": policy_services.today().isoformat(),
+        "paid_on": clock.today().isoformat(),
         "amount": "100000.00",
     },
     "entitlements:entitlement_publish": lambda side: {"title": "越权公示", "workdays": "5"},
