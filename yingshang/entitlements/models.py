@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from yingshang.core.scope import Owned
+from yingshang.core.scope import CITY_LEVEL, Owned
 from yingshang.entitlements.workflow import STATE_CHOICES, State
 from yingshang.policies.models import MODES, VERDICTS, MatchRun, RewardItem
 from yingshang.registry.models import District, Enterprise
@@ -213,3 +213,33 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice_id}：{self.get_state_display()}"
+
+
+class LedgerSync(models.Model):
+    """One 生成兑现台账 from a finished batch match, done in the background: a province's run holds
+    millions of pairs, more than a page request may wait for. The page polls this row's progress."""
+
+    scope = CITY_LEVEL  # like the match runs it reads
+
+    STATES = [("queued", "排队中"), ("running", "进行中"), ("done", "已完成"), ("failed", "失败")]
+    run = models.ForeignKey(
+        MatchRun, on_delete=models.CASCADE, related_name="ledger_syncs", verbose_name="比对批次"
+    )
+    state = models.CharField("状态", max_length=10, choices=STATES, default="queued")
+    progress = models.CharField("进度", max_length=200, blank=True)
+    summary = models.JSONField("结果", default=dict, blank=True)
+    error = models.TextField("失败原因", blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "生成兑现台账"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"批次 {self.run_id} · {self.get_state_display()}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in ("done", "failed")

@@ -8,6 +8,7 @@ app_name = "entitlements"
 
 urlpatterns = [
     path("runs/<int:pk>/entitlements/", ledger.run_entitlements, name="run_entitlements"),
+    path("ledger-syncs/<int:pk>/", ledger.ledger_sync, name="ledger_sync"),
     path("entitlements/", ledger.entitlement_list, name="entitlement_list"),
     path("entitlements/bulk/", ledger.entitlement_bulk, name="entitlement_bulk"),
     path("entitlements/budgets/", ledger.budgets, name="budgets"),

@@ -42,6 +42,7 @@ from yingshang.core import clock
 from yingshang.entitlements.models import (
     Entitlement,
     EntitlementNote,
+    LedgerSync,
     Objection,
     PaymentBatch,
     PublicNotice,
@@ -97,6 +98,7 @@ class Side:
     whatif_run: MatchRun
     pack: PolicyPack
     message: Message
+    ledger_sync: LedgerSync
     token: ApiToken
     code_token: str
 
@@ -186,6 +188,7 @@ def build_side(world: World, tmp_path: Any) -> Side:
         whatif_run=whatif_run,
         pack=PolicyPack.objects.get(name=MEASURES, is_working=True),
         message=message,
+        ledger_sync=LedgerSync.objects.create(run=run, started_by=world.admin, state="done"),
         token=token,
         code_token=codes.enterprise_token(world.acme),
     )
@@ -244,6 +247,7 @@ ROUTES: dict[str, dict[str, Factory]] = {
     "policies:whatif": {},
     "policies:whatif_detail": {"pk": _pk("whatif_run")},
     "entitlements:run_entitlements": {"pk": _pk("run")},
+    "entitlements:ledger_sync": {"pk": _pk("ledger_sync")},
     "entitlements:entitlement_list": {},
     "entitlements:entitlement_bulk": {},
     "entitlements:budgets": {},

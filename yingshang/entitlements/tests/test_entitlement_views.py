@@ -12,7 +12,10 @@ from django.urls import reverse
 
 from yingshang.core import clock
 from yingshang.entitlements import services as service
-from yingshang.entitlements.models import Entitlement, EntitlementNote
+from yingshang.entitlements import tasks
+from yingshang.entitlements.models import Entitlement, EntitlementNote, LedgerSync
+from yingshang.entitlements.services import ledger as ledger_services
+from yingshang.entitlements.services.ledger import execute_ledger_sync, queue_ledger_sync
 from yingshang.entitlements.testing import (
     OTHER_DEPARTMENT,
     PAYEE,
@@ -471,21 +474,77 @@ def run(world) -> MatchRun:
     return finished_match(world.admin)
 
 
-def test_the_office_creates_the_ledger_from_a_finished_run(world, run):
+@pytest.fixture
+def inline_syncs(monkeypatch):
+    """The ledger is made in the background (a thread on a server without a worker); here, at once."""
+    monkeypatch.setattr(tasks, "default_runner", lambda: "inline")
+
+
+def test_the_office_creates_the_ledger_from_a_finished_run(world, run, inline_syncs):
     client = world.client_for(world.admin)
     assert "生成兑现台账" in page(client, reverse("policies:run_detail", args=[run.pk]))
     url = reverse("entitlements:run_entitlements", args=[run.pk])
-    body = client.post(url, follow=True).content.decode()
+    response = client.post(url)
+    sync = LedgerSync.objects.get()
+    assert response["Location"] == reverse("entitlements:ledger_sync", args=[sync.pk])
+    body = page(client, response["Location"])
     created = Entitlement.objects.count()
-    assert created > 0 and f"新增 {created} 个" in body
-    again = client.post(url, follow=True).content.decode()
-    assert "新增 0 个" in again and Entitlement.objects.count() == created
+    assert created > 0 and f"新增 {created:,} 条" in body and "已完成" in body
+    again = page(client, client.post(url)["Location"])
+    assert "新增 0 条" in again and Entitlement.objects.count() == created
 
 
-def test_the_ledger_button_answers_htmx_with_a_redirect_to_the_run(world, run):
+def test_the_ledger_is_made_in_the_background_and_its_status_line_is_polled(world, run):
+    client = world.client_for(world.admin)
+    response = client.post(reverse("entitlements:run_entitlements", args=[run.pk]))
+    sync = LedgerSync.objects.get()
+    assert sync.state == "queued" and not Entitlement.objects.exists()  # no worker in the tests
+    status = page(client, response["Location"])
+    assert 'hx-trigger="every 1s"' in status and "排队中" in status
+    execute_ledger_sync(sync.pk)
+    partial = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
+    assert "已完成" in partial and "hx-trigger" not in partial and Entitlement.objects.exists()
+
+
+def test_a_second_ledger_while_one_is_queued_is_refused_in_chinese(world, run):
+    client = world.client_for(world.admin)
+    client.post(reverse("entitlements:run_entitlements", args=[run.pk]))
+    body = client.post(reverse("entitlements:run_entitlements", args=[run.pk]), follow=True).content.decode()
+    assert f"批次 {run.pk} 的兑现台账正在生成，请等它完成后再提交" in body
+    assert LedgerSync.objects.count() == 1
+
+
+def test_a_sync_that_fails_ends_failed_with_its_reason_never_running(world, run, monkeypatch):
+    sync = queue_ledger_sync(run, by=world.admin)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("磁盘已满")
+
+    monkeypatch.setattr(ledger_services, "create_entitlements_from_run", broken)
+    finished = execute_ledger_sync(sync.pk)
+    assert finished.state == "failed" and "磁盘已满" in finished.error and finished.finished_at
+    assert not Entitlement.objects.exists()
+
+
+def test_a_sync_runs_once_however_often_it_is_started(world, run):
+    sync = queue_ledger_sync(run, by=world.admin)
+    assert execute_ledger_sync(sync.pk).state == "done"
+    LedgerSync.objects.filter(pk=sync.pk).update(progress="已完成（第一次）")
+    assert execute_ledger_sync(sync.pk).progress == "已完成（第一次）"
+
+
+def test_the_ledger_button_answers_htmx_with_a_redirect_to_the_status_page(world, run):
     url = reverse("entitlements:run_entitlements", args=[run.pk])
     response = world.client_for(world.admin).post(url, HTTP_HX_REQUEST="true")
-    assert response["HX-Redirect"] == reverse("policies:run_detail", args=[run.pk])
+    sync = LedgerSync.objects.get()
+    assert response["HX-Redirect"] == reverse("entitlements:ledger_sync", args=[sync.pk])
+
+
+def test_a_district_admin_may_not_open_a_ledger_sync(world, run):
+    sync = queue_ledger_sync(run, by=world.admin)
+    url = reverse("entitlements:ledger_sync", args=[sync.pk])
+    assert world.client_for(world.jintai_admin).get(url).status_code == 403
+    assert world.client_for(world.clerk).get(url).status_code == 403
 
 
 def test_a_clerk_neither_sees_nor_uses_the_ledger_button(world, run):
@@ -504,7 +563,7 @@ def test_the_service_scope_is_what_the_list_shows(world):
 
 
 def test_an_entitlement_from_a_real_run_is_pushed_and_approved_by_the_office_not_by_another_bureau(
-    world, run
+    world, run, inline_syncs
 ):
     client = world.client_for(world.admin)
     client.post(reverse("entitlements:run_entitlements", args=[run.pk]))

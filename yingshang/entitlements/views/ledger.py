@@ -19,12 +19,13 @@ from django.views.decorators.http import require_POST
 from yingshang.core import clock
 from yingshang.core.permissions import capability_required, city_level
 from yingshang.entitlements import services as service
+from yingshang.entitlements import tasks
 from yingshang.entitlements.forms import (
     EntitlementFilterForm,
     PublishForm,
     default_publicity_workdays,
 )
-from yingshang.entitlements.models import Entitlement
+from yingshang.entitlements.models import Entitlement, LedgerSync
 from yingshang.entitlements.views.common import (
     PAGE_SIZE,
     back_to_list,
@@ -270,15 +271,16 @@ def budgets(request: HttpRequest) -> HttpResponse:
 @city_level("entitlements.generate")
 @require_POST
 def run_entitlements(request: HttpRequest, pk: int) -> HttpResponse:
-    """生成兑现台账: entitlements for every eligible / needs-confirmation pair of a finished run."""
+    """生成兑现台账: queue the sync of a finished run and go to its status page (it runs in the
+    background: a province's run has millions of pairs)."""
     run = get_object_or_404(MatchRun, pk=pk, kind="match")
     try:
-        summary = service.create_entitlements_from_run(run)
+        sync = tasks.start_ledger_sync(run, by=request.user)
     except service.EntitlementRefused as exc:
         refused(request, exc)
+        target = reverse("policies:run_detail", args=[run.pk])
     else:
-        messages.success(request, summary_text(summary))
-    target = reverse("policies:run_detail", args=[run.pk])
+        target = reverse("entitlements:ledger_sync", args=[sync.pk])
     if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = target
@@ -286,8 +288,9 @@ def run_entitlements(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(target)
 
 
-def summary_text(summary: Any) -> str:
-    return (
-        f"兑现台账已更新：新增 {summary.created} 个，更新 {summary.updated} 个，未变 {summary.unchanged} 个；"
-        f"{summary.flagged} 个因画像变化转为待复核，{summary.skipped_paid} 个已兑付的未改动"
-    )
+@city_level("entitlements.generate")
+def ledger_sync(request: HttpRequest, pk: int) -> HttpResponse:
+    """One 生成兑现台账: its status line (polled until it ends), then what it did."""
+    sync = get_object_or_404(LedgerSync.objects.select_related("run", "started_by"), pk=pk)
+    template = "entitlements/_ledger_sync_status.html" if request.htmx else "entitlements/ledger_sync.html"
+    return render(request, template, {"sync": sync})
