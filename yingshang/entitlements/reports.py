@@ -11,7 +11,6 @@ office sees the whole city and may narrow it to one district. Column meanings: d
 from __future__ import annotations
 
 import datetime as dt
-import io
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable
@@ -20,13 +19,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from yingshang.core import clock
 from yingshang.core.money import to_yuan
 from yingshang.core.scope import scoped
+from yingshang.core.spreadsheets import Sheet, write_workbook
 from yingshang.entitlements.models import Entitlement
 from yingshang.entitlements.services import overdue_q
 from yingshang.entitlements.workflow import BUDGET_STATES, State
@@ -302,44 +299,41 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
 FORMATS = {"count": "#,##0", "percent": "0.0%", "money": "#,##0.00", "days": "0.0"}
 
 
-def line_cells(sheet: Any, line: Line, font: Any = None) -> list[Any]:
-    """One table row as typed cells: counts as integers, 知晓率 as a fraction shown in percent,
-    amounts as exact Decimal yuan, working days with one decimal."""
-    row = [WriteOnlyCell(sheet, value=line.label)]
-    for attribute, _, kind in COLUMNS:
-        value = getattr(line, attribute)
-        cell = WriteOnlyCell(sheet, value=to_yuan(value) if kind == "money" else value)
-        cell.number_format = FORMATS[kind]
-        row.append(cell)
-    if font is not None:
-        for cell in row:
-            cell.font = font
-    return row
+def line_values(line: Line) -> list[Any]:
+    """One table row: counts as integers, 知晓率 as a fraction shown in percent, amounts as exact
+    Decimal yuan, working days with one decimal (the formats are the sheet's, by column)."""
+    return [
+        line.label,
+        *(to_yuan(getattr(line, a)) if kind == "money" else getattr(line, a) for a, _, kind in COLUMNS),
+    ]
 
 
 def report_workbook(report: Report) -> bytes:
-    """The report as .xlsx: one sheet per table, amounts as exact yuan numbers (Decimal, 2 places)."""
-    book = Workbook(write_only=True)
-    bold = Font(bold=True)
+    """The report as .xlsx in the house style (core.spreadsheets): one sheet per table, amounts as exact
+    yuan numbers; item, department and district names are text whatever they look like."""
     tables: list[tuple[str, str, list[Line]]] = [
         ("按奖补事项", "奖补事项", report.by_item),
         ("按牵头部门", "牵头部门", report.by_department),
     ]
     if report.city_wide:
         tables.append(("按区县", "区县", report.by_district))
-    for sheet_title, first_header, lines in tables:
-        sheet = book.create_sheet(title=sheet_title)
-        sheet.column_dimensions["A"].width = 40
-        sheet.append([f"政策兑现报表（{report.scope}）·{sheet_title}"])
-        sheet.append([f"{report.filters.describe()}；逾期按 {report.today:%Y-%m-%d} 计"])
-        headers = [first_header, *(header for _, header, _ in COLUMNS)]
-        sheet.append([WriteOnlyCell(sheet, value=h) for h in headers])
-
-        for line in lines:
-            sheet.append(line_cells(sheet, line))
-        sheet.append(line_cells(sheet, report.total, bold))
-        for problem in report.calendar_problems:
-            sheet.append([problem])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    formats = {position: FORMATS[kind] for position, (_, _, kind) in enumerate(COLUMNS, start=1)}
+    sheets = [
+        Sheet(
+            title=sheet_title,
+            headers=[first_header, *(header for _, header, _ in COLUMNS)],
+            rows=[
+                *(line_values(line) for line in lines),
+                line_values(report.total),
+                *([problem] for problem in report.calendar_problems),
+            ],
+            caption=(
+                f"政策兑现报表（{report.scope}）·{sheet_title}：{report.filters.describe()}；"
+                f"逾期按 {report.today:%Y-%m-%d} 计"
+            ),
+            widths=[40, *([None] * len(COLUMNS))],
+            formats=formats,
+        )
+        for sheet_title, first_header, lines in tables
+    ]
+    return write_workbook(sheets)

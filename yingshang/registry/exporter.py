@@ -1,6 +1,7 @@
 """企业名录 export to .xlsx, in the import format, so an exported file imports back unchanged.
 
-The workbook is written in openpyxl's write_only mode from a streamed queryset, so 100,000 rows do not
+The workbook is written by the house writer (yingshang.core.spreadsheets: bold frozen header, column
+widths, text that looks like a formula kept as text) from a streamed queryset, so 100,000 rows do not
 sit in memory. Money goes out in 万元 as a number when a double holds it exactly, otherwise as text,
 so no fen is ever lost on the way to Excel and back.
 """
@@ -8,13 +9,13 @@ so no fen is ever lost on the way to Excel and back.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
-import openpyxl
 from django.db.models import QuerySet
 
+from yingshang.core.spreadsheets import Sheet, save_workbook
 from yingshang.registry import vocab
 from yingshang.registry.importer import (
     ENTERPRISE_COLUMNS,
@@ -24,7 +25,6 @@ from yingshang.registry.importer import (
 )
 from yingshang.registry.models import Enterprise, Qualification
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FEN_PER_WAN = 1_000_000
 CHUNK = 2000
 
@@ -88,73 +88,84 @@ def enterprise_cells(values: tuple[Any, ...]) -> list[Any]:
     ]
 
 
+# Codes are text: typed into a column formatted as a number, 0111 would lose its 0 and a USCC its end.
+_TEXT_COLUMNS = {0: "@", 3: "@"}
+T = TypeVar("T")
+
+
+def _counted(items: Iterable[T], progress: ProgressTick | None, counter: list[int]) -> Iterator[T]:
+    for item in items:
+        yield item
+        counter[0] += 1
+        if progress is not None and counter[0] % CHUNK == 0:
+            progress(CHUNK)
+    if progress is not None:
+        progress(counter[0] % CHUNK)
+
+
 def write_registry(
     enterprises: QuerySet[Enterprise], target: str | IO[bytes], progress: ProgressTick | None = None
 ) -> int:
     """Write the enterprises (and their qualifications) as a workbook; returns the number of rows."""
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet(ENTERPRISE_SHEET)
-    sheet.append(ENTERPRISE_HEADERS)
-    count = 0
-    rows = enterprises.order_by("uscc").values_list(*_ENTERPRISE_VALUES)
-    for values in rows.iterator(chunk_size=CHUNK):
-        sheet.append(enterprise_cells(values))
-        count += 1
-        if progress is not None and count % CHUNK == 0:
-            progress(CHUNK)
-    if progress is not None:
-        progress(count % CHUNK)
-    qualifications = book.create_sheet(QUALIFICATION_SHEET)
-    qualifications.append(QUALIFICATION_HEADERS)
+    count = [0]
+    rows = enterprises.order_by("uscc").values_list(*_ENTERPRISE_VALUES).iterator(chunk_size=CHUNK)
     held = (
         Qualification.objects.filter(enterprise__in=enterprises.order_by().values("pk"))
         .order_by("enterprise__uscc", "kind", "level")
         .values_list("enterprise__uscc", "enterprise__name", "kind", "level", "certified_on", "expires_on")
     )
-    for uscc, name, kind, level, certified_on, expires_on in held.iterator(chunk_size=CHUNK):
-        qualifications.append(
-            [
-                uscc,
-                name,
-                vocab.label_of(vocab.QUALIFICATION_KINDS, kind),
-                vocab.label_of(vocab.QUALIFICATION_LEVELS, level),
-                certified_on,
-                expires_on,
-            ]
-        )
-    book.save(target)
-    return count
+    qualifications = (
+        [
+            uscc,
+            name,
+            vocab.label_of(vocab.QUALIFICATION_KINDS, kind),
+            vocab.label_of(vocab.QUALIFICATION_LEVELS, level),
+            certified_on,
+            expires_on,
+        ]
+        for uscc, name, kind, level, certified_on, expires_on in held.iterator(chunk_size=CHUNK)
+    )
+    save_workbook(
+        [
+            Sheet(
+                ENTERPRISE_SHEET,
+                ENTERPRISE_HEADERS,
+                (enterprise_cells(values) for values in _counted(rows, progress, count)),
+                formats=_TEXT_COLUMNS,
+            ),
+            Sheet(QUALIFICATION_SHEET, QUALIFICATION_HEADERS, qualifications, formats={0: "@"}),
+        ],
+        target,
+    )
+    return count[0]
 
 
 def write_template(target: str | IO[bytes]) -> None:
     """An empty workbook in the import format with one example row and a sheet of notes."""
-    book = openpyxl.Workbook(write_only=True)
-    sheet = book.create_sheet(ENTERPRISE_SHEET)
-    sheet.append(ENTERPRISE_HEADERS[:-2])
-    sheet.append(
+    example = [
+        "91610302MA6X00001K（示例，请替换）",
+        "宝鸡市示例科技有限公司",
+        "企业",
+        "3911",
+        "渭滨区",
+        "经二路街道",
+        dt.date(2018, 5, 1),
+        500,
+        120,
+        8000.5,
+        3000,
+        45.25,
+        "B",
+        "存续",
+    ]
+    save_workbook(
         [
-            "91610302MA6X00001K（示例，请替换）",
-            "宝鸡市示例科技有限公司",
-            "企业",
-            "3911",
-            "渭滨区",
-            "经二路街道",
-            dt.date(2018, 5, 1),
-            500,
-            120,
-            8000.5,
-            3000,
-            45.25,
-            "B",
-            "存续",
-        ]
+            Sheet(ENTERPRISE_SHEET, ENTERPRISE_HEADERS[:-2], [example], formats=_TEXT_COLUMNS),
+            Sheet(QUALIFICATION_SHEET, QUALIFICATION_HEADERS, [], formats={0: "@"}),
+            Sheet("填写说明", TEMPLATE_NOTES[:1], [[line] for line in TEMPLATE_NOTES[1:]], widths=[110]),
+        ],
+        target,
     )
-    qualifications = book.create_sheet(QUALIFICATION_SHEET)
-    qualifications.append(QUALIFICATION_HEADERS)
-    notes = book.create_sheet("填写说明")
-    for line in TEMPLATE_NOTES:
-        notes.append([line])
-    book.save(target)
 
 
 TEMPLATE_NOTES = [

@@ -6,43 +6,69 @@ rows: the admin fixes the file and uploads it again. Re-importing is safe: rows 
 统一社会信用代码 and updated, never duplicated. The apply runs in one transaction, so a crash leaves
 the registry as it was and the batch is marked 导入失败 in a transaction of its own.
 
-Speed: 100,000 rows must import in under a minute on SQLite and on PostgreSQL. openpyxl's reader and
-the ORM's bulk_create/bulk_update (999 parameters a statement on SQLite, CASE WHEN updates) measured far
-too slow at that size (bench/bench_import.py), so sheets are read with lxml directly and enterprise rows
-are written with executemany. The audit trail is kept: the simple_history rows are written the same
-way, with the uploading user and the file name as the change reason.
+Reading the file (xlsx through python-calamine, csv in UTF-8 or GB18030), finding the header, mapping
+it to columns and the generic cell parsers are `yingshang.core.spreadsheets`; this module holds the
+registry's own columns, cell checks (USCC, industry code, district …) and the writing.
+
+Speed: 100,000 rows must import in under a minute on SQLite and on PostgreSQL. The ORM's
+bulk_create/bulk_update (999 parameters a statement on SQLite, CASE WHEN updates) measured far too slow
+at that size (bench/bench_import.py), so enterprise rows are written with executemany (COPY on
+PostgreSQL). The audit trail is kept: the simple_history rows are written the same way, with the
+uploading user and the file name as the change reason.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import logging
-import math
 import operator
-import posixpath
 import re
-import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models.functions import Cast
 from django.utils import timezone
-from lxml import etree
-from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import uscc as uscc_std
 
+from yingshang.core import spreadsheets
 from yingshang.core.scope import in_reach, scope_of
+
+# The generic reading moved to yingshang.core.spreadsheets. The names marked "re-exported" are not
+# used here: they stay importable from this module until every caller imports them from core
+# (the 政策兑现 payment-return import and policies.offline still import them from here).
+from yingshang.core.spreadsheets import (
+    HEADER_SEARCH_ROWS,
+    MAX_FEN,  # noqa: F401 - re-exported
+    CellError,  # noqa: F401 - re-exported
+    CellProblem,
+    ColumnSpec,
+    ImportRefused,
+    MappedColumn,
+    Problem,
+    Table,  # noqa: F401 - re-exported
+    cell_text,
+    check_size,  # noqa: F401 - re-exported
+    decode_csv,  # noqa: F401 - re-exported
+    find_header,
+    is_blank,
+    map_columns,
+    normalise_header,
+    parse_date,
+    parse_integer,
+    parse_money_fen,
+    parse_text,
+    read_csv,  # noqa: F401 - re-exported
+    read_tables,
+    read_xlsx,  # noqa: F401 - re-exported
+    size_text,  # noqa: F401 - re-exported
+    typed_rows,
+)
 from yingshang.registry import vocab
 from yingshang.registry.industries import industry_table
 from yingshang.registry.models import (
@@ -62,24 +88,13 @@ BATCH_SIZE = 2000
 MAX_ROWS = 1_000_000
 MAX_PROBLEMS_STORED = 1000
 MAX_SAMPLE_ROWS = 20
-HEADER_SEARCH_ROWS = 10  # a title row or two above the header is common in government spreadsheets
 MAX_EMPLOYEES = 10_000_000
-MAX_FEN = 2**63 - 1
-FEN_PER_UNIT = {"wan": 1_000_000, "yuan": 100}
-UNIT_DECIMALS = {"wan": 6, "yuan": 2}
 ENTERPRISE_SHEET = "企业名录"
 QUALIFICATION_SHEET = "资质"
+HEADER_HINT = "表头写法见“导入格式说明”"
 
 # Progress reporting: (phase, done, total or None). The command draws a tqdm bar with it.
 Progress = Callable[[str, int, "int | None"], None]
-
-
-class ImportRefused(Exception):
-    """The whole file (or the request) cannot be imported; `message` says why, in Chinese."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class ImportFailed(Exception):
@@ -88,21 +103,6 @@ class ImportFailed(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-@dataclass(frozen=True)
-class Problem:
-    sheet: str
-    row: int | None  # the row number the user sees in Excel (header = 1); None for the whole sheet
-    column: str  # the header as written in the file
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
-
-
-class CellProblem(ValueError):
-    pass
 
 
 # --------------------------------------------------------------------------------------------------
@@ -175,13 +175,6 @@ def provenance_key(attname: str) -> str:
     return attname.removesuffix("_id")
 
 
-def normalise_header(text: Any) -> str:
-    """'注册资本(万元) ' and '*注册资本（万元）' are the same header; English codes ignore case."""
-    value = str(text if text is not None else "")
-    value = value.replace("(", "（").replace(")", "）").replace(" ", "").replace("\u3000", "")
-    return value.strip().lstrip("*＊").lower()
-
-
 def _header_index(columns: tuple[Column, ...]) -> dict[str, Column]:
     index: dict[str, Column] = {}
     for column in columns:
@@ -199,31 +192,6 @@ KIND_HEADERS = {normalise_header("资质类型"), "kind"}
 # --------------------------------------------------------------------------------------------------
 # Cells (pure: no database)
 # --------------------------------------------------------------------------------------------------
-
-
-class CellError:
-    """An Excel error value (#N/A, #REF! …) found in a cell."""
-
-    def __init__(self, code: str) -> None:
-        self.code = code
-
-    def __str__(self) -> str:
-        return self.code
-
-
-def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def cell_text(value: Any) -> str:
-    """The text of a cell; a whole number stored by Excel as 3911.0 reads as '3911'."""
-    if isinstance(value, CellError):
-        raise CellProblem(f"单元格是 Excel 错误值 {value.code}，请改为实际数据")
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -276,15 +244,6 @@ def parse_uscc(value: Any) -> str:
         ) from None
 
 
-def parse_text(value: Any, label: str, max_length: int) -> str:
-    text = cell_text(value)
-    if not text:
-        raise CellProblem(f"{label}不能为空")
-    if len(text) > max_length:
-        raise CellProblem(f"{label}过长：{len(text)} 个字，最多 {max_length} 个字")
-    return text
-
-
 def parse_choice(value: Any, choices: list[tuple[str, str]], label: str) -> str:
     text = cell_text(value)
     if not text:
@@ -325,113 +284,10 @@ def parse_industry(value: Any) -> str:
     return code
 
 
-_DATE_PATTERNS = (
-    re.compile(
-        r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-        r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
-    ),
-    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
-)
-
-
-def parse_date(value: Any, label: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and not (isinstance(value, int) and 19000101 <= value <= 29991231)
-    ):
-        raise CellProblem(f"{label}“{cell_text(value)}”是数字不是日期，请填写如 2024-05-01 的日期")
-    text = cell_text(value)
-    if not text:
-        raise CellProblem(f"{label}不能为空")
-    for pattern in _DATE_PATTERNS:
-        match = pattern.match(text)
-        if match:
-            year, month, day = (int(part) for part in match.groups())
-            try:
-                day_value = dt.date(year, month, day)
-            except ValueError:
-                raise CellProblem(f"{label}“{text}”不是存在的日期") from None
-            if year < 1900:
-                raise CellProblem(f"{label}“{text}”早于 1900 年，请核对")
-            return day_value
-    raise CellProblem(f"{label}“{text}”格式不对，请填写如 2024-05-01 的日期")
-
-
-_PLAIN_DECIMAL = re.compile(r"(\d{1,19})(?:\.(\d+))?")
-_GROUPED_NUMBER = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
-
-
-def parse_money_fen(value: Any, label: str, unit: str) -> int | None:
-    """Amount in 万元 or 元 → integer fen, exactly; a blank cell is unknown (None), never 0."""
-    if is_blank(value):
-        return None
-    unit_name = "万元" if unit == "wan" else "元"
-    if isinstance(value, bool):
-        raise CellProblem(f"{label}应为数字（单位：{unit_name}）")
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise CellProblem(f"{label}应为数字（单位：{unit_name}）")
-        text = repr(value)  # the shortest text that reads back as this double: what the user typed
-    else:
-        text = cell_text(value)
-        if _GROUPED_NUMBER.match(text):
-            text = text.replace(",", "")
-    plain = _PLAIN_DECIMAL.fullmatch(text)
-    decimals = UNIT_DECIMALS[unit]
-    if plain and len(plain.group(2) or "") <= decimals:
-        # Integer arithmetic on the digits: exact, and much faster than Decimal for 400,000 cells.
-        fen = int(plain.group(1)) * FEN_PER_UNIT[unit] + int((plain.group(2) or "").ljust(decimals, "0"))
-        if fen > MAX_FEN:
-            raise CellProblem(f"{label}“{text}”数值过大，请核对单位")
-        return fen
-    if len(text) > 40:
-        raise CellProblem(f"{label}“{text[:40]}…”过长，不是有效金额")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise CellProblem(f"{label}“{text}”不是数字（单位：{unit_name}，不要带单位或文字）") from None
-    if not amount.is_finite():
-        raise CellProblem(f"{label}“{text}”不是数字")
-    if amount < 0:
-        raise CellProblem(f"{label}不能为负数：{text}")
-    with localcontext(prec=80):
-        fen = amount * FEN_PER_UNIT[unit]
-        if fen != fen.to_integral_value():
-            raise CellProblem(
-                f"{label}“{text}”精确到分最多 {UNIT_DECIMALS[unit]} 位小数（单位：{unit_name}），"
-                "系统不做四舍五入，请核对"
-            )
-    if fen > MAX_FEN:
-        raise CellProblem(f"{label}“{text}”数值过大，请核对单位")
-    return int(fen)
-
-
 def parse_count(value: Any, label: str) -> int | None:
-    if is_blank(value):
-        return None
-    if isinstance(value, bool):
-        raise CellProblem(f"{label}应为整数")
-    if isinstance(value, float):
-        if not math.isfinite(value) or not value.is_integer():
-            raise CellProblem(f"{label}应为整数：{value!r}")
-        number = int(value)
-    elif isinstance(value, int):
-        number = value
-    else:
-        text = cell_text(value)
-        if _GROUPED_NUMBER.match(text):
-            text = text.replace(",", "")
-        if not re.fullmatch(r"-?\d+(\.0+)?", text):
-            raise CellProblem(f"{label}“{text}”应为整数")
-        number = int(text.split(".")[0])
-    if number < 0:
-        raise CellProblem(f"{label}不能为负数：{number}")
-    if number > MAX_EMPLOYEES:
+    """A head count: a whole number from 0 to 10 million; blank is unknown (None)."""
+    number = parse_integer(value, label, minimum=0)
+    if number is not None and number > MAX_EMPLOYEES:
         raise CellProblem(f"{label} {number} 超过 1000 万，请核对")
     return number
 
@@ -449,324 +305,6 @@ def check_not_future(day: dt.date, label: str, today: dt.date) -> dt.date:
     if day > today:
         raise CellProblem(f"{label} {day:%Y-%m-%d} 晚于今天（{today:%Y-%m-%d}），请核对")
     return day
-
-
-# --------------------------------------------------------------------------------------------------
-# Reading files
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Table:
-    name: str  # the sheet name, or the file name for a CSV
-    rows: Iterator[tuple[int, list[Any]]]  # (row number as Excel shows it, cells)
-    total_hint: int | None = None
-
-
-def size_text(size: int) -> str:
-    """50 MB, 20.5 MB, 300 KB: how a file size is said in messages."""
-    if size >= 1024 * 1024:
-        return f"{size / 1024 / 1024:.1f}".removesuffix(".0") + " MB"
-    return f"{max(1, round(size / 1024))} KB"
-
-
-def check_size(size: int, limit: int | None = None) -> None:
-    limit = settings.IMPORT_MAX_BYTES if limit is None else limit
-    if size > limit:
-        raise ImportRefused(
-            f"文件大小 {size_text(size)}，超过导入上限 {size_text(limit)}。"
-            "请把文件拆成几个较小的文件分批导入（重复导入按统一社会信用代码更新，不会重复）。"
-        )
-
-
-def read_tables(path: Path, file_name: str) -> list[Table]:
-    """Open the file as what its content is (not what its name says) and return its tables."""
-    suffix = Path(file_name).suffix.lower()
-    if suffix not in (".xlsx", ".csv"):
-        raise ImportRefused(f"只支持 .xlsx 和 .csv 文件，“{file_name}”的扩展名是“{suffix or '无'}”")
-    size = path.stat().st_size
-    if size == 0:
-        raise ImportRefused(f"文件“{file_name}”是空的（0 字节），请检查是否选错了文件")
-    check_size(size)
-    with path.open("rb") as handle:
-        magic = handle.read(8)
-    is_zip = magic.startswith(b"PK\x03\x04")
-    if magic.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportRefused(
-            "这是旧版 Excel（.xls）或其他 Office 文件，请在 Excel 中“另存为” .xlsx 格式后再导入"
-        )
-    if suffix == ".xlsx" and not is_zip:
-        raise ImportRefused(
-            f"文件扩展名为 .xlsx，但内容不是 Excel 工作簿（看起来是文本/CSV 文件）。"
-            f"请用 Excel 打开“{file_name}”后另存为 .xlsx，或把扩展名改为 .csv 再导入"
-        )
-    if suffix == ".csv" and is_zip:
-        raise ImportRefused(
-            "文件扩展名为 .csv，但内容是压缩包（可能是 Excel 工作簿）。"
-            "请把扩展名改为 .xlsx，或在 Excel 中另存为 CSV"
-        )
-    if is_zip:
-        return read_xlsx(path)
-    return [read_csv(path.read_bytes(), file_name)]
-
-
-def decode_csv(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ImportRefused(
-            "文件是 UTF-16 编码（Excel 的“Unicode 文本”），请另存为“CSV UTF-8（逗号分隔）”后再导入"
-        )
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            break
-        return text
-    raise ImportRefused(
-        "无法识别文件内容：它不是 UTF-8 或 GB18030（GBK）编码的 CSV 文本，也不是 Excel 工作簿"
-    )
-
-
-def read_csv(data: bytes, file_name: str) -> Table:
-    text = decode_csv(data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return Table(name=Path(file_name).name, rows=_csv_rows(reader), total_hint=text.count("\n"))
-
-
-def _csv_rows(reader: Any) -> Iterator[tuple[int, list[Any]]]:
-    number = 0
-    try:
-        for number, cells in enumerate(reader, start=1):
-            yield number, cells
-    except csv.Error:
-        raise ImportRefused(
-            f"CSV 文件第 {number + 1} 行附近格式有误（引号不配对或单元格过长），无法读取"
-        ) from None
-
-
-# Built-in number formats that are dates: the western ones and those of Chinese/Japanese Excel.
-_BUILTIN_DATE_FORMATS = set(range(14, 23)) | set(range(27, 37)) | set(range(45, 48)) | set(range(50, 59))
-
-
-def _is_date_format(code: str) -> bool:
-    code = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code).lower()
-    return any(letter in code for letter in "ymdhs")
-
-
-@dataclass
-class _Workbook:
-    archive: zipfile.ZipFile
-    ns: str
-    sheets: list[tuple[str, str]]  # (name, path inside the archive)
-    shared: list[str]
-    date_styles: set[int]
-    epoch: dt.datetime
-
-
-def _xml_root(archive: zipfile.ZipFile, member: str) -> etree._Element:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-    with archive.open(member) as handle:
-        return etree.parse(handle, parser).getroot()
-
-
-def _relationships(archive: zipfile.ZipFile, member: str) -> dict[str, tuple[str, str]]:
-    folder, name = posixpath.split(member)
-    rels_member = posixpath.join(folder, "_rels", name + ".rels")
-    if rels_member not in archive.namelist():
-        return {}
-    result = {}
-    for rel in _xml_root(archive, rels_member):
-        target = rel.get("Target", "")
-        path = (
-            target.lstrip("/")
-            if target.startswith("/")
-            else posixpath.normpath(posixpath.join(folder, target))
-        )
-        result[rel.get("Id", "")] = (rel.get("Type", ""), path)
-    return result
-
-
-def _open_workbook(path: Path) -> _Workbook:
-    try:
-        archive = zipfile.ZipFile(path)
-        names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError):
-        raise ImportRefused("文件是损坏的压缩包，不是有效的 Excel 工作簿，请重新导出或另存为 .xlsx") from None
-    if "xl/workbook.xml" not in names:
-        raise ImportRefused("文件是压缩包，但不是 Excel 工作簿（.xlsx），可能是 Word 或其他文件")
-    try:
-        root = _xml_root(archive, "xl/workbook.xml")
-        ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
-        rels = _relationships(archive, "xl/workbook.xml")
-        sheets = []
-        for sheet in root.iter(f"{ns}sheet"):
-            rel_id = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), "")
-            rel = rels.get(rel_id)
-            if rel and rel[1] in names:
-                sheets.append((sheet.get("name", ""), rel[1]))
-        pr = root.find(f"{ns}workbookPr")
-        date1904 = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
-        by_type = {kind.rsplit("/", 1)[-1]: member for kind, member in rels.values()}
-        shared = _shared_strings(archive, by_type.get("sharedStrings"), ns, names)
-        date_styles = _date_styles(archive, by_type.get("styles"), ns, names)
-    except etree.XMLSyntaxError:
-        raise ImportRefused(
-            "Excel 工作簿内部结构损坏，无法读取，请在 Excel 中打开后重新保存为 .xlsx"
-        ) from None
-    return _Workbook(
-        archive, ns, sheets, shared, date_styles, CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
-    )
-
-
-def _shared_strings(archive: zipfile.ZipFile, member: str | None, ns: str, names: set[str]) -> list[str]:
-    if not member or member not in names:
-        return []
-    strings = []
-    text_tag, run_tag = f"{ns}t", f"{ns}r"
-    with archive.open(member) as handle:
-        for _, item in etree.iterparse(handle, events=("end",), tag=f"{ns}si", resolve_entities=False):
-            # Direct <t> and rich-text runs only: <rPh> phonetic guides are not part of the value.
-            parts = [t.text or "" for t in item.iterchildren(text_tag)]
-            parts += [t.text or "" for run in item.iterchildren(run_tag) for t in run.iterchildren(text_tag)]
-            strings.append("".join(parts))
-            item.clear()
-    return strings
-
-
-def _date_styles(archive: zipfile.ZipFile, member: str | None, ns: str, names: set[str]) -> set[int]:
-    if not member or member not in names:
-        return set()
-    root = _xml_root(archive, member)
-    custom = {int(fmt.get("numFmtId", "0")): fmt.get("formatCode", "") for fmt in root.iter(f"{ns}numFmt")}
-    styles = set()
-    xfs = root.find(f"{ns}cellXfs")
-    for index, xf in enumerate(xfs if xfs is not None else []):
-        fmt_id = int(xf.get("numFmtId", "0"))
-        if fmt_id in _BUILTIN_DATE_FORMATS or (fmt_id in custom and _is_date_format(custom[fmt_id])):
-            styles.add(index)
-    return styles
-
-
-_COLUMN_CACHE: dict[str, int] = {}
-
-
-def _column_index(ref: str) -> int:
-    """0-based column of a cell reference ('H12' or just 'H')."""
-    letters = ref.rstrip("0123456789")
-    index = _COLUMN_CACHE.get(letters)
-    if index is None:
-        index = 0
-        for letter in letters:
-            index = index * 26 + ord(letter) - 64
-        index -= 1
-        _COLUMN_CACHE[letters] = index
-    return index
-
-
-def _sheet_rows(book: _Workbook, member: str) -> Iterator[tuple[int, list[Any]]]:
-    try:
-        yield from _parse_sheet_rows(book, member)
-    except (etree.XMLSyntaxError, IndexError, ValueError, KeyError, zipfile.BadZipFile, EOFError, zlib.error):
-        raise ImportRefused("Excel 工作簿内容损坏，无法读取，请在 Excel 中打开后重新保存为 .xlsx") from None
-
-
-def _parse_sheet_rows(book: _Workbook, member: str) -> Iterator[tuple[int, list[Any]]]:
-    # The hot loop of a 100,000-row import: plain lxml, the common cell shapes taken by position.
-    ns, shared, date_styles, epoch = book.ns, book.shared, book.date_styles, book.epoch
-    row_tag, cell_tag, value_tag, text_tag = f"{ns}row", f"{ns}c", f"{ns}v", f"{ns}t"
-    columns = _COLUMN_CACHE
-    next_number = 1
-    with book.archive.open(member) as handle:
-        for _, row in etree.iterparse(handle, events=("end",), tag=row_tag, resolve_entities=False):
-            number = int(row.get("r") or next_number)
-            next_number = number + 1
-            cells: list[Any] = []
-            for cell in row:
-                if cell.tag != cell_tag:
-                    continue
-                ref = cell.get("r")
-                if ref is None:
-                    column = len(cells)
-                else:
-                    letters = ref.rstrip("0123456789")
-                    column = columns.get(letters)
-                    if column is None:
-                        column = _column_index(letters)
-                kind = cell.get("t")
-                if kind == "inlineStr":
-                    value: Any = _inline_text(cell, text_tag)
-                else:
-                    first = cell[0] if len(cell) == 1 else None
-                    text = (
-                        first.text
-                        if first is not None and first.tag == value_tag
-                        else cell.findtext(value_tag)
-                    )
-                    if text is None:
-                        value = None
-                    elif kind == "s":
-                        value = shared[int(text)]
-                    elif kind is None or kind == "n":
-                        value = int(text) if text.isdigit() else float(text)
-                        style = cell.get("s")
-                        if style is not None and int(style) in date_styles:
-                            value = _excel_date(value, epoch)
-                    elif kind in ("str", "d"):
-                        value = text
-                    elif kind == "b":
-                        value = text == "1"
-                    elif kind == "e":
-                        value = CellError(text)
-                    else:
-                        value = text
-                if column == len(cells):
-                    cells.append(value)
-                else:
-                    if column > len(cells):
-                        cells.extend([None] * (column - len(cells) + 1))
-                    cells[column] = value
-            row.clear()
-            while row.getprevious() is not None:
-                del row.getparent()[0]
-            yield number, cells
-
-
-def _inline_text(cell: etree._Element, text_tag: str) -> str:
-    node = cell[0] if len(cell) else None  # <is>
-    if node is None:
-        return ""
-    if len(node) == 1 and node[0].tag == text_tag:
-        return node[0].text or ""
-    # Rich text runs: the <t> of each <r>; a <rPh> phonetic guide is not part of the value.
-    return "".join(t.text or "" for t in node.iter(text_tag) if not t.getparent().tag.endswith("rPh"))
-
-
-def _excel_date(serial: float, epoch: dt.datetime) -> Any:
-    try:
-        return from_excel(serial, epoch)
-    except (ValueError, OverflowError, TypeError):
-        return serial  # not a date after all; the date check reports it as a number
-
-
-def _sheet_total_hint(book: _Workbook, member: str) -> int | None:
-    """The last row number from <dimension ref="A1:N100001">, read from the first few KB only."""
-    with book.archive.open(member) as handle:
-        head = handle.read(4096).decode("utf-8", "replace")
-    match = re.search(r'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
-    return int(match.group(1)) if match else None
-
-
-def read_xlsx(path: Path) -> list[Table]:
-    book = _open_workbook(path)
-    if not book.sheets:
-        raise ImportRefused("Excel 工作簿里没有工作表")
-    return [
-        Table(name=name, rows=_sheet_rows(book, member), total_hint=_sheet_total_hint(book, member))
-        for name, member in book.sheets
-    ]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -832,9 +370,12 @@ class ImportPlan:
     def ok(self) -> bool:
         return not self.problems
 
-    def add_problem(self, sheet: str, row: int | None, column: str, message: str) -> None:
-        self.problems.append(Problem(sheet, row, column, message))
-        self.bad_rows.add((sheet, row))
+    def add_problem(self, sheet: str, row: int | None, column: str, message: str, letter: str = "") -> None:
+        self.record(Problem(sheet, row, column, message, letter))
+
+    def record(self, problem: Problem) -> None:
+        self.problems.append(problem)
+        self.bad_rows.add((problem.sheet, problem.row))
 
     @property
     def valid_rows(self) -> int:
@@ -854,51 +395,22 @@ class ImportPlan:
         }
 
 
-def _locate_header(table: Table) -> tuple[int, list[Any], Iterator[tuple[int, list[Any]]]] | None:
-    """Find the header row (the one naming 统一社会信用代码) among the first rows of a table."""
-    seen: list[tuple[int, list[Any]]] = []
-    for number, cells in table.rows:
-        if any(normalise_header(c) in USCC_HEADERS for c in cells if isinstance(c, str)):
-            return number, cells, table.rows
-        seen.append((number, cells))
-        if len(seen) >= HEADER_SEARCH_ROWS:
-            return None
-    return None
-
-
 def _map_columns(
-    plan: ImportPlan, sheet: str, headers: list[Any], known: dict[str, Column]
-) -> list[tuple[int, Column, str]]:
-    """(cell index, column, header as written) for each recognised header; refuses a bad header row."""
-    mapped: list[tuple[int, Column, str]] = []
-    by_field: dict[str, str] = {}
-    ignored = []
-    for index, raw in enumerate(headers):
-        written = cell_text(raw) if not isinstance(raw, CellError) else str(raw)
-        if not written:
-            continue
-        column = known.get(normalise_header(written))
-        if column is None:
-            if written not in DISPLAY_ONLY[sheet]:
-                ignored.append(written)
-            continue
-        if column.field in by_field:
-            raise ImportRefused(
-                f"工作表“{plan_sheet_name(plan, sheet)}”中“{by_field[column.field]}”和“{written}”"
-                "是同一项，只能保留一列"
-            )
-        by_field[column.field] = written
-        mapped.append((index, column, written))
+    plan: ImportPlan, sheet: str, headers: list[Any], parser: Callable[[Column], Callable[[Any], Any]]
+) -> list[MappedColumn]:
+    """The file's columns of this sheet, each with its cell parser; refuses a bad header row."""
     columns = ENTERPRISE_COLUMNS if sheet == ENTERPRISE_SHEET else QUALIFICATION_COLUMNS
-    missing = [c.header for c in columns if c.required and c.field not in by_field]
-    if missing:
-        raise ImportRefused(
-            f"工作表“{plan_sheet_name(plan, sheet)}”缺少必填列：{'、'.join(dict.fromkeys(missing))}。"
-            "表头写法见“导入格式说明”"
-        )
-    if ignored:
-        plan.notices.append(f"以下列不是导入格式中的列，已忽略：{'、'.join(ignored)}")
-    return mapped
+    specs = [ColumnSpec(c.field, c.header, parser(c), c.required, (c.code, *c.aliases)) for c in columns]
+    mapping = map_columns(
+        headers, specs, sheet=plan_sheet_name(plan, sheet), ignore=DISPLAY_ONLY[sheet], hint=HEADER_HINT
+    )
+    if mapping.ignored:
+        plan.notices.append(f"以下列不是导入格式中的列，已忽略：{'、'.join(mapping.ignored)}")
+    return mapping.columns
+
+
+def _letter_of(mapped: list[MappedColumn], key: str) -> str:
+    return next((m.letter for m in mapped if m.spec.key == key), "")
 
 
 def plan_sheet_name(plan: ImportPlan, sheet: str) -> str:
@@ -956,107 +468,97 @@ def _tick(progress: Progress | None, phase: str, done: int, total: int | None) -
 
 
 def _check_enterprise_table(
-    plan: ImportPlan,
-    header_row: int,
-    headers: list[Any],
-    rows: Iterator[tuple[int, list[Any]]],
-    total_hint: int | None,
-    lookups: Lookups,
-    progress: Progress | None,
+    plan: ImportPlan, header: spreadsheets.Header, lookups: Lookups, progress: Progress | None
 ) -> None:
-    sheet = ENTERPRISE_SHEET
-    mapped = _map_columns(plan, sheet, headers, ENTERPRISE_HEADERS)
-    plan.fields = [c.field for _, c, _ in mapped if c.field != "uscc"]
-    parsers = [
-        (index, column.field, written, _enterprise_parser(column, lookups))
-        for index, column, written in mapped
-    ]
+    mapped = _map_columns(plan, ENTERPRISE_SHEET, header.cells, lambda c: _enterprise_parser(c, lookups))
+    plan.fields = [m.spec.key for m in mapped if m.spec.key != "uscc"]
+    uscc_letter = _letter_of(mapped, "uscc")
     first_seen: dict[str, int] = {}
-    total = (total_hint - header_row) if total_hint else None
+    total = (header.total_hint - header.row) if header.total_hint else None
     count = 0
-    for number, cells in rows:
-        if all(is_blank(c) for c in cells):
-            continue
+    for row in typed_rows(header.rows, mapped, sheet=plan.enterprise_sheet, report=plan.record):
         count += 1
         if count > MAX_ROWS:
             raise ImportRefused(f"企业名录超过 {MAX_ROWS:,} 行，请拆分后分批导入")
         _tick(progress, "读取并校验", count, total)
-        values: dict[str, Any] = {}
-        row_ok = True
-        width = len(cells)
-        for index, name, written, parse in parsers:
-            try:
-                values[name] = parse(cells[index] if index < width else None)
-            except CellProblem as problem:
-                plan.add_problem(plan.enterprise_sheet, number, written, str(problem))
-                row_ok = False
-        uscc = values.get("uscc")
+        row_ok = row.ok
+        uscc = row.values.get("uscc")
         if uscc is not None:
             if uscc in first_seen:
                 plan.add_problem(
                     plan.enterprise_sheet,
-                    number,
+                    row.number,
                     "统一社会信用代码",
                     f"统一社会信用代码 {uscc} 与第 {first_seen[uscc]} 行重复：同一文件中每个主体只能出现一次",
+                    uscc_letter,
                 )
                 row_ok = False
             else:
-                first_seen[uscc] = number
+                first_seen[uscc] = row.number
         if row_ok:
-            plan.enterprises.append(EnterpriseRow(number, values))
+            plan.enterprises.append(EnterpriseRow(row.number, row.values))
     plan.total_rows += count
 
 
-def _check_qualification_table(
-    plan: ImportPlan,
-    headers: list[Any],
-    rows: Iterator[tuple[int, list[Any]]],
-    lookups: Lookups,
-) -> None:
-    mapped = _map_columns(plan, QUALIFICATION_SHEET, headers, QUALIFICATION_HEADERS)
+def _check_qualification_table(plan: ImportPlan, header: spreadsheets.Header, lookups: Lookups) -> None:
+    today = lookups.today
+    mapped = _map_columns(
+        plan,
+        QUALIFICATION_SHEET,
+        header.cells,
+        lambda c: lambda raw: _qualification_value(c.field, raw, today),
+    )
     sheet = plan.qualification_sheet
+    letters = {key: _letter_of(mapped, key) for key in ("uscc", "kind", "expires_on")}
     in_file = {r.values["uscc"] for r in plan.enterprises}
-    pending: list[tuple[int, str, QualificationRow | None]] = []
+    pending: list[tuple[int, str, QualificationRow]] = []
     seen: dict[tuple[str, str, str], int] = {}
     count = 0
-    for number, cells in rows:
-        if all(is_blank(c) for c in cells):
-            continue
+    for row in typed_rows(header.rows, mapped, sheet=sheet, report=plan.record):
         count += 1
         if count > MAX_ROWS:
             raise ImportRefused(f"资质表超过 {MAX_ROWS:,} 行，请拆分后分批导入")
-        values: dict[str, Any] = {}
-        row_ok = True
-        for index, column, written in mapped:
-            raw = cells[index] if index < len(cells) else None
-            try:
-                values[column.field] = _qualification_value(column.field, raw, lookups.today)
-            except CellProblem as problem:
-                plan.add_problem(sheet, number, written, str(problem))
-                row_ok = False
+        values = row.values
+        row_ok = row.ok
         values.setdefault("expires_on", None)
         expires, certified = values.get("expires_on"), values.get("certified_on")
         if expires is not None and certified is not None and expires < certified:
-            plan.add_problem(sheet, number, "有效期至", f"有效期至 {expires} 早于认定日期 {certified}")
+            plan.add_problem(
+                sheet,
+                row.number,
+                "有效期至",
+                f"有效期至 {expires} 早于认定日期 {certified}",
+                letters["expires_on"],
+            )
             row_ok = False
         key = (values.get("uscc"), values.get("kind"), values.get("level"))
         if row_ok and key in seen:
-            plan.add_problem(sheet, number, "资质类型", f"与第 {seen[key]} 行是同一主体的同一资质，重复")
+            plan.add_problem(
+                sheet,
+                row.number,
+                "资质类型",
+                f"与第 {seen[key]} 行是同一主体的同一资质，重复",
+                letters["kind"],
+            )
             row_ok = False
         if row_ok:
-            seen[key] = number
-            pending.append((number, values["uscc"], QualificationRow(number, **values)))
+            seen[key] = row.number
+            pending.append((row.number, values["uscc"], QualificationRow(row.number, **values)))
     plan.total_rows += count
     missing = {u for _, u, _ in pending if u not in in_file}
     known = set()
     for chunk in _chunks(sorted(missing), 500):
         known.update(Enterprise.objects.filter(uscc__in=chunk).values_list("uscc", flat=True))
-    for number, uscc, row in pending:
+    for number, uscc, qualification in pending:
         if uscc in in_file or uscc in known:
-            plan.qualifications.append(row)
+            plan.qualifications.append(qualification)
         else:
             plan.add_problem(
-                sheet, number, "统一社会信用代码", f"主体 {uscc} 既不在本文件的企业名录中，也不在系统中"
+                sheet,
+                number,
+                "统一社会信用代码",
+                f"主体 {uscc} 既不在本文件的企业名录中，也不在系统中",
+                letters["uscc"],
             )
 
 
@@ -1094,17 +596,18 @@ def analyse(
     lookups = Lookups.load(today)
     tables = read_tables(Path(path), file_name)
     found = 0
-    pending_qualifications: tuple[list[Any], list[tuple[int, list[Any]]]] | None = None
+    pending_qualifications: spreadsheets.Header | None = None
     for table in tables:
-        located = _locate_header(table)
-        if located is None:
+        header = find_header(table, USCC_HEADERS)
+        if header is None:
             if len(tables) > 1:
                 plan.notices.append(
                     f"工作表“{table.name}”前 {HEADER_SEARCH_ROWS} 行没有“统一社会信用代码”列，已跳过"
                 )
             continue
-        header_row, headers, rows = located
-        is_qualification = any(normalise_header(h) in KIND_HEADERS for h in headers if isinstance(h, str))
+        is_qualification = any(
+            normalise_header(h) in KIND_HEADERS for h in header.cells if isinstance(h, str)
+        )
         attribute = "qualification_sheet" if is_qualification else "enterprise_sheet"
         if getattr(plan, attribute):
             kind = "资质" if is_qualification else "企业名录"
@@ -1115,16 +618,16 @@ def analyse(
         found += 1
         if is_qualification:
             # Qualifications may name enterprises of this file: the enterprise table is read first.
-            pending_qualifications = (headers, list(rows))
+            header.rows = iter(list(header.rows))
+            pending_qualifications = header
         else:
-            _check_enterprise_table(plan, header_row, headers, rows, table.total_hint, lookups, progress)
+            _check_enterprise_table(plan, header, lookups, progress)
     if found == 0:
         raise ImportRefused(
             "没有找到表头：文件前几行中应有一行写着“统一社会信用代码”“名称”等列名（见“导入格式说明”）"
         )
     if pending_qualifications is not None:
-        headers, qualification_rows = pending_qualifications
-        _check_qualification_table(plan, headers, iter(qualification_rows), lookups)
+        _check_qualification_table(plan, pending_qualifications, lookups)
     if plan.total_rows == 0:
         raise ImportRefused("文件只有表头，没有数据行")
     if district_id is not None:

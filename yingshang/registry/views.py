@@ -177,6 +177,7 @@ from django.utils import timezone  # noqa: E402
 from django.views.decorators.http import require_POST  # noqa: E402
 from django_htmx.http import HttpResponseClientRedirect  # noqa: E402
 
+from yingshang.core.spreadsheets import XLSX_CONTENT_TYPE  # noqa: E402
 from yingshang.registry import exporter, importer  # noqa: E402
 from yingshang.registry.forms import ImportUploadForm  # noqa: E402
 from yingshang.registry.models import ImportBatch  # noqa: E402
@@ -292,9 +293,7 @@ def _xlsx_download(write: object, file_name: str) -> FileResponse:
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and so deletes) it
     write(handle)
     handle.seek(0)
-    return FileResponse(
-        handle, as_attachment=True, filename=file_name, content_type=exporter.XLSX_CONTENT_TYPE
-    )
+    return FileResponse(handle, as_attachment=True, filename=file_name, content_type=XLSX_CONTENT_TYPE)
 
 
 @capability_required("registry.import")

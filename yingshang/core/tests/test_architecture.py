@@ -32,9 +32,11 @@ REPOSITORY = PACKAGE.parent
 CONFIG = REPOSITORY / ".importlinter"
 
 MAX_LINES = 800
-# The one module allowed to be longer, for now: the spreadsheet work is splitting it (its reader goes
-# to core.spreadsheets). Remove it from here when that lands.
-LONG_MODULES = {"yingshang/registry/importer.py"}
+# The modules allowed to be longer, for now, both the spreadsheet work's: registry/importer.py is being
+# split by it (its reader went to core.spreadsheets), and core/spreadsheets.py, new from it, is to be
+# split by responsibility (cells and typed rows / reading .xlsx and .csv / writing). Remove each from
+# here when that lands; the test below fails once one is short enough.
+LONG_MODULES = {"yingshang/registry/importer.py", "yingshang/core/spreadsheets.py"}
 
 # The project's wiring: settings, the URLconf and the API's router list import every app's views,
 # urls and api routers. Nothing else may.

@@ -4,7 +4,6 @@ archiving."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -13,12 +12,11 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from yingshang.core import clock
 from yingshang.core.money import format_fen, to_yuan
 from yingshang.core.scope import in_reach
+from yingshang.core.spreadsheets import Sheet, write_workbook
 from yingshang.entitlements.models import Entitlement, Objection, PaymentBatch
 from yingshang.entitlements.services.common import (
     AMOUNT_PENDING,
@@ -228,42 +226,34 @@ def payment_batch_workbook(batch: PaymentBatch) -> bytes:
 def _payment_workbook(
     batch: PaymentBatch, rows: Sequence[Entitlement], yuan: Callable[[int | None], Any]
 ) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "拨付清单"
-    sheet.append(
-        [f"政策兑现拨付清单 批次 {batch.number}，共 {batch.count} 笔，合计 {format_fen(batch.total_fen)}"]
+    """The finance bureau's file in the house style: payee fields are written as text whatever they
+    hold, so a bank name typed as "=HYPERLINK(…)" on the 企业码 page stays text, never a formula."""
+    caption = f"政策兑现拨付清单 批次 {batch.number}，共 {batch.count} 笔，合计 {format_fen(batch.total_fen)}"
+    lines = (
+        [
+            number,
+            e.pk,
+            e.enterprise.name,
+            e.enterprise.uscc,
+            e.item.title,
+            yuan(e.amount_fen),
+            (e.payee or {}).get("account_name") or e.enterprise.name,
+            (e.payee or {}).get("bank", ""),
+            (e.payee or {}).get("account_no", ""),
+            None,
+            None,
+        ]
+        for number, e in enumerate(rows, start=1)
     )
-    sheet["A1"].font = Font(bold=True)
-    sheet.append(list(PAYMENT_HEADERS))
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for number, e in enumerate(rows, start=1):
-        payee = e.payee or {}
-        sheet.append(
-            [
-                number,
-                e.pk,
-                e.enterprise.name,
-                e.enterprise.uscc,
-                e.item.title,
-                yuan(e.amount_fen),
-                payee.get("account_name") or e.enterprise.name,
-                payee.get("bank", ""),
-                payee.get("account_no", ""),
-                None,
-                None,
-            ]
-        )
-        sheet.cell(row=number + 2, column=6).number_format = "0.00"
-        sheet.cell(row=number + 2, column=9).number_format = "@"
-        sheet.cell(row=number + 2, column=10).number_format = "@"
-        sheet.cell(row=number + 2, column=11).number_format = "yyyy-mm-dd"
-    for column, width in zip("ABCDEFGHIJK", (6, 10, 36, 22, 36, 14, 36, 24, 26, 20, 14), strict=True):
-        sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    sheet = Sheet(
+        title="拨付清单",
+        headers=PAYMENT_HEADERS,
+        rows=lines,
+        caption=caption,
+        widths=(6, 10, 36, 22, 36, 14, 36, 24, 26, 20, 14),
+        formats={5: "0.00", 8: "@", 9: "@", 10: "yyyy-mm-dd"},
+    )
+    return write_workbook([sheet])
 
 
 @dataclass

@@ -385,3 +385,14 @@ def test_a_paid_entitlement_is_archived_and_then_closed(world: World, payable: l
 def test_an_open_entitlement_is_not_archived(world: World) -> None:
     with pytest.raises(EntitlementRefused, match="不能归档"):
         archive_entitlement(matched(world.acme), by=world.admin)
+
+
+def test_a_payee_field_that_looks_like_a_formula_is_text_in_the_finance_bureaus_file(
+    world: World, payable: list[Entitlement]
+) -> None:
+    """A bank name typed on the 企业码 page must not become a live formula in the payment file."""
+    trap = '=HYPERLINK("http://evil.example/","点此核对")'
+    Entitlement.objects.filter(pk=payable[0].pk).update(payee=payable[0].payee | {"bank": trap})
+    _, data = export_payment_batch([e.pk for e in payable], by=world.admin)
+    cell = load_workbook(io.BytesIO(data)).active.cell(row=3, column=8)
+    assert (cell.value, cell.data_type) == (trap, "s")

@@ -131,7 +131,7 @@ def test_the_export_carries_the_same_scope_and_filters(world, cases):  # noqa: F
     assert "attachment" in response["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == ["按奖补事项", "按牵头部门"]
-    rows = list(book["按奖补事项"].iter_rows(min_row=4, values_only=True))
+    rows = list(book["按奖补事项"].iter_rows(min_row=3, values_only=True))
     assert [row[0] for row in rows] == ["研发费用补助", "合计"]
     assert rows[-1][1] == 3
 

@@ -294,9 +294,10 @@ def test_the_workbook_holds_exact_yuan_and_the_rate_as_a_fraction(world, cases):
     assert book.sheetnames == ["按奖补事项", "按牵头部门"]  # no district sheet for a district's clerk
     sheet = book["按奖补事项"]
     rows = list(sheet.iter_rows(values_only=True))
-    headers = rows[2]
+    assert str(rows[0][0]).startswith("政策兑现报表（渭滨区）·按奖补事项：")  # the caption, then the header
+    headers = rows[1]
     assert headers[0] == "奖补事项"
-    lines = {row[0]: dict(zip(headers, row, strict=True)) for row in rows[3:]}
+    lines = {row[0]: dict(zip(headers, row, strict=True)) for row in rows[2:]}
     rd = lines["研发费用补助"]
     assert rd["候选（户·项）"] == 3
     assert rd["审核通过金额（元）"] == 70000.12
@@ -304,14 +305,14 @@ def test_the_workbook_holds_exact_yuan_and_the_rate_as_a_fraction(world, cases):
     assert rd["知晓率"] == pytest.approx(2 / 3)
     assert lines["合计"]["实际兑付金额（元）"] == 150000.12
     assert lines["合计"]["比对至兑付工作日（中位数）"] == 4
-    assert sheet.cell(row=4, column=headers.index("实际兑付金额（元）") + 1).number_format == "#,##0.00"
-    assert sheet.cell(row=4, column=headers.index("知晓率") + 1).number_format == "0.0%"
+    assert sheet.cell(row=3, column=headers.index("实际兑付金额（元）") + 1).number_format == "#,##0.00"
+    assert sheet.cell(row=3, column=headers.index("知晓率") + 1).number_format == "0.0%"
 
 
 def test_the_office_workbook_has_a_district_sheet(world, cases):
     book = load_workbook(io.BytesIO(report_workbook(build_report(world.admin, ReportFilter(), on=ON))))
     assert book.sheetnames == ["按奖补事项", "按牵头部门", "按区县"]
-    names = [row[0] for row in book["按区县"].iter_rows(min_row=4, values_only=True)]
+    names = [row[0] for row in book["按区县"].iter_rows(min_row=3, values_only=True)]
     assert names == ["渭滨区", "金台区", "合计"]
 
 

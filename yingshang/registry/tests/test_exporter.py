@@ -111,3 +111,23 @@ def test_the_template_imports_only_after_its_example_is_replaced(tmp_path, world
     )
     assert [(p.row, p.column) for p in plan.problems] == [(2, "统一社会信用代码")]
     assert any("填写说明" in n for n in plan.notices)
+
+
+@pytest.mark.parametrize("name", ["=1+1", '=HYPERLINK("http://x","点我")', "+86 公司", "-某某公司", "@某某"])
+def test_a_name_that_looks_like_a_formula_is_exported_as_text_and_imports_back(tmp_path, world, name):
+    make_enterprise(uscc(5), name, world.weibin)
+    path, _ = export_to(tmp_path, Enterprise.objects.filter(uscc=uscc(5)))
+    cell = openpyxl.load_workbook(path)["企业名录"]["B2"]
+    assert (cell.value, cell.data_type) == (name, "s")
+    _, plan = importer.preview_batch(
+        path, file_name=path.name, as_of=dt.date(2026, 6, 30), source="回环测试", user=world.admin
+    )
+    assert plan.ok and plan.counts["unchanged"] == 1
+
+
+def test_the_export_has_a_bold_frozen_header_and_sized_columns(tmp_path, world):
+    path, _ = export_to(tmp_path, Enterprise.objects.all())
+    sheet = openpyxl.load_workbook(path)["企业名录"]
+    assert sheet.freeze_panes == "A2" and all(c.font.b for c in sheet[1])
+    assert sheet.column_dimensions["A"].width >= 18  # an 18-character code fits
+    assert sheet["A2"].number_format == sheet["D2"].number_format == "@"  # codes stay text when edited

@@ -48,8 +48,8 @@ def test_problems_are_listed_by_row_and_column_and_the_exit_is_an_error(tmp_path
     with pytest.raises(CommandError, match="整份文件未导入，其余 1 行也未导入"):
         call_command("import_registry", str(path), "--as-of", "2026-06-30", "--source", "x", stdout=out)
     report = out.getvalue()
-    assert "名录.csv / 第 3 行 / 行业代码 / 行业代码“9999”不在 GB/T 4754-2017" in report
-    assert "第 4 行 / 统一社会信用代码" in report and "与第 2 行重复" in report
+    assert "名录.csv / 第 3 行 / D 列“行业代码” / 行业代码“9999”不在 GB/T 4754-2017" in report
+    assert "第 4 行 / A 列“统一社会信用代码”" in report and "与第 2 行重复" in report
     assert not Enterprise.objects.filter(uscc=uscc(1)).exists()
     assert ImportBatch.objects.get().state == "rejected"
 

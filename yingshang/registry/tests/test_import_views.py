@@ -64,6 +64,7 @@ def test_a_file_with_bad_rows_shows_every_problem_and_cannot_be_confirmed(world)
     response = upload(client, "名录.csv", csv_bytes(rows), follow=True)
     body = response.content.decode()
     assert "有错误未导入" in body and "从业人数不能为负数：-4" in body
+    assert "I 列 从业人数" in body  # the column as Excel shows it, and its header
     assert "其余 2 行本身无误，但也<strong>没有导入</strong>" in body
     batch = ImportBatch.objects.get()
     refused = client.post(reverse("registry:import_apply", args=[batch.pk]), follow=True)

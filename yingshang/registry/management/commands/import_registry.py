@@ -115,6 +115,7 @@ class Command(BaseCommand):
         self.stdout.write("问题清单（工作表 / 行 / 列 / 问题）：")
         for problem in plan.problems[:SHOWN_PROBLEMS]:
             row = f"第 {problem.row} 行" if problem.row else "—"
-            self.stdout.write(f"  {problem.sheet} / {row} / {problem.column or '—'} / {problem.message}")
+            column = f"{problem.letter} 列“{problem.column}”" if problem.letter else problem.column or "—"
+            self.stdout.write(f"  {problem.sheet} / {row} / {column} / {problem.message}")
         if len(plan.problems) > SHOWN_PROBLEMS:
             self.stdout.write(f"  ……另有 {len(plan.problems) - SHOWN_PROBLEMS} 个问题未列出")
