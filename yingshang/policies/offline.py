@@ -3,7 +3,7 @@
 Profiles come from a file in the registry's import format (docs/import-format.md: the same Chinese
 headers, or their English codes, as the 企业名录 import), as .csv (UTF-8 or GB18030), .xlsx (an
 企业名录 sheet and optionally a 资质 sheet) or .parquet. Cells are read with the importer's own
-cell parsers (`yingshang.registry.importer`, which are pure), so a file that imports cleanly
+cell parsers (`registry.import_format`, `core.spreadsheets`; pure), so a file that imports cleanly
 evaluates cleanly and the messages are the same. Every problem is collected with its row and column;
 with any problem nothing is evaluated.
 
@@ -29,13 +29,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from openpyxl import Workbook
 
+from yingshang.core import spreadsheets as ss
 from yingshang.core.errors import UserError
 from yingshang.core.money import format_amount
 from yingshang.policies import rules
 from yingshang.policies.reasons import reason_texts
 from yingshang.policies.rules.batch import evaluate_batch, profiles_to_table
 from yingshang.policies.rules.fields import lookup_kind
-from yingshang.registry import importer, vocab
+from yingshang.registry import import_format as fmt
+from yingshang.registry import vocab
 from yingshang.registry.models import industry_parts  # a pure function; no database
 from yingshang.registry.scale import classify_scale
 
@@ -103,7 +105,7 @@ def _check_suffix(path: Path) -> str:
     return suffix
 
 
-def _parquet_table(path: Path) -> importer.Table:
+def _parquet_table(path: Path) -> ss.Table:
     try:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
@@ -118,10 +120,10 @@ def _parquet_table(path: Path) -> importer.Table:
                 number += 1
                 yield number, list(cells)
 
-    return importer.Table(name=path.name, rows=rows(), total_hint=table.num_rows + 1)
+    return ss.Table(name=path.name, rows=rows(), total_hint=table.num_rows + 1)
 
 
-def _tables(path: Path) -> list[importer.Table]:
+def _tables(path: Path) -> list[ss.Table]:
     suffix = _check_suffix(path)
     try:
         if suffix == ".parquet":
@@ -131,11 +133,11 @@ def _tables(path: Path) -> list[importer.Table]:
         if suffix == ".xlsx":
             if magic != b"PK\x03\x04":
                 raise ProfileFileError(f"“{path.name}”的扩展名是 .xlsx，但内容不是 Excel 工作簿")
-            return importer.read_xlsx(path)
+            return ss.read_xlsx(path)
         if magic == b"PK\x03\x04":
             raise ProfileFileError(f"“{path.name}”的扩展名是 .csv，但内容是压缩包（可能是 Excel 工作簿）")
-        return [importer.read_csv(path.read_bytes(), path.name)]
-    except importer.ImportRefused as exc:
+        return [ss.read_csv(path.read_bytes(), path.name)]
+    except ss.ImportRefused as exc:
         raise ProfileFileError(f"“{path.name}”：{exc.message}") from None
 
 
@@ -143,16 +145,14 @@ def _sheets(path: Path) -> list[Sheet]:
     """Every table of the file with a header row naming 统一社会信用代码 among its first rows."""
     found = []
     for table in _tables(path):
-        for _ in range(importer.HEADER_SEARCH_ROWS):
+        for _ in range(ss.HEADER_SEARCH_ROWS):
             try:
                 number, cells = next(table.rows)
             except StopIteration:
                 break
-            except importer.ImportRefused as exc:
+            except ss.ImportRefused as exc:
                 raise ProfileFileError(f"“{path.name}”：{exc.message}") from None
-            if any(
-                importer.normalise_header(c) in importer.USCC_HEADERS for c in cells if isinstance(c, str)
-            ):
+            if any(ss.normalise_header(c) in fmt.USCC_HEADERS for c in cells if isinstance(c, str)):
                 found.append(Sheet(table.name, number, cells, table.rows))
                 break
     if not found:
@@ -163,19 +163,17 @@ def _sheets(path: Path) -> list[Sheet]:
 
 
 def _is_qualification_sheet(sheet: Sheet) -> bool:
-    return any(
-        importer.normalise_header(h) in importer.KIND_HEADERS for h in sheet.headers if isinstance(h, str)
-    )
+    return any(ss.normalise_header(h) in fmt.KIND_HEADERS for h in sheet.headers if isinstance(h, str))
 
 
 def _map_columns(
-    file: str, sheet: Sheet, known: dict[str, importer.Column], columns: tuple[importer.Column, ...]
-) -> list[tuple[int, importer.Column, str]]:
-    mapped: list[tuple[int, importer.Column, str]] = []
+    file: str, sheet: Sheet, known: dict[str, fmt.Column], columns: tuple[fmt.Column, ...]
+) -> list[tuple[int, fmt.Column, str]]:
+    mapped: list[tuple[int, fmt.Column, str]] = []
     by_field: dict[str, str] = {}
     for index, raw in enumerate(sheet.headers):
         written = str(raw).strip() if raw is not None else ""
-        column = known.get(importer.normalise_header(written)) if written else None
+        column = known.get(ss.normalise_header(written)) if written else None
         if column is None:
             continue
         if column.field in by_field:
@@ -193,29 +191,29 @@ def _map_columns(
 # --- cells → profile values -----------------------------------------------------------------------
 
 
-def _enterprise_value(column: importer.Column, raw: Any) -> Any:
+def _enterprise_value(column: fmt.Column, raw: Any) -> Any:
     name = column.field
     if name == "uscc":
-        return importer.parse_uscc(raw)
+        return fmt.parse_uscc(raw)
     if name == "name":
-        return importer.parse_text(raw, "名称", 200)
+        return ss.parse_text(raw, "名称", 200)
     if name == "entity_type":
-        return importer.parse_choice(raw, vocab.ENTITY_TYPES, "主体类型")
+        return fmt.parse_choice(raw, vocab.ENTITY_TYPES, "主体类型")
     if name == "industry_id":
-        return importer.parse_industry(raw)
+        return fmt.parse_industry(raw)
     if name == "district_id":
-        return importer.parse_text(raw, "区县", 50)
+        return ss.parse_text(raw, "区县", 50)
     if name == "street_id":
-        return importer.cell_text(raw) or None
+        return ss.cell_text(raw) or None
     if name == "registered_on":
-        return importer.parse_date(raw, "成立日期")
+        return ss.parse_date(raw, "成立日期")
     if name == "employees":
-        return importer.parse_count(raw, "从业人数")
+        return fmt.parse_count(raw, "从业人数")
     if name == "credit_class":
-        return importer.parse_credit_class(raw) or None
+        return fmt.parse_credit_class(raw) or None
     if name == "status":
-        return None if importer.is_blank(raw) else importer.parse_choice(raw, vocab.STATUSES, "登记状态")
-    return importer.parse_money_fen(raw, importer.FIELD_LABELS[name], column.unit)
+        return None if ss.is_blank(raw) else fmt.parse_choice(raw, vocab.STATUSES, "登记状态")
+    return ss.parse_money_fen(raw, fmt.FIELD_LABELS[name], column.unit)
 
 
 def _profile(values: dict[str, Any]) -> dict[str, Any]:
@@ -253,10 +251,10 @@ def _profile(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_enterprises(file: str, sheet: Sheet, result: ProfileFile) -> dict[str, int]:
-    mapped = _map_columns(file, sheet, importer.ENTERPRISE_HEADERS, importer.ENTERPRISE_COLUMNS)
+    mapped = _map_columns(file, sheet, fmt.ENTERPRISE_HEADERS, fmt.ENTERPRISE_COLUMNS)
     first_seen: dict[str, int] = {}
     for number, cells in sheet.rows:
-        if all(importer.is_blank(c) for c in cells):
+        if all(ss.is_blank(c) for c in cells):
             continue
         values: dict[str, Any] = {}
         row_ok = True
@@ -264,7 +262,7 @@ def _read_enterprises(file: str, sheet: Sheet, result: ProfileFile) -> dict[str,
             raw = cells[index] if index < len(cells) else None
             try:
                 values[column.field] = _enterprise_value(column, raw)
-            except importer.CellProblem as problem:
+            except ss.CellProblem as problem:
                 result.problems.append(Problem(file, number, written, str(problem)))
                 row_ok = False
         uscc = values.get("uscc")
@@ -282,35 +280,31 @@ def _read_enterprises(file: str, sheet: Sheet, result: ProfileFile) -> dict[str,
 
 def _qualification_value(name: str, raw: Any) -> Any:
     if name == "uscc":
-        return importer.parse_uscc(raw)
+        return fmt.parse_uscc(raw)
     if name == "kind":
-        text = importer.cell_text(raw)
+        text = ss.cell_text(raw)
         kind = lookup_kind(text) if text else None
         if kind is None:
-            raise importer.CellProblem(
-                f"“{text}”不是资质类型，例如：高新技术企业、专精特新中小企业、规上工业企业"
-            )
+            raise ss.CellProblem(f"“{text}”不是资质类型，例如：高新技术企业、专精特新中小企业、规上工业企业")
         return kind.code
     if name == "level":
-        return None if importer.is_blank(raw) else importer.parse_level(raw)
+        return None if ss.is_blank(raw) else fmt.parse_level(raw)
     if name == "certified_on":
-        return importer.parse_date(raw, "认定日期")
-    return None if importer.is_blank(raw) else importer.parse_date(raw, "有效期至")
+        return ss.parse_date(raw, "认定日期")
+    return None if ss.is_blank(raw) else ss.parse_date(raw, "有效期至")
 
 
 def _read_qualifications(file: str, sheet: Sheet, known: dict[str, int], result: ProfileFile) -> None:
     # Levels are optional here: kinds without levels (规上工业企业 …) have none.
     columns = tuple(
-        importer.Column(
-            c.field, c.header, c.code, required=c.required and c.field != "level", aliases=c.aliases
-        )
-        for c in importer.QUALIFICATION_COLUMNS
+        fmt.Column(c.field, c.header, c.code, required=c.required and c.field != "level", aliases=c.aliases)
+        for c in fmt.QUALIFICATION_COLUMNS
     )
-    headers = {importer.normalise_header(n): c for c in columns for n in (c.header, c.code, *c.aliases)}
+    headers = {ss.normalise_header(n): c for c in columns for n in (c.header, c.code, *c.aliases)}
     mapped = _map_columns(file, sheet, headers, columns)
     by_uscc: dict[str, list[dict[str, Any]]] = {}
     for number, cells in sheet.rows:
-        if all(importer.is_blank(c) for c in cells):
+        if all(ss.is_blank(c) for c in cells):
             continue
         values: dict[str, Any] = {"level": None, "expires_on": None}
         row_ok = True
@@ -318,7 +312,7 @@ def _read_qualifications(file: str, sheet: Sheet, known: dict[str, int], result:
             raw = cells[index] if index < len(cells) else None
             try:
                 values[column.field] = _qualification_value(column.field, raw)
-            except importer.CellProblem as problem:
+            except ss.CellProblem as problem:
                 result.problems.append(Problem(file, number, written, str(problem)))
                 row_ok = False
         if not row_ok:

@@ -57,7 +57,7 @@ from yingshang.portal import codes
 from yingshang.portal.models import EnterpriseCode
 from yingshang.registry import importer
 from yingshang.registry.models import ApiToken, Department, Enterprise, ImportBatch, Qualification, User
-from yingshang.registry.tests.files.sheets import csv_bytes, enterprise_row, uscc, write
+from yingshang.registry.testing import csv_bytes, enterprise_row, uscc, write
 from yingshang.workdays.models import HolidayEntry, HolidayYear
 from yingshang.workdays.services import save_arrangement
 from yingshang.workdays.testing import LINES_2027, fictional_2027_entries

@@ -16,7 +16,18 @@ from django.utils import timezone
 from yingshang.core import clock
 from yingshang.core.money import format_fen, to_yuan
 from yingshang.core.scope import in_reach
-from yingshang.core.spreadsheets import Sheet, write_workbook
+from yingshang.core.spreadsheets import (
+    CellProblem,
+    ImportRefused,
+    Sheet,
+    cell_text,
+    is_blank,
+    normalise_header,
+    parse_date,
+    parse_money_fen,
+    read_tables,
+    write_workbook,
+)
 from yingshang.entitlements.models import Entitlement, Objection, PaymentBatch
 from yingshang.entitlements.services.common import (
     AMOUNT_PENDING,
@@ -33,16 +44,6 @@ from yingshang.entitlements.services.review import _notify_follow_up
 from yingshang.entitlements.workflow import (
     Action,
     State,
-)
-from yingshang.registry.importer import (
-    CellProblem,
-    ImportRefused,
-    cell_text,
-    is_blank,
-    normalise_header,
-    parse_date,
-    parse_money_fen,
-    read_tables,
 )
 from yingshang.registry.models import District, User
 

@@ -7,8 +7,7 @@ import pytest
 
 from yingshang.registry import exporter, importer
 from yingshang.registry.models import Enterprise, Qualification
-from yingshang.registry.testing import make_enterprise
-from yingshang.registry.tests.files.sheets import uscc
+from yingshang.registry.testing import make_enterprise, uscc
 
 pytestmark = pytest.mark.django_db
 

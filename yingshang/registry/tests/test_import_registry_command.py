@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from yingshang.registry.models import Enterprise, ImportBatch
-from yingshang.registry.tests.files.sheets import csv_bytes, enterprise_row, uscc, write, xlsx_bytes
+from yingshang.registry.testing import csv_bytes, enterprise_row, uscc, write, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 

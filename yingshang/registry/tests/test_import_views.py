@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from yingshang.conftest import PASSWORD
 from yingshang.registry.importer import size_text
 from yingshang.registry.models import Enterprise, ImportBatch
-from yingshang.registry.tests.files.sheets import csv_bytes, enterprise_row, uscc, write
+from yingshang.registry.testing import csv_bytes, enterprise_row, uscc, write
 
 pytestmark = pytest.mark.django_db
 

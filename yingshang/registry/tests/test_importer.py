@@ -10,14 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.cn import uscc as uscc_std
 
-from yingshang.registry import importer
+from yingshang.registry import import_write, importer
 from yingshang.registry.importer import CellProblem, ImportFailed, ImportRefused
 from yingshang.registry.models import Enterprise, ImportBatch, Qualification, Street
-from yingshang.registry.testing import make_enterprise, make_uscc
-from yingshang.registry.tests.files.sheets import (
+from yingshang.registry.testing import (
     HEADERS,
     csv_bytes,
     enterprise_row,
+    make_enterprise,
+    make_uscc,
     uscc,
     write,
     xlsx_bytes,
@@ -349,7 +350,7 @@ def test_a_crash_while_writing_leaves_nothing_behind_and_marks_the_batch_failed(
     def crash(*args, **kwargs):  # after the enterprise rows and their history are written
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer, "_write_provenance", crash)
+    monkeypatch.setattr(import_write, "_write_provenance", crash)
     with pytest.raises(ImportFailed, match="已全部撤销"):
         importer.apply_batch(batch, user=world.admin)
     assert {e.pk: e.employees for e in Enterprise.objects.all()} == before
@@ -366,7 +367,7 @@ def test_a_crash_while_writing_leaves_nothing_behind_and_marks_the_batch_failed(
 def test_a_crash_rolls_back_a_real_transaction(tmp_path, world, monkeypatch):
     rows = [enterprise_row(uscc(1), street="新街道"), enterprise_row(uscc(2))]
     batch, _ = preview(tmp_path, world, "名录.csv", csv_bytes(rows))
-    monkeypatch.setattr(importer, "_write_provenance", lambda records: 1 / 0)
+    monkeypatch.setattr(import_write, "_write_provenance", lambda records: 1 / 0)
     with pytest.raises(ImportFailed):
         importer.apply_batch(batch, user=world.admin)
     assert not Enterprise.objects.filter(uscc__in=[uscc(1), uscc(2)]).exists()
