@@ -14,12 +14,18 @@ from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
+from yingshang.core.api_common import (
+    ERRORS,
+    ERRORS_WITH_404,
+    ITEM_KEY_PATTERN,
+    NOT_ALLOWED,
+    USCC_PATTERN,
+    user_of,
+)
 from yingshang.core.paging import MappedPage, PagePagination
 from yingshang.entitlements import services
 from yingshang.entitlements.models import Entitlement
-from yingshang.policies.api import ITEM_KEY_PATTERN, NOT_ALLOWED, user_of
 from yingshang.registry.models import User
-from yingshang.registry.schemas import ERRORS, ERRORS_WITH_404, USCC_PATTERN
 
 router = Router(tags=["政策兑现"])
 

@@ -26,23 +26,28 @@ from ninja.pagination import paginate
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 
+from yingshang.core.api_common import (
+    ERRORS,
+    ERRORS_WITH_404,
+    ISO_DATE,
+    ITEM_KEY_PATTERN,
+    NOT_ALLOWED,
+    USCC_PATTERN,
+    require,
+)
 from yingshang.core.paging import MappedPage, PagePagination
-from yingshang.core.roles import CAPABILITIES, Role
+from yingshang.core.roles import CAPABILITIES
 from yingshang.core.scope import scoped
 from yingshang.policies import services
 from yingshang.policies.models import MatchResult, MatchRun, RewardItem
 from yingshang.policies.reasons import reason_texts
 from yingshang.registry.models import Enterprise, User
-from yingshang.registry.schemas import ERRORS, ERRORS_WITH_404, ISO_DATE, USCC_PATTERN
 
 router = Router(tags=["政策找企业"])
 
-NO_ROLE = "您的账号尚未分配角色，无权访问接口数据，请联系营商办管理员"
-NOT_ALLOWED = "您的角色无权访问该数据"
 ENTERPRISE_NOT_FOUND = "未找到该市场主体，或您无权查看"
 RUN_NOT_FOUND = "未找到该批次"
 ITEM_NOT_FOUND = "该批次中没有这个奖励项"
-ITEM_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,99}$"
 VERDICT_CHOICES = ("eligible", "needs_confirmation")
 
 
@@ -57,20 +62,6 @@ def view_capability() -> str:
 
 def own_capability() -> str:
     return capability("policies.calculate_own", "registry.own_enterprise")
-
-
-def user_of(request: HttpRequest) -> User:
-    user: User = request.auth  # type: ignore[attr-defined]
-    if user.role_enum == Role.NONE:
-        raise HttpError(403, NO_ROLE)
-    return user
-
-
-def require(request: HttpRequest, *capabilities: str) -> User:
-    user = user_of(request)
-    if not any(user.can(c) for c in capabilities):
-        raise HttpError(403, NOT_ALLOWED)
-    return user
 
 
 def calculable_enterprise(user: User, uscc: str) -> Enterprise:

@@ -16,8 +16,9 @@ from ninja import Path, Query, Router
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
+from yingshang.core.api_common import require
 from yingshang.core.paging import PagePagination
-from yingshang.core.roles import CAPABILITIES, Role
+from yingshang.core.roles import CAPABILITIES
 from yingshang.core.scope import scoped
 from yingshang.registry.models import Department, Enterprise, Industry, Qualification, User
 from yingshang.registry.queries import EnterpriseFilters, filter_enterprises
@@ -43,8 +44,6 @@ from yingshang.registry.schemas import (
 router = Router(tags=["市场主体名录"])
 
 USCC_HELP = "统一社会信用代码（18 位）"
-NO_ROLE = "您的账号尚未分配角色，无权访问接口数据，请联系营商办管理员"
-NOT_ALLOWED = "您的角色无权访问该数据"
 ENTERPRISE_NOT_FOUND = "未找到该市场主体，或您无权查看"
 DEPARTMENT_NOT_FOUND = "未找到该部门"
 
@@ -54,11 +53,7 @@ DEPARTMENT_NOT_FOUND = "未找到该部门"
 
 def require_any(request: HttpRequest, *capabilities: str) -> User:
     """The authenticated user, when they hold one of the capabilities; otherwise a Chinese 403."""
-    user: User = request.auth  # type: ignore[attr-defined]
-    if user.role_enum == Role.NONE:
-        raise HttpError(403, NO_ROLE)
-    if not any(user.can(c) for c in capabilities):
-        raise HttpError(403, NOT_ALLOWED)
+    user: User = require(request, *capabilities)
     return user
 
 

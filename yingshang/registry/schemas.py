@@ -7,7 +7,6 @@ allowed values from the schema itself; an unknown value is a 422, never an empty
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any, Literal
 
 from django.utils import timezone
@@ -15,6 +14,14 @@ from ninja import Field, Schema
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 
+from yingshang.core.api_common import (  # noqa: F401  (the registry router imports them from here)
+    ERRORS,
+    ERRORS_WITH_404,
+    ISO_DATE,
+    USCC_PATTERN,
+    ErrorOut,
+    ValidationErrorOut,
+)
 from yingshang.core.scope import scoped
 from yingshang.registry import industries, vocab
 from yingshang.registry.fields import RECORDED_FIELDS, SCALE_SOURCE
@@ -39,34 +46,9 @@ IndustryLevel = Literal["门类", "大类", "中类", "小类"]
 
 # PostgreSQL refuses NUL in text; saying so in the schema keeps clients (and the fuzzer) honest.
 NO_NUL = r"^[^\x00]*$"
-USCC_PATTERN = r"^[0-9A-Za-z]{18}$"
 DISTRICT_CODE_PATTERN = r"^[0-9]{6,12}$"
 DEPARTMENT_CODE_PATTERN = r"^[-a-zA-Z0-9_]{1,40}$"
 INDUSTRY_CODE_PATTERN = r"^[A-Z0-9]{1,4}$"
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-# ---- errors -------------------------------------------------------------------------------------
-
-
-class ErrorOut(Schema):
-    detail: str = Field(..., description="中文错误说明", examples=["未找到该市场主体，或您无权查看"])
-
-
-class FieldErrorOut(Schema):
-    loc: list[str | int] = Field(..., description='出错位置，如 ["query", "page"]')
-    field: str = Field(..., description="参数名")
-    msg: str = Field(..., description="中文说明")
-    type: str = Field(..., description="错误类型（pydantic 错误代码）")
-
-
-class ValidationErrorOut(Schema):
-    detail: str = Field(..., examples=["参数错误：page 不能小于 1"])
-    errors: list[FieldErrorOut]
-
-
-ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut}
-ERRORS_WITH_404: dict[int, type[Schema]] = {**ERRORS, 404: ErrorOut}
 
 
 # ---- query parameters ---------------------------------------------------------------------------
