@@ -21,19 +21,17 @@ Below this module, from the bottom: `packs` (stored versions), `runs` (a run's b
 from __future__ import annotations
 
 import datetime as dt
-import io
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db import close_old_connections, transaction
 from django.db.models import QuerySet
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from yingshang.core import clock
 from yingshang.core.money import to_yuan
+from yingshang.core.spreadsheets import Sheet, write_workbook
 from yingshang.policies import rules, whatif
 from yingshang.policies.models import MatchResult, MatchRun, PolicyPack, RewardItem
 from yingshang.policies.packs import (  # noqa: F401  (the stored packs are part of this module's API)
@@ -483,66 +481,60 @@ RESULT_HEADERS = (
 )
 
 
-def results_workbook(run: MatchRun, item: RewardItem) -> bytes:
-    """One item's kept pairs of a run as .xlsx (openpyxl write-only, streamed row by row)."""
+def results_workbook(
+    run: MatchRun, item: RewardItem, enterprises: QuerySet[Enterprise] | None = None
+) -> bytes:
+    """One item's kept pairs of a run as .xlsx in the house style (core.spreadsheets, streamed row by
+    row); `enterprises` limits it to those a district-level viewer may see."""
     stored = item.policy.pack
-    pack = parsed_pack(stored)
-    engine_item = pack.item(item.key)[1]
-    codes_text: dict[tuple[str, ...], str] = {}
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title="匹配结果")
-    sheet.column_dimensions["A"].width = 22
-    sheet.column_dimensions["B"].width = 36
-    sheet.column_dimensions["F"].width = 14
-    sheet.column_dimensions["G"].width = 18
-    sheet.column_dimensions["H"].width = 40
-    sheet.column_dimensions["I"].width = 60
-    sheet.append([f"{item.title}（{item.article or item.key}，版本 {item.version}）"])
-    sheet.append(
-        [f"测算日期 {run.as_of:%Y-%m-%d}，批次 {run.pk}，政策包“{stored.title}”版本 {stored.version}"]
+    engine = engine_item(item)
+    texts: dict[tuple[str, ...], str] = {}
+    results = MatchResult.objects.filter(run=run, item=item).order_by("enterprise__uscc")
+    if enterprises is not None:
+        results = results.filter(enterprise__in=enterprises)
+    columns = (
+        "enterprise__uscc",
+        "enterprise__name",
+        "district__name",
+        "verdict",
+        "mode",
+        "amount_fen",
+        "payable_fen",
+        "to_confirm",
+        "reason_codes",
     )
-    sheet.append(list(RESULT_HEADERS))
 
-    def money(fen: int | None) -> Any:
-        cell = WriteOnlyCell(sheet, value=to_yuan(fen))
-        cell.number_format = "#,##0.00"
-        return cell
-
-    rows = (
-        MatchResult.objects.filter(run=run, item=item)
-        .order_by("enterprise__uscc")
-        .values_list(
-            "enterprise__uscc",
-            "enterprise__name",
-            "district__name",
-            "verdict",
-            "mode",
-            "amount_fen",
-            "payable_fen",
-            "to_confirm",
-            "reason_codes",
-        )
-    )
-    for uscc, name, district, verdict, mode, amount, payable, to_confirm, codes in rows.iterator(5000):
-        key = tuple(codes or ())
-        if key not in codes_text:
-            codes_text[key] = "；".join(reason_texts(engine_item, key))
-        sheet.append(
-            [
+    def lines() -> Iterator[list[Any]]:
+        for uscc, name, district, verdict, mode, amount, payable, to_confirm, codes in results.values_list(
+            *columns
+        ).iterator(5000):
+            key = tuple(codes or ())
+            if key not in texts:
+                texts[key] = "；".join(reason_texts(engine, key)) if engine else ""
+            yield [
                 uscc,
                 name,
                 district,
                 VERDICT_LABELS.get(verdict, verdict),
                 mode,
-                money(amount),
-                money(payable),
+                to_yuan(amount),
+                to_yuan(payable),
                 "；".join(to_confirm or []),
-                codes_text[key],
+                texts[key],
             ]
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+
+    sheet = Sheet(
+        title="匹配结果",
+        headers=RESULT_HEADERS,
+        rows=lines(),
+        caption=(
+            f"{item.title}（{item.article or item.key}，版本 {item.version}）："
+            f"测算日期 {run.as_of:%Y-%m-%d}，批次 {run.pk}，政策包“{stored.title}”版本 {stored.version}"
+        ),
+        widths=(22, 36, None, None, None, 14, 18, 40, 60),
+        formats={5: "#,##0.00", 6: "#,##0.00"},
+    )
+    return write_workbook([sheet])
 
 
 def results_file_name(run: MatchRun, item: RewardItem) -> str:

@@ -10,7 +10,6 @@ city-wide runs and what-if are city-level functions.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,12 +22,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from yingshang.core import clock
 from yingshang.core.forms import AsOfForm
-from yingshang.core.money import to_yuan
 from yingshang.core.permissions import capability_required, city_level
 from yingshang.core.scope import scoped
 from yingshang.policies import rules, services
@@ -491,57 +487,14 @@ def run_item_results(request: HttpRequest, pk: int, item_pk: int) -> HttpRespons
     return render(request, "policies/run_item_results.html", context)
 
 
-def scoped_results_workbook(run: MatchRun, item: RewardItem, enterprises: QuerySet[Enterprise]) -> bytes:
-    """services.results_workbook limited to the entities a district-level user may see (same sheet)."""
-    engine_item = services.engine_item(item)
-    stored = item.policy.pack
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title="匹配结果")
-    for column, width in (("A", 22), ("B", 36), ("F", 14), ("G", 18), ("H", 40), ("I", 60)):
-        sheet.column_dimensions[column].width = width
-    sheet.append([f"{item.title}（{item.article or item.key}，版本 {item.version}）"])
-    sheet.append(
-        [f"测算日期 {run.as_of:%Y-%m-%d}，批次 {run.pk}，政策包“{stored.title}”版本 {stored.version}"]
-    )
-    sheet.append(list(services.RESULT_HEADERS))
-
-    def money(fen: int | None) -> Any:
-        cell = WriteOnlyCell(sheet, value=to_yuan(fen))
-        cell.number_format = "#,##0.00"
-        return cell
-
-    texts: dict[tuple[str, ...], str] = {}
-    for result in services.run_results(run, item).filter(enterprise__in=enterprises).iterator(5000):
-        codes = tuple(result.reason_codes or ())
-        if codes not in texts:
-            texts[codes] = "；".join(reason_texts(engine_item, codes)) if engine_item else ""
-        sheet.append(
-            [
-                result.enterprise.uscc,
-                result.enterprise.name,
-                result.district.name,
-                services.VERDICT_LABELS.get(result.verdict, result.verdict),
-                result.mode,
-                money(result.amount_fen),
-                money(result.payable_fen),
-                "；".join(result.to_confirm or []),
-                texts[codes],
-            ]
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
 @capability_required("policies.view")
 def run_item_download(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     run = get_object_or_404(MatchRun, pk=pk, kind="match")
     item = run_item(run, item_pk)
     user = request.user
-    if user.jurisdiction is None:
-        data = services.results_workbook(run, item)
-    else:
-        data = scoped_results_workbook(run, item, user.visible_enterprises())
+    data = services.results_workbook(
+        run, item, None if user.jurisdiction is None else user.visible_enterprises()
+    )
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(True, services.results_file_name(run, item))
     return response

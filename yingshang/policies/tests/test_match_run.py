@@ -183,14 +183,15 @@ def test_one_items_results_download_as_a_workbook_with_exact_yuan(district: Worl
     sheet = load_workbook(io.BytesIO(data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert "新认定（复审）国家高新技术企业奖励" in rows[0][0]
-    assert rows[2] == services.RESULT_HEADERS
-    body = rows[3:]
+    assert "测算日期 2026-06-30" in rows[0][0]  # one caption line, then the header
+    assert rows[1] == services.RESULT_HEADERS
+    body = rows[2:]
     assert [r[0] for r in body] == sorted([district.acme.uscc, make_uscc("91610302MA6X00010")])
     acme = next(r for r in body if r[0] == district.acme.uscc)
     assert acme[1:5] == (district.acme.name, "渭滨区", "符合", "免申即享")
     assert Decimal(str(acme[5])) == Decimal("100000.00") and Decimal(str(acme[6])) == Decimal("100000.00")
     assert "高新技术企业" in acme[8] and "满足" in acme[8]
-    assert sheet.cell(row=4, column=6).number_format == "#,##0.00"
+    assert sheet.cell(row=3, column=6).number_format == "#,##0.00"
     assert services.results_file_name(run, item).endswith(f"{HNTE_ITEM}_20260630_批次{run.pk}.xlsx")
 
 
@@ -206,9 +207,9 @@ def test_the_workbook_lists_what_an_enterprise_must_confirm(district: World) -> 
     rows = list(
         load_workbook(io.BytesIO(services.results_workbook(run, item))).active.iter_rows(values_only=True)
     )
-    assert all(r[3] == "需企业确认" and "规上服务业企业" in r[7] for r in rows[3:])
+    assert all(r[3] == "需企业确认" and "规上服务业企业" in r[7] for r in rows[2:])
     assert (
-        len(rows) - 3 == MatchResult.objects.filter(run=run, item=item).count() == 4
+        len(rows) - 2 == MatchResult.objects.filter(run=run, item=item).count() == 4
     )  # every 企业, no 个体户
 
 

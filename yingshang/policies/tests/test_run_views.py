@@ -32,7 +32,7 @@ def item_of(run: MatchRun, key: str) -> RewardItem:
 
 def sheet_usccs(data: bytes) -> list[str]:
     rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
-    return [row[0] for row in rows[3:]]
+    return [row[0] for row in rows[2:]]
 
 
 def test_the_run_list_shows_each_run_with_its_state_date_counts_and_packs(world, run):
@@ -147,7 +147,7 @@ def test_a_district_clerks_download_holds_only_their_districts_entities(world, r
         reverse("policies:run_item_download", args=[run.pk, shared.pk])
     )
     assert sheet_usccs(response.content) == [getattr(world, mine).uscc]
-    header = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))[2]
+    header = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))[1]
     assert header == services.RESULT_HEADERS
 
 
