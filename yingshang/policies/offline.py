@@ -27,7 +27,6 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
-from openpyxl import Workbook
 
 from yingshang.core import spreadsheets as ss
 from yingshang.core.errors import UserError
@@ -474,12 +473,8 @@ def _umask() -> int:
 
 
 def _write_xlsx(frame: pl.DataFrame, path: Path) -> None:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title="测算结果")
-    sheet.append(frame.columns)
-    for row in frame.iter_rows():
-        sheet.append(list(row))
-    book.save(path)
+    """The results in the house style; names from the input file stay text whatever they look like."""
+    ss.save_workbook([ss.Sheet(title="测算结果", headers=frame.columns, rows=frame.iter_rows())], path)
 
 
 def summary_lines(frame: pl.DataFrame, pack: rules.Pack) -> list[str]:
