@@ -262,6 +262,18 @@ class User(AbstractUser):
     class Meta:
         verbose_name = verbose_name_plural = "用户"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A login stamps last_login (Django's update_last_login): that is a login, recorded with its address
+        # and time by the login log (django-axes), not a change of the user to list in the audit log.
+        if set(kwargs.get("update_fields") or ()) == {"last_login"}:
+            self.skip_history_when_saving = True
+            try:
+                super().save(*args, **kwargs)
+            finally:
+                del self.skip_history_when_saving
+            return
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         super().clean()
         if self.role == Role.ENTERPRISE and self.enterprise_id is None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from itertools import chain
+from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -142,6 +143,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     entries = [
         {
             "record": record,
+            "object": _object_label(record),
+            "who": _who(record.history_user),
             "kind": labels[record.instance_type],
             "change": CHANGE_LABELS.get(record.history_type, record.history_type),
             "changes": _changes_of(record),
@@ -158,7 +161,32 @@ def _changes_of(record: object) -> list[dict[str, object]]:
     if previous is None:
         return []
     delta = record.diff_against(previous)
-    return [{"field": c.field, "old": c.old, "new": c.new} for c in delta.changes]
+    meta = record.instance_type._meta
+    return [{"field": _field_label(meta, c.field), "old": c.old, "new": c.new} for c in delta.changes]
+
+
+def _field_label(meta: Any, name: str) -> str:
+    """The field's Chinese name ("联系电话"), not its code name."""
+    try:
+        return str(meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
+def _object_label(record: Any) -> str:
+    """What changed, as the pages name it ("宝鸡渭源钛材科技有限公司", "王晓梅（admin）"), never the history
+    row's own English "… as of 2026-12-07 21:07:04+00:00"."""
+    instance = record.instance
+    full_name = getattr(instance, "get_full_name", None)
+    if callable(full_name) and full_name():
+        return f"{full_name()}（{instance.username}）"
+    return str(instance)
+
+
+def _who(user: Any) -> str:
+    if user is None:
+        return "系统"
+    return f"{user.get_full_name()}（{user.username}）" if user.get_full_name() else user.username
 
 
 # ---- 企业名录 import (registry.import) and export (registry.export) ----------------------------------

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
+
+from yingshang.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +75,26 @@ def test_the_audit_trail_shows_who_changed_what(world):
         .get(reverse("registry:audit_log"), {"kind": "enterprise"})
         .content.decode()
     )
-    assert "employees" in body and "120 → 130" in body
+    assert "从业人数：120 → 130" in body  # the field's Chinese name, not its code name
+    assert world.acme.name in body and " as of " not in body  # the object as pages name it
+
+
+def test_a_login_is_not_listed_as_a_change_of_the_user(world):
+    before = world.clerk.history.count()
+    client = Client()
+    client.post(reverse("login"), {"username": world.clerk.username, "password": PASSWORD})
+    assert "_auth_user_id" in client.session
+    world.clerk.refresh_from_db()
+    assert world.clerk.last_login is not None and world.clerk.history.count() == before
+
+
+def test_a_real_change_of_a_user_is_still_audited_with_who_did_it(world):
+    world.clerk.phone = "13900000001"
+    world.clerk._history_user = world.admin
+    world.clerk.save()
+    body = world.client_for(world.admin).get(reverse("registry:audit_log"), {"kind": "user"}).content.decode()
+    assert "手机号：（空） → 13900000001" in body
+    assert f"{world.clerk.get_full_name()}（{world.clerk.username}）" in body
 
 
 def test_the_export_link_shows_only_for_roles_that_may_export(world):
