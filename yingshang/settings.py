@@ -183,6 +183,9 @@ IMPORT_MAX_BYTES = env_int("YINGSHANG_IMPORT_MAX_MB", 20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# JSON API bearer tokens end this many days after they were issued (等保: no credential lives for ever).
+API_TOKEN_DAYS = env_int("YINGSHANG_API_TOKEN_DAYS", 90)
+
 # 企业码: days a signed enterprise code stays valid after it was issued (the office reissues cards).
 ENTERPRISE_CODE_DAYS = env_int("YINGSHANG_ENTERPRISE_CODE_DAYS", 365)
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from yingshang.core import clock
 from yingshang.core.permissions import AuthenticatedHttpRequest, capability_required
 from yingshang.registry.models import ApiToken, User
 
@@ -41,7 +42,11 @@ class IssueTokenForm(forms.Form):
 
 
 def active_tokens(user: User) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    """Neither revoked nor expired: the ones that count towards the limit."""
+    now = clock.now()
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
 
 
 def _render_page(

@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -321,6 +322,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
     revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    # 等保: a token ends by itself (YINGSHANG_API_TOKEN_DAYS); a new one is issued on the 接口令牌 page.
+    expires_at = models.DateTimeField("有效期至", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "接口令牌"
@@ -336,14 +339,22 @@ class ApiToken(models.Model):
     @classmethod
     def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
         key = "ys_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=key[:8], key_hash=cls.hash_key(key))
+        expires_at = clock.now() + dt.timedelta(days=settings.API_TOKEN_DAYS)
+        token = cls.objects.create(
+            user=user, name=name, prefix=key[:8], key_hash=cls.hash_key(key), expires_at=expires_at
+        )
         return token, key
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= clock.now()
 
     @classmethod
     def authenticate(cls, key: str) -> User | None:
         token = (
             cls.objects.select_related("user", "user__department")
             .filter(key_hash=cls.hash_key(key), revoked_at__isnull=True, user__is_active=True)
+            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=clock.now()))
             .first()
         )
         if token is None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
 from yingshang.conftest import World
+from yingshang.core import clock
 from yingshang.registry.api_tokens import MAX_ACTIVE_TOKENS
 from yingshang.registry.models import ApiToken
 
@@ -130,3 +133,15 @@ def test_revoking_needs_the_csrf_token(world: World) -> None:
     assert client.post(revoke_url(token)).status_code == 403
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_a_token_expires_after_the_configured_days(world: World) -> None:
+    token, key = ApiToken.issue(world.clerk, "区数据平台同步")
+    assert token.expires_at is not None
+    lifetime = token.expires_at - token.created_at
+    assert abs(lifetime - dt.timedelta(days=settings.API_TOKEN_DAYS)) < dt.timedelta(minutes=1)
+    assert ApiToken.authenticate(key) == world.clerk
+    with clock.travel(token.expires_at + dt.timedelta(seconds=1)):
+        assert ApiToken.authenticate(key) is None
+        page = world.client_for(world.clerk).get(URL).content.decode()
+        assert "已过期" in page
