@@ -142,6 +142,9 @@ class MatchRun(models.Model):
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # Who runs it and when it last moved (core.workers): a run whose process died is marked failed.
+    worker = models.CharField("处理进程", max_length=120, blank=True)
+    heartbeat_at = models.DateTimeField("最近进展", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "批量匹配"

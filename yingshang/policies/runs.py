@@ -14,6 +14,7 @@ from typing import Literal
 from django.conf import settings
 from django.utils import timezone
 
+from yingshang.core.workers import death_of, worker_id
 from yingshang.policies.models import MatchRun
 from yingshang.policies.packs import PackRejected
 
@@ -32,7 +33,9 @@ def default_runner() -> Runner:
 
 def claim_run(run_id: int) -> MatchRun | None:
     """Move a queued run to running; None when someone else already took it (or it is gone)."""
-    claimed = MatchRun.objects.filter(pk=run_id, state="queued").update(state="running", progress="开始运行")
+    claimed = MatchRun.objects.filter(pk=run_id, state="queued").update(
+        state="running", progress="开始运行", worker=worker_id(), heartbeat_at=timezone.now()
+    )
     return MatchRun.objects.get(pk=run_id) if claimed else None
 
 
@@ -51,7 +54,24 @@ class RunProgress:
         self.last = now
         share = f"（{done * 100 // total}%）" if total else ""
         text = f"{phase}：{done:,}/{total:,}{share}" if total else f"{phase}：{done:,}"
-        MatchRun.objects.filter(pk=self.run.pk).update(progress=text[:200])
+        MatchRun.objects.filter(pk=self.run.pk).update(progress=text[:200], heartbeat_at=timezone.now())
+
+
+def fail_dead_runs() -> int:
+    """Mark failed the runs whose process died mid-way (killed, a deploy, a power cut), with the reason,
+    so they neither say 运行中 for ever nor block the next run; returns how many."""
+    now = timezone.now()
+    failed = 0
+    for run in MatchRun.objects.filter(state="running").only("pk", "worker", "heartbeat_at"):
+        why = death_of(run.worker, run.heartbeat_at, now)
+        if why:
+            failed += MatchRun.objects.filter(pk=run.pk, state="running").update(
+                state="failed",
+                progress="失败",
+                error=f"运行中断：{why}。本批次未完成，没有保存任何结果，可以重新运行",
+                finished_at=now,
+            )
+    return failed
 
 
 def fail_run(run_id: int, message: str, started: float) -> MatchRun:

@@ -38,6 +38,7 @@ from yingshang.policies.forms import (
 from yingshang.policies.match import FIGURE_KEYS
 from yingshang.policies.models import MODES, MatchResult, MatchRun, PolicyPack, RewardItem
 from yingshang.policies.reasons import reason_texts
+from yingshang.policies.runs import fail_dead_runs
 from yingshang.policies.whatif import item_source, whatif_of_run
 from yingshang.registry.models import Enterprise, User
 
@@ -348,6 +349,7 @@ def run_item_lines(run: MatchRun, user: User) -> list[dict[str, Any]]:
 
 
 def active_match_run() -> MatchRun | None:
+    fail_dead_runs()  # a run whose process died must not block the next one
     since = timezone.now() - STALE_RUN
     return (
         MatchRun.objects.filter(kind="match", state__in=ACTIVE_STATES, created_at__gte=since)

@@ -10,6 +10,7 @@ import time
 from django.db import transaction
 
 from yingshang.core import clock
+from yingshang.core.workers import death_of, worker_id
 from yingshang.entitlements.models import LedgerSync
 from yingshang.entitlements.services.common import EntitlementRefused
 from yingshang.entitlements.services.sync import create_entitlements_from_run
@@ -25,6 +26,7 @@ def queue_ledger_sync(run: MatchRun, *, by: User | None) -> LedgerSync:
     sync is queued or running (one at a time: they write the same rows)."""
     if run.kind != "match" or run.state != "done":
         raise EntitlementRefused("只能从已完成的批量匹配（不是政策测算）生成兑现事项")
+    fail_dead_syncs()  # a sync whose process died must not block this one
     with transaction.atomic():
         busy = LedgerSync.objects.select_for_update().filter(state__in=OPEN_STATES).first()
         if busy is not None:
@@ -35,8 +37,27 @@ def queue_ledger_sync(run: MatchRun, *, by: User | None) -> LedgerSync:
 def claim_ledger_sync(sync_id: int) -> bool:
     """Move a queued sync to running; False when another worker already took it."""
     return bool(
-        LedgerSync.objects.filter(pk=sync_id, state="queued").update(state="running", progress="开始生成")
+        LedgerSync.objects.filter(pk=sync_id, state="queued").update(
+            state="running", progress="开始生成", worker=worker_id(), heartbeat_at=clock.now()
+        )
     )
+
+
+def fail_dead_syncs() -> int:
+    """Mark failed the syncs whose process died mid-way (the transaction rolled back: nothing was
+    written), with the reason, so another can start; returns how many."""
+    now = clock.now()
+    failed = 0
+    for sync in LedgerSync.objects.filter(state="running").only("pk", "worker", "heartbeat_at"):
+        why = death_of(sync.worker, sync.heartbeat_at, now)
+        if why:
+            failed += LedgerSync.objects.filter(pk=sync.pk, state="running").update(
+                state="failed",
+                progress="失败",
+                error=f"生成中断：{why}。兑现台账没有改动，可以重新生成",
+                finished_at=now,
+            )
+    return failed
 
 
 class _Progress:
@@ -51,7 +72,9 @@ class _Progress:
             return
         self.last = now
         share = f"（{done * 100 // total}%）" if total else ""
-        LedgerSync.objects.filter(pk=self.sync_id).update(progress=f"写入兑现台账：{done:,}/{total:,}{share}")
+        LedgerSync.objects.filter(pk=self.sync_id).update(
+            progress=f"写入兑现台账：{done:,}/{total:,}{share}", heartbeat_at=clock.now()
+        )
 
 
 def execute_ledger_sync(sync_id: int) -> LedgerSync:

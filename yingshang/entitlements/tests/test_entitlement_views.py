@@ -5,6 +5,7 @@ approval (with the budget warning), one entitlement with its actions and timelin
 from __future__ import annotations
 
 import datetime as dt
+import socket
 
 import pytest
 from django.test import Client
@@ -609,3 +610,13 @@ def test_the_list_costs_the_same_few_queries_however_many_rows_it_shows(world, d
         make_entitlement(world.bolt, item_key=key)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(LIST)
+
+
+def test_a_sync_whose_process_died_is_failed_with_its_reason_and_does_not_block_the_next(world, run):
+    killed = LedgerSync.objects.create(
+        run=run, state="running", worker=f"{socket.gethostname()}:{2**22 + 7}", heartbeat_at=clock.now()
+    )
+    fresh = queue_ledger_sync(run, by=world.admin)
+    killed.refresh_from_db()
+    assert killed.state == "failed" and "已不在运行" in killed.error and "兑现台账没有改动" in killed.error
+    assert fresh.state == "queued"

@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import socket
 import threading
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from yingshang.conftest import World
+from yingshang.core import clock
 from yingshang.core.money import to_yuan
+from yingshang.core.workers import worker_id
 from yingshang.policies import rules, services
 from yingshang.policies.models import MatchResult, MatchRun, PolicyPack, RewardItem
+from yingshang.policies.runs import fail_dead_runs
 from yingshang.policies.testing import AS_OF, HNTE_ITEM, MEASURES, finished_match
 from yingshang.registry.models import Enterprise, Qualification
 from yingshang.registry.testing import make_enterprise, make_uscc
@@ -217,3 +222,44 @@ def test_a_working_pack_with_no_current_items_stores_an_empty_run(district: Worl
     run = finished_match(as_of=dt.date(2030, 1, 1))
     assert run.item_count == 0 and not MatchResult.objects.filter(run=run).exists()
     assert run.summary["totals"]["payable_fen"] == 0 and PolicyPack.objects.filter(name=MEASURES).exists()
+
+
+# ---- a run whose process died ---------------------------------------------------------------------
+
+
+def running_run(worker: str, heartbeat_minutes_ago: int = 0) -> MatchRun:
+    return MatchRun.objects.create(
+        state="running",
+        as_of=AS_OF,
+        progress="比对：10,000/20,000",
+        worker=worker,
+        heartbeat_at=clock.now() - dt.timedelta(minutes=heartbeat_minutes_ago),
+    )
+
+
+def test_a_run_whose_process_was_killed_is_marked_failed_with_the_reason() -> None:
+    dead = running_run(f"{socket.gethostname()}:{2**22 + 7}")  # no such process (pid_max is 2**22)
+    alive = running_run(worker_id())
+    assert fail_dead_runs() == 1
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.state == "failed" and "已不在运行" in dead.error and "可以重新运行" in dead.error
+    assert alive.state == "running"
+
+
+def test_a_run_on_another_machine_is_dead_once_its_heartbeat_is_old() -> None:
+    quiet = running_run("other-host:1234", heartbeat_minutes_ago=11)
+    recent = running_run("other-host:1235", heartbeat_minutes_ago=2)
+    assert fail_dead_runs() == 1
+    quiet.refresh_from_db()
+    recent.refresh_from_db()
+    assert quiet.state == "failed" and "超过 10 分钟没有进展" in quiet.error
+    assert recent.state == "running"
+
+
+def test_a_dead_run_no_longer_blocks_starting_a_new_one(district: World) -> None:
+    running_run(f"{socket.gethostname()}:{2**22 + 7}")
+    client = district.client_for(district.admin)
+    first = client.post(reverse("policies:run_start"))
+    assert first.status_code == 302
+    assert MatchRun.objects.filter(state="queued").count() == 1
