@@ -183,6 +183,9 @@ IMPORT_MAX_BYTES = env_int("YINGSHANG_IMPORT_MAX_MB", 20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Objections to a 公示 (public form): at most this many an hour from one address or one phone number.
+OBJECTIONS_PER_HOUR = env_int("YINGSHANG_OBJECTIONS_PER_HOUR", 5)
+
 # JSON API bearer tokens end this many days after they were issued (等保: no credential lives for ever).
 API_TOKEN_DAYS = env_int("YINGSHANG_API_TOKEN_DAYS", 90)
 

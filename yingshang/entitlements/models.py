@@ -196,6 +196,8 @@ class Objection(models.Model):
     text = models.TextField("异议内容")
     contact_name = models.CharField("联系人", max_length=50, blank=True)
     contact_phone = models.CharField("联系电话", max_length=20, blank=True)
+    # The address it came from: only to limit how often one address may object (never shown).
+    submitted_from = models.GenericIPAddressField("提交地址", null=True, blank=True)
     submitted_at = models.DateTimeField("提交时间", auto_now_add=True)
     state = models.CharField("处理状态", max_length=10, choices=STATES, default="open")
     handled_by = models.ForeignKey(

@@ -273,6 +273,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     contact_name=data["contact_name"].strip(),
                     contact_phone=data["contact_phone"],
                     entitlement=chosen,
+                    submitted_from=request.META.get("REMOTE_ADDR"),
                 )
             except workflow_services.EntitlementRefused as exc:
                 form.add_error(None, str(exc))

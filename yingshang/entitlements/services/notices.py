@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -96,6 +98,20 @@ def publish_notice(ids: Iterable[int], *, by: User, title: str, workdays: int | 
         return notice
 
 
+def _check_objection_rate(address: str | None, phone: str) -> None:
+    limit = settings.OBJECTIONS_PER_HOUR
+    since = clock.now() - dt.timedelta(hours=1)
+    recent = Objection.objects.filter(submitted_at__gte=since)
+    if address and recent.filter(submitted_from=address).count() >= limit:
+        raise EntitlementRefused(
+            f"同一网络地址一小时内最多提交 {limit} 条异议，请稍后再试；如情况紧急请致电营商办"
+        )
+    if phone and recent.filter(contact_phone=phone).count() >= limit:
+        raise EntitlementRefused(
+            f"同一联系电话一小时内最多提交 {limit} 条异议，请稍后再试；如情况紧急请致电营商办"
+        )
+
+
 def raise_objection(
     notice: PublicNotice,
     *,
@@ -103,8 +119,11 @@ def raise_objection(
     contact_name: str = "",
     contact_phone: str = "",
     entitlement: Entitlement | None = None,
+    submitted_from: str | None = None,
 ) -> Objection:
-    """Anyone may object during the 公示; the named entitlement (if any) waits for review."""
+    """Anyone may object during the 公示; the named entitlement (if any) waits for review. An address
+    or a phone number may object only so often (settings.OBJECTIONS_PER_HOUR): an objection puts a
+    payment on hold, so a flood of them must not stop every payment of a 公示."""
     text = (text or "").strip()
     if not text:
         raise EntitlementRefused("请填写异议内容")
@@ -118,6 +137,7 @@ def raise_objection(
         raise EntitlementRefused(f"公示自 {notice.starts_on:%Y年%m月%d日} 开始，尚不能提出异议")
     if day > notice.ends_on:
         raise EntitlementRefused(f"公示期已于 {notice.ends_on:%Y年%m月%d日} 结束，不再受理异议")
+    _check_objection_rate(submitted_from, phone)
     with transaction.atomic():
         if entitlement is not None:
             entitlement = _locked(entitlement)
@@ -129,6 +149,7 @@ def raise_objection(
             text=text,
             contact_name=(contact_name or "").strip()[:50],
             contact_phone=phone[:20],
+            submitted_from=submitted_from or None,
         )
         if entitlement is not None and not entitlement.needs_review:
             entitlement.needs_review = True

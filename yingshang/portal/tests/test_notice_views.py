@@ -158,3 +158,35 @@ def test_before_the_period_an_objection_is_refused(world, packs):
 
 def test_an_unknown_notice_is_not_found(world):
     assert Client().get(reverse("portal:notice_detail", args=[999999])).status_code == 404
+
+
+def test_one_address_may_object_only_so_often_and_the_page_says_why(world, notice, settings):
+    settings.OBJECTIONS_PER_HOUR = 3
+    before = Objection.objects.count()
+    for n in range(3):
+        response = Client().post(detail(notice), {"text": f"第{n}条"}, REMOTE_ADDR="10.8.8.8")
+        assert response.status_code == 302
+    refused = Client().post(detail(notice), {"text": "第4条"}, REMOTE_ADDR="10.8.8.8")
+    assert refused.status_code == 400
+    assert "同一网络地址一小时内最多提交 3 条异议" in refused.content.decode()
+    assert Client().post(detail(notice), {"text": "别处"}, REMOTE_ADDR="10.8.8.9").status_code == 302
+    assert Objection.objects.count() == before + 4
+
+
+def test_one_phone_number_may_object_only_so_often_from_any_address(world, notice, settings):
+    settings.OBJECTIONS_PER_HOUR = 2
+    before = Objection.objects.count()
+    for n in range(2):
+        data = {"text": f"第{n}条", "contact_phone": "13800000001"}
+        assert Client().post(detail(notice), data, REMOTE_ADDR=f"10.9.0.{n}").status_code == 302
+    data = {"text": "第3条", "contact_phone": "13800000001"}
+    refused = Client().post(detail(notice), data, REMOTE_ADDR="10.9.0.99")
+    assert "同一联系电话一小时内最多提交 2 条异议" in refused.content.decode()
+    assert Objection.objects.count() == before + 2
+
+
+def test_the_limit_counts_the_last_hour_only(world, notice, settings):
+    settings.OBJECTIONS_PER_HOUR = 1
+    assert Client().post(detail(notice), {"text": "上午"}, REMOTE_ADDR="10.7.0.1").status_code == 302
+    clock.move_to(clock.now() + dt.timedelta(minutes=61))
+    assert Client().post(detail(notice), {"text": "一小时后"}, REMOTE_ADDR="10.7.0.1").status_code == 302
