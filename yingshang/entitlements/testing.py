@@ -11,7 +11,6 @@ import datetime as dt
 import io
 from typing import Any
 
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from yingshang.core import clock
@@ -57,7 +56,7 @@ def make_entitlement(
         verdict=verdict,
         amount_fen=amount_fen,
         state=state.value,
-        matched_at=timezone.now(),
+        matched_at=clock.now(),
         **fields,
     )
 

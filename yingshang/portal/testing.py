@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils import timezone
-
 from yingshang.core import clock
 from yingshang.entitlements.models import Entitlement, PublicNotice
 from yingshang.policies.models import RewardItem
@@ -34,8 +32,8 @@ def make_entitlement(
         "to_confirm": CONDITIONS if item.mode == "快申快享" else [],
         "state": state,
         "due_on": clock.today() + dt.timedelta(days=30) if state == "pushed" else None,
-        "matched_at": timezone.now(),
-        "pushed_at": timezone.now() if state != "matched" else None,
+        "matched_at": clock.now(),
+        "pushed_at": clock.now() if state != "matched" else None,
     }
     values.update(fields)
     return Entitlement.objects.create(enterprise=enterprise, item_key=key, item=item, **values)

@@ -11,9 +11,8 @@ from typing import Any
 
 from django.db import models
 from django.db.models.functions import Cast
-from django.utils import timezone
 
-from yingshang.core import spreadsheets
+from yingshang.core import clock, spreadsheets
 from yingshang.core.scope import scope_of
 
 # The generic reading moved to yingshang.core.spreadsheets. The names marked "re-exported" are not
@@ -363,7 +362,7 @@ def analyse(
 
     `district_id`: a district's import, whose every row must be an enterprise of that district (None:
     a city-level import, any district)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     plan = ImportPlan(file_name=file_name)
     lookups = Lookups.load(today)
     tables = read_tables(Path(path), file_name)

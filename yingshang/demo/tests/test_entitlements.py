@@ -12,7 +12,6 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from django.utils import timezone
 
 from yingshang.conftest import World
 from yingshang.core import clock
@@ -126,8 +125,8 @@ def test_every_step_is_in_the_history_on_past_working_days_by_the_demo_admin(loa
         "登记兑付",
     ]
     moments = [entry.when for entry in entries]
-    assert moments == sorted(moments) and moments[-1] < timezone.now()
-    assert all(calendar.is_workday(timezone.localtime(m, SHANGHAI).date()) for m in moments)
+    assert moments == sorted(moments) and moments[-1] < clock.now()
+    assert all(calendar.is_workday(clock.local(m).date()) for m in moments)
     assert {r.history_user_id for r in paid.history.all() if r.history_change_reason in ("推送", "公示")} == {
         admin.pk
     }
@@ -148,7 +147,7 @@ def test_the_bureau_clerk_reviews_what_its_bureau_leads_and_the_office_the_rest(
 
 def test_the_run_is_dated_on_the_first_day_of_the_story(loaded) -> None:
     first = PublicNotice.objects.order_by("starts_on").first().starts_on
-    started = timezone.localtime(loaded.run.created_at, SHANGHAI).date()
+    started = clock.local(loaded.run.created_at).date()
     assert started < first
     assert get_calendar().workdays_between(started, first) == 3
 

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from yingshang.conftest import World
@@ -59,8 +58,8 @@ def run_with_pairs(
         kind="match",
         state="done",
         as_of=AS_OF,
-        finished_at=timezone.now(),
-        snapshot_taken_at=timezone.now(),
+        finished_at=clock.now(),
+        snapshot_taken_at=clock.now(),
         summary={"items": [{"key": k} for k in keys]},
     )
     run.packs.set(PolicyPack.objects.filter(is_working=True))

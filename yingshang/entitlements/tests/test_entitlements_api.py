@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 
 from yingshang.conftest import World
+from yingshang.core import clock
 from yingshang.entitlements.models import Entitlement
 from yingshang.entitlements.testing import make_entitlement
 from yingshang.entitlements.workflow import State
@@ -24,7 +24,7 @@ def api_for(user: User) -> BearerClient:
 @pytest.fixture
 def ledger(world: World) -> dict[str, Entitlement]:
     return {
-        "acme_pushed": make_entitlement(world.acme, state=State.PUSHED, pushed_at=timezone.now()),
+        "acme_pushed": make_entitlement(world.acme, state=State.PUSHED, pushed_at=clock.now()),
         "acme_matched": make_entitlement(world.acme, item_key="xx18_art2_above_quota"),
         "bolt_paid": make_entitlement(world.bolt, state=State.PAID, paid_fen=100_000_00, voucher_no="PZ-9"),
     }

@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from yingshang.conftest import World
+from yingshang.core import clock
 from yingshang.entitlements.models import Entitlement, EntitlementNote
 from yingshang.entitlements.services import (
     EntitlementRefused,
@@ -132,7 +132,7 @@ def test_a_deadline_left_open_is_counted_once_the_admin_confirms_that_year(
     with django_capture_on_commit_callbacks(execute=True):
         confirm_year(year, world.admin)
     e = entitlement_of(world.acme, BACKBONE)
-    pushed_on = timezone.localtime(e.pushed_at).date()
+    pushed_on = clock.local(e.pushed_at).date()
     assert e.due_on == get_calendar().add_workdays(pushed_on, 60)
     assert e.due_on.year == 2027
     assert e.history.first().history_change_reason == "补算期限"

@@ -37,7 +37,7 @@ ACCOUNT = "6222020200112233445"
 
 
 class Clock:
-    """What `timezone.now()` answers while the test runs."""
+    """What `clock.now()` answers while the test runs."""
 
     def __init__(self, moment: dt.datetime) -> None:
         self.moment = moment

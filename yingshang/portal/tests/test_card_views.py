@@ -10,8 +10,8 @@ import pytest
 import segno
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
+from yingshang.core import clock
 from yingshang.policies.testing import HNTE_ITEM
 from yingshang.portal import codes
 from yingshang.portal.models import EnterpriseCode
@@ -112,7 +112,7 @@ def test_the_office_finds_an_enterprise_by_name_or_uscc(world):
 def test_an_expired_card_page_says_so(world, settings):
     settings.ENTERPRISE_CODE_DAYS = 1
     EnterpriseCode.objects.create(
-        enterprise=world.acme, version=1, issued_at=timezone.now() - dt.timedelta(days=2)
+        enterprise=world.acme, version=1, issued_at=clock.now() - dt.timedelta(days=2)
     )
     body = world.client_for(world.owner).get(reverse("portal:my_card")).content.decode()
     assert "扫码会被拒绝" in body and "请联系区营商环境办公室换领新卡" in body

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
+from yingshang.core import clock
 from yingshang.portal import codes
 from yingshang.portal.access import SESSION_KEY
 from yingshang.portal.models import EnterpriseCode
@@ -62,12 +62,12 @@ def test_a_forged_code_link_is_refused_with_a_chinese_message_and_opens_nothing(
 
 
 def test_an_expired_code_link_is_refused_naming_when_it_was_issued(world):
-    issued = timezone.now() - dt.timedelta(days=400)
+    issued = clock.now() - dt.timedelta(days=400)
     EnterpriseCode.objects.create(enterprise=world.acme, version=1, issued_at=issued)
     response = open_code(Client(), world.acme)
     body = response.content.decode()
     assert response.status_code == 403
-    assert f"企业码已过期（签发于{timezone.localtime(issued):%Y年%m月%d日}）" in body and "换领" in body
+    assert f"企业码已过期（签发于{clock.local(issued):%Y年%m月%d日}）" in body and "换领" in body
 
 
 def test_a_revoked_code_link_is_refused(world):
@@ -92,7 +92,7 @@ def test_an_expired_card_ends_a_code_session_already_open(world):
     client = Client()
     open_code(client, world.acme)
     EnterpriseCode.objects.filter(enterprise=world.acme).update(
-        issued_at=timezone.now() - dt.timedelta(days=400)
+        issued_at=clock.now() - dt.timedelta(days=400)
     )
     response = client.get(HOME)
     assert response.status_code == 403 and "已过期" in response.content.decode()

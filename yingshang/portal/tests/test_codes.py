@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from django.core import signing
 from django.urls import reverse
-from django.utils import timezone
 
+from yingshang.core import clock
 from yingshang.portal import codes
 from yingshang.portal.models import EnterpriseCode
 
@@ -73,10 +73,10 @@ def test_a_forged_or_incomplete_token_is_refused_as_tampered(world):
 
 
 def test_an_expired_token_is_refused_naming_its_issue_day(world):
-    issued = timezone.now() - dt.timedelta(days=400)
+    issued = clock.now() - dt.timedelta(days=400)
     EnterpriseCode.objects.create(enterprise=world.acme, version=1, issued_at=issued)
     token = codes.enterprise_token(world.acme)
-    day = f"{timezone.localtime(issued):%Y年%m月%d日}"
+    day = f"{clock.local(issued):%Y年%m月%d日}"
     with pytest.raises(codes.CodeRefused, match=f"企业码已过期（签发于{day}），请联系区营商环境办公室换领"):
         codes.read_code(token)
 
@@ -84,7 +84,7 @@ def test_an_expired_token_is_refused_naming_its_issue_day(world):
 def test_the_validity_comes_from_the_setting(world, settings):
     settings.ENTERPRISE_CODE_DAYS = 30
     EnterpriseCode.objects.create(
-        enterprise=world.acme, version=1, issued_at=timezone.now() - dt.timedelta(days=31)
+        enterprise=world.acme, version=1, issued_at=clock.now() - dt.timedelta(days=31)
     )
     with pytest.raises(codes.CodeRefused, match="已过期"):
         codes.read_code(codes.enterprise_token(world.acme))
@@ -123,7 +123,7 @@ def test_a_session_code_ends_when_the_card_is_reissued_or_expires(world):
     with pytest.raises(codes.CodeRefused, match="重新签发"):
         codes.check_session_code(world.acme.pk, code.version)
     EnterpriseCode.objects.filter(enterprise=world.acme).update(
-        issued_at=timezone.now() - dt.timedelta(days=366)
+        issued_at=clock.now() - dt.timedelta(days=366)
     )
     with pytest.raises(codes.CodeRefused, match="已过期"):
         codes.check_session_code(world.acme.pk, 2)

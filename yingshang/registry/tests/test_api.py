@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from yingshang.conftest import World
+from yingshang.core import clock
 from yingshang.registry.models import ApiToken, Department, Enterprise, Qualification, User
 from yingshang.registry.testing import BearerClient, bearer_client_for, make_enterprise, make_uscc
 
@@ -51,7 +51,7 @@ def test_a_session_login_does_not_open_the_api(world: World) -> None:
 def test_a_revoked_token_is_refused(world: World) -> None:
     token, key = ApiToken.issue(world.admin, "将被吊销")
     assert api_with(key).get("/me").status_code == 200
-    token.revoked_at = timezone.now()
+    token.revoked_at = clock.now()
     token.save()
     response = api_with(key).get("/me")
     assert response.status_code == 401
