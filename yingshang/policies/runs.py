@@ -9,26 +9,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Literal
 
-from django.conf import settings
 from django.utils import timezone
 
-from yingshang.core.workers import death_of, worker_id
+from yingshang.core.workers import fail_dead_jobs, worker_id
 from yingshang.policies.models import MatchRun
 from yingshang.policies.packs import PackRejected
 
 # (phase, done, total or None): the command draws a tqdm bar with it, a run writes it to its row.
 Progress = Callable[[str, int, "int | None"], None]
-Runner = Literal["task", "thread", "inline"]
 
 QUEUED = "排队中，等待开始"
-
-
-def default_runner() -> Runner:
-    """Production runs go to the django-tasks queue (a `yingshang db_worker` executes them); a
-    development or demo server has no worker, so a run there starts in a thread of the server."""
-    return "task" if getattr(settings, "PRODUCTION", False) else "thread"
 
 
 def claim_run(run_id: int) -> MatchRun | None:
@@ -60,18 +51,9 @@ class RunProgress:
 def fail_dead_runs() -> int:
     """Mark failed the runs whose process died mid-way (killed, a deploy, a power cut), with the reason,
     so they neither say 运行中 for ever nor block the next run; returns how many."""
-    now = timezone.now()
-    failed = 0
-    for run in MatchRun.objects.filter(state="running").only("pk", "worker", "heartbeat_at"):
-        why = death_of(run.worker, run.heartbeat_at, now)
-        if why:
-            failed += MatchRun.objects.filter(pk=run.pk, state="running").update(
-                state="failed",
-                progress="失败",
-                error=f"运行中断：{why}。本批次未完成，没有保存任何结果，可以重新运行",
-                finished_at=now,
-            )
-    return failed
+    return fail_dead_jobs(
+        MatchRun.objects.all(), lambda why: f"运行中断：{why}。本批次未完成，没有保存任何结果，可以重新运行"
+    )
 
 
 def fail_run(run_id: int, message: str, started: float) -> MatchRun:

@@ -21,17 +21,17 @@ Below this module, from the bottom: `packs` (stored versions), `runs` (a run's b
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 
 from yingshang.core import clock
 from yingshang.core.money import to_yuan
 from yingshang.core.spreadsheets import Sheet, write_workbook
+from yingshang.core.workers import Runner, default_runner, dispatch
 from yingshang.policies import rules, whatif
 from yingshang.policies.models import MatchResult, MatchRun, PolicyPack, RewardItem
 from yingshang.policies.packs import (  # noqa: F401  (the stored packs are part of this module's API)
@@ -48,7 +48,7 @@ from yingshang.policies.packs import (  # noqa: F401  (the stored packs are part
 )
 from yingshang.policies.reasons import reason_texts
 from yingshang.policies.rules.fields import field_registry, qualification_kinds
-from yingshang.policies.runs import QUEUED, Progress, Runner, default_runner
+from yingshang.policies.runs import QUEUED, Progress
 from yingshang.policies.tasks import execute_run, execute_run_task
 from yingshang.registry.fields import RECORDED_FIELDS, SCALE_SOURCE
 from yingshang.registry.models import Enterprise, User
@@ -357,20 +357,8 @@ def start_match_run(
 
 
 def dispatch_run(run: MatchRun, runner: Runner) -> None:
-    """Hand a queued run to a thread or the task queue once the surrounding transaction commits
-    (the worker's own connection must see the run row)."""
-    if runner == "thread":
-
-        def work() -> None:
-            try:
-                execute_run(run.pk)
-            finally:
-                close_old_connections()
-
-        thread = threading.Thread(target=work, daemon=True, name=f"policies-run-{run.pk}")
-        transaction.on_commit(thread.start)
-        return
-    transaction.on_commit(lambda: execute_run_task.enqueue(run.pk))
+    """Hand a queued run to a thread or the task queue once the surrounding transaction commits."""
+    dispatch(run.pk, runner, execute=execute_run, task=execute_run_task, name=f"policies-run-{run.pk}")
 
 
 def start_whatif_run(

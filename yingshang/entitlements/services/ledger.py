@@ -10,7 +10,7 @@ import time
 from django.db import transaction
 
 from yingshang.core import clock
-from yingshang.core.workers import death_of, worker_id
+from yingshang.core.workers import fail_dead_jobs, worker_id
 from yingshang.entitlements.models import LedgerSync
 from yingshang.entitlements.services.common import EntitlementRefused
 from yingshang.entitlements.services.sync import create_entitlements_from_run
@@ -46,18 +46,9 @@ def claim_ledger_sync(sync_id: int) -> bool:
 def fail_dead_syncs() -> int:
     """Mark failed the syncs whose process died mid-way (the transaction rolled back: nothing was
     written), with the reason, so another can start; returns how many."""
-    now = clock.now()
-    failed = 0
-    for sync in LedgerSync.objects.filter(state="running").only("pk", "worker", "heartbeat_at"):
-        why = death_of(sync.worker, sync.heartbeat_at, now)
-        if why:
-            failed += LedgerSync.objects.filter(pk=sync.pk, state="running").update(
-                state="failed",
-                progress="失败",
-                error=f"生成中断：{why}。兑现台账没有改动，可以重新生成",
-                finished_at=now,
-            )
-    return failed
+    return fail_dead_jobs(
+        LedgerSync.objects.all(), lambda why: f"生成中断：{why}。兑现台账没有改动，可以重新生成"
+    )
 
 
 class _Progress:
