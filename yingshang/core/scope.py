@@ -95,6 +95,8 @@ class Scope:
 
 
 NOBODY = Scope(Reach.NOBODY)
+# The platform itself acting for the city (a scheduled push, the demo loader): the whole city's rows.
+SYSTEM = Scope(Reach.CITY, Role.OFFICE_ADMIN)
 
 
 def scope_of(who: Any) -> Scope:

@@ -125,6 +125,9 @@ SHOWCASE_ROLES = ("paid", "publicized", "rejected", "pushed")
 OTHER_ROLES = ("paid", "archived", "publicized", "flagged", "approved", "overdue", "pushed")
 # Items of the shipped packs a titanium maker plausibly holds (or, for the rejection, plainly does not:
 # it is an industrial enterprise); any other 快申快享 item of the demo enterprise stands in for a missing one.
+# The story's 核实推送: this many items, each to the demo enterprise and up to this many neighbours.
+OUTREACH_ITEMS = 4
+OUTREACH_NEIGHBOURS = 30
 SHOWCASE_PREFERRED = {
     "publicized": ("ex_revenue_growth", "xx18_art3_srdi_backbone"),
     "rejected": ("xx18_art2_above_scale_service",),
@@ -171,12 +174,15 @@ def _choose_cast(showcase: Enterprise, rng: random.Random) -> _Cast:
         .order_by("enterprise__uscc", "item_key")
     )
     with_confirmation = list(
-        neighbours.filter(mode="快申快享", verdict="needs_confirmation")
+        neighbours.filter(mode="快申快享")
         .select_related("enterprise", "item")
         .order_by("enterprise__uscc", "item_key")[:400]
     )
     rng.shuffle(no_confirmation)
     rng.shuffle(with_confirmation)
+    # One certain entitlement stays 已比对: the office's next push, for a visitor to try.
+    if len(no_confirmation) > 1:
+        no_confirmation.pop()
     taken: set[int] = set()
 
     def take(candidates: list[Entitlement]) -> Entitlement | None:
@@ -330,6 +336,7 @@ def _steps(story: _Story) -> list[tuple[dt.datetime, str, Callable[[], object]]]
 
     step(0, "09:30", "企业留下联系方式", lambda: _leave_contact(story.showcase))
     step(0, "10:00", "推送", lambda: service.push_entitlements(story.cast.all(), by=story.admin))
+    step(0, "10:05", "核实推送", lambda: service.push_entitlements(_enlisted(), by=story.admin))
     step(0, "10:01", "发送短信和邮件", deliver)
     step(1, "09:10", "企业查看消息", lambda: story.read_messages(story.showcase))
     step(1, "10:00", "企业确认（第一批）", confirm_all(first, "企业码"))
@@ -425,6 +432,8 @@ def load_demo_entitlements(run: MatchRun, on_step: Callable[[str], None] | None 
                 enterprise_code_url(showcase)
             say(f"政策兑现台账：由批量匹配（批次 {run.pk}）生成 {result.created:,} 条")
         if not PublicNotice.objects.filter(title=NOTICE_TITLES[0]).exists():
+            with clock.travel(clock.at(days[0], 9, 40)):
+                _enlist(run, showcase, admin, random.Random(SEED))
             cast = _choose_cast(showcase, random.Random(SEED))
             _replay(_Story(admin, company, clerks, showcase, cast, days, random.Random(SEED)))
             result.replayed = True
@@ -435,6 +444,31 @@ def load_demo_entitlements(run: MatchRun, on_step: Callable[[str], None] | None 
     result.counts = state_counts(showcase.district_id)
     say(f"兑现事项（{showcase.district.name}）：{counts_text(result.counts)}")
     return result
+
+
+def _enlist(run: MatchRun, showcase: Enterprise, admin: User, rng: random.Random) -> None:
+    """The office's 核实推送 of the story: 需确认 pairs are match results until the office tells their
+    enterprises. For a few 快申快享 items the demo enterprise may be entitled to, the office picks the
+    demo enterprise and some of its neighbours (a first, small push) and enlists them; they are pushed
+    on the story's first day with the rest, and some of them play parts in the story."""
+    possible = service.possible_results(admin, run).filter(mode="快申快享")
+    mine = sorted(set(possible.filter(enterprise=showcase).values_list("item__key", flat=True)))
+    preferred = [key for keys in SHOWCASE_PREFERRED.values() for key in keys if key in mine]
+    items = list(dict.fromkeys([*preferred, *mine]))[:OUTREACH_ITEMS]
+    for key in items:
+        others = list(
+            possible.filter(item__key=key, enterprise__entity_type="enterprise")
+            .exclude(enterprise=showcase)
+            .order_by("enterprise__uscc")
+            .values_list("enterprise_id", flat=True)
+        )
+        chosen = [showcase.pk, *rng.sample(others, min(OUTREACH_NEIGHBOURS, len(others)))]
+        service.enlist_for_confirmation(run, key, by=admin, enterprise_ids=chosen)
+
+
+def _enlisted() -> list[Entitlement]:
+    """What the story's 核实推送 enlisted and nobody has pushed yet."""
+    return list(Entitlement.objects.filter(outreach__isnull=False, state=workflow.State.MATCHED.value))
 
 
 def _advance(bar: tqdm) -> Callable[[int, int], None]:

@@ -69,6 +69,36 @@ class PaymentBatch(models.Model):
         return self.number
 
 
+class Outreach(models.Model):
+    """A 核实推送: the office tells enterprises that the match found them possibly entitled to an item
+    but lacked data to be sure (需确认), and asks them to confirm. Until pushed this way such pairs are
+    match results, not ledger entitlements: the ledger's numbers are certain ones (docs/entitlements.md,
+    确定与可能). Its 知晓率 is its own entitlements' seen / pushed."""
+
+    scope = Owned(district="district")
+
+    run = models.ForeignKey(
+        MatchRun, on_delete=models.PROTECT, related_name="outreaches", verbose_name="比对批次"
+    )
+    item_key = models.CharField("事项标识", max_length=100)
+    item = models.ForeignKey(RewardItem, on_delete=models.PROTECT, verbose_name="奖补事项（所用版本）")
+    # The district whose enterprises were told; empty: the city's office told the whole city.
+    district = models.ForeignKey(
+        District, null=True, blank=True, on_delete=models.PROTECT, verbose_name="区县", related_name="+"
+    )
+    count = models.PositiveIntegerField("推送户数", default=0)
+    possible_fen = models.BigIntegerField("可能金额（分）", default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField("推送时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "核实推送"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.item.title}（{self.count} 户）"
+
+
 class Entitlement(models.Model):
     """One enterprise's claim to one reward item, from the match that found it to its payment.
 
@@ -131,6 +161,15 @@ class Entitlement(models.Model):
     paid_on = models.DateField("兑付日期", null=True, blank=True)
     paid_fen = models.BigIntegerField("实际兑付（分）", null=True, blank=True)
     archived_at = models.DateTimeField("归档时间", null=True, blank=True)
+    # Set when a 需确认 pair entered the ledger through a 核实推送 (an eligible pair comes by itself).
+    outreach = models.ForeignKey(
+        Outreach,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entitlements",
+        verbose_name="核实推送",
+    )
 
     history = HistoricalRecords(verbose_name="兑现流程记录", table_name="policies_historicalentitlement")
 

@@ -21,11 +21,11 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 
 from yingshang.core import clock
-from yingshang.core.money import to_yuan
+from yingshang.core.money import format_fen, to_yuan
 from yingshang.core.scope import scoped
 from yingshang.core.spreadsheets import Sheet, write_workbook
 from yingshang.entitlements.models import Entitlement
-from yingshang.entitlements.services import overdue_q
+from yingshang.entitlements.services import ledger_run, overdue_q, possible_results
 from yingshang.entitlements.workflow import BUDGET_STATES, State
 from yingshang.policies.models import RewardItem
 from yingshang.registry.models import District, User
@@ -41,6 +41,9 @@ SEEN = Q(pushed_at__isnull=False, seen_at__isnull=False)
 # (workflow.requires_confirmation, written as a query).
 NEEDS_CONFIRMATION = ~Q(mode="免申即享") | Q(verdict="needs_confirmation")
 CONFIRMED = Q(confirmed_at__isnull=False)
+# Certain: the match found every condition met. A 需确认 pair is in the ledger only once a 核实推送 told
+# its enterprise; its money is possible, never added to the certain sums (docs/reports.md, 确定与可能).
+CERTAIN = Q(verdict="eligible")
 PAID = Q(paid_on__isnull=False)
 # Approved = reached approval and not rejected since: approved, 公示中, paid, or archived after payment.
 APPROVED = Q(state__in=[s.value for s in BUDGET_STATES - {State.ARCHIVED}]) | Q(
@@ -76,6 +79,7 @@ class Line:
     key: str
     label: str
     candidates: int = 0
+    certain: int = 0
     pushed: int = 0
     seen: int = 0
     needs_confirmation: int = 0
@@ -84,7 +88,8 @@ class Line:
     rejected: int = 0
     paid: int = 0
     overdue: int = 0
-    candidate_fen: int = 0
+    certain_fen: int = 0
+    possible_fen: int = 0
     approved_fen: int = 0
     paid_fen: int = 0
     days: list[int] = field(default_factory=list)  # working days match → payment of each paid one
@@ -130,6 +135,58 @@ class Report:
     total: Line
     # Paid entitlements whose working days could not be counted (a year the calendar does not know).
     calendar_problems: list[str] = field(default_factory=list)
+    # 需确认 pairs of the ledger's run not pushed yet: match results, outside every figure above.
+    unpushed: Unpushed | None = None
+
+
+@dataclass
+class Unpushed:
+    """The possible pairs still only match results (not 核实推送), in the reader's scope and item."""
+
+    run_id: int
+    pairs: int
+    possible_fen: int
+    amount_pending: int
+
+
+def possible_notes(report: Report) -> list[str]:
+    """What the certain figures leave out, said in words (the page and the workbook say the same)."""
+    notes = []
+    total = report.total
+    pushed_possible = total.candidates - total.certain
+    if pushed_possible:
+        notes.append(
+            f"台账中有 {pushed_possible:,} 户·项经“核实推送”告知企业、待企业确认条件，"
+            f"可能金额 {format_fen(total.possible_fen)}，计入户数，不计入确定金额"
+        )
+    left = report.unpushed
+    if left is not None and left.pairs:
+        pending = f"，其中 {left.amount_pending:,} 户·项金额待定" if left.amount_pending else ""
+        money = format_fen(left.possible_fen)
+        notes.append(
+            f"另有 {left.pairs:,} 户·项因数据不全需企业确认（可能金额 {money}{pending}），"
+            f"尚未推送，留在匹配结果中（批次 {left.run_id}），不计入本报表"
+        )
+    return notes
+
+
+def unpushed_of(user: User, filters: ReportFilter) -> Unpushed | None:
+    """What the ledger's run found possible and nobody has pushed: shown beside the report, never in it
+    (None before the first ledger)."""
+    run = ledger_run()
+    if run is None:
+        return None
+    qs = possible_results(user, run)
+    if user.jurisdiction is None and filters.district is not None:
+        qs = qs.filter(district=filters.district)
+    if filters.item_key:
+        qs = qs.filter(item__key=filters.item_key)
+    row = qs.order_by().aggregate(
+        pairs=Count("id"),
+        possible_fen=Sum("amount_fen"),
+        amount_pending=Count("id", filter=Q(amount_fen__isnull=True)),
+    )
+    return Unpushed(run.pk, row["pairs"] or 0, row["possible_fen"] or 0, row["amount_pending"] or 0)
 
 
 def scoped_entitlements(user: User, filters: ReportFilter) -> QuerySet[Entitlement]:
@@ -151,6 +208,7 @@ def figures(today: dt.date) -> dict[str, Any]:
     """The aggregates of one report row, for `values(...).annotate(**figures(today))`."""
     return {
         "candidates": Count("id"),
+        "certain": Count("id", filter=CERTAIN),
         "pushed": Count("id", filter=PUSHED),
         "seen": Count("id", filter=SEEN),
         "needs_confirmation": Count("id", filter=NEEDS_CONFIRMATION),
@@ -159,7 +217,8 @@ def figures(today: dt.date) -> dict[str, Any]:
         "rejected": Count("id", filter=REJECTED),
         "paid": Count("id", filter=PAID),
         "overdue": Count("id", filter=overdue_q(today)),
-        "candidate_fen": Sum("amount_fen"),
+        "certain_fen": Sum("amount_fen", filter=CERTAIN),
+        "possible_fen": Sum("amount_fen", filter=~CERTAIN),
         "approved_fen": Sum("amount_fen", filter=APPROVED),
         "paid_fen": Sum("paid_fen", filter=PAID),
     }
@@ -271,6 +330,7 @@ def build_report(user: User, filters: ReportFilter, *, on: dt.date | None = None
         by_district=by_district,
         total=total,
         calendar_problems=problems,
+        unpushed=unpushed_of(user, filters),
     )
 
 
@@ -280,7 +340,7 @@ def build_report(user: User, filters: ReportFilter, *, on: dt.date | None = None
 
 COLUMNS: tuple[tuple[str, str, str], ...] = (
     # (attribute, header, kind): kind decides the cell's number format.
-    ("candidates", "候选（户·项）", "count"),
+    ("candidates", "台账（户·项）", "count"),
     ("pushed", "已推送", "count"),
     ("seen", "已查看", "count"),
     ("awareness", "知晓率", "percent"),
@@ -290,7 +350,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("rejected", "审核不通过", "count"),
     ("paid", "已兑付", "count"),
     ("overdue", "逾期未办结", "count"),
-    ("candidate_fen", "候选金额（元）", "money"),
+    ("certain_fen", "确定金额（元）", "money"),
     ("approved_fen", "审核通过金额（元）", "money"),
     ("paid_fen", "实际兑付金额（元）", "money"),
     ("days_median", "比对至兑付工作日（中位数）", "days"),
@@ -326,6 +386,7 @@ def report_workbook(report: Report) -> bytes:
                 *(line_values(line) for line in lines),
                 line_values(report.total),
                 *([problem] for problem in report.calendar_problems),
+                *([note] for note in possible_notes(report)),
             ],
             caption=(
                 f"政策兑现报表（{report.scope}）·{sheet_title}：{report.filters.describe()}；"

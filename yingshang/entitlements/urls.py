@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from yingshang.entitlements.views import detail, ledger, notices, payments, reports
+from yingshang.entitlements.views import detail, ledger, notices, outreach, payments, reports
 
 app_name = "entitlements"
 
@@ -37,4 +37,8 @@ urlpatterns = [
     path("payments/<int:pk>/upload/", payments.batch_upload, name="batch_upload"),
     path("reports/", reports.report, name="reports"),
     path("reports/export.xlsx", reports.report_export, name="reports_export"),
+    path("reports/data-gaps/", outreach.data_gaps, name="data_gaps"),
+    path("reports/data-gaps.xlsx", outreach.data_gaps_export, name="data_gaps_export"),
+    path("possible/", outreach.possible, name="possible"),
+    path("possible/push/", outreach.push_possible, name="push_possible"),
 ]

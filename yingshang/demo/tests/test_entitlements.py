@@ -19,7 +19,7 @@ from yingshang.demo import district as demo
 from yingshang.demo import entitlements as demo_entitlements
 from yingshang.demo import generate, tables
 from yingshang.demo.policies import DemoPolicies, load_demo_policies
-from yingshang.entitlements.models import Entitlement, Objection, PublicNotice
+from yingshang.entitlements.models import Entitlement, Objection, Outreach, PublicNotice
 from yingshang.entitlements.services import (
     create_entitlements_from_run,
     overdue_entitlements,
@@ -132,7 +132,7 @@ def test_every_step_is_in_the_history_on_past_working_days_by_the_demo_admin(loa
     }
     for e in Entitlement.objects.exclude(state=State.MATCHED.value):
         reasons = [r.history_change_reason for r in e.history.order_by("history_date", "history_id")]
-        assert reasons[0].startswith("比对生成") and "推送" in reasons, (e.pk, reasons)
+        assert reasons[0].startswith(("比对生成", "核实推送")) and "推送" in reasons, (e.pk, reasons)
 
 
 def test_the_bureau_clerk_reviews_what_its_bureau_leads_and_the_office_the_rest(loaded) -> None:
@@ -217,6 +217,8 @@ def test_the_cast_is_chosen_with_a_fixed_seed(db) -> None:
         run = services.start_match_run(None, tables.AS_OF, runner="inline")
         services_create(run)
     showcase = Enterprise.objects.get(uscc=generate.showcase_uscc())
+    admin = User.objects.get(username="admin")
+    demo_entitlements._enlist(run, showcase, admin, random.Random(demo_entitlements.SEED))
 
     def picks() -> list[tuple[str, int]]:
         cast = demo_entitlements._choose_cast(showcase, random.Random(demo_entitlements.SEED))
@@ -279,3 +281,13 @@ def test_the_demo_reviewer_may_review_the_items_its_bureau_leads(loaded) -> None
     reviewable = reviewable_by(reviewer)
     assert reviewable.exists()
     assert set(reviewable.values_list("department", flat=True)) == {"区工信局"}
+
+
+def test_possible_pairs_are_in_the_ledger_only_through_the_office_s_push(loaded, showcase) -> None:
+    outreaches = list(Outreach.objects.all())
+    assert 1 <= len(outreaches) <= demo_entitlements.OUTREACH_ITEMS
+    for outreach in outreaches:
+        told = Entitlement.objects.filter(outreach=outreach)
+        assert told.count() == outreach.count and told.filter(enterprise=showcase).exists()
+        assert not told.filter(state=State.MATCHED.value).exists()  # all pushed on the first story day
+    assert not Entitlement.objects.filter(verdict="needs_confirmation", outreach__isnull=True).exists()

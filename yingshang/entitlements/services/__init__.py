@@ -9,7 +9,8 @@
 - `review`: approval with budget control, rejection, withdrawal, review flags and notes;
 - `notices`: 公示 and objections;
 - `payments`: payments one by one or by the finance bureau's file, and archiving;
-- `timeline`: what happened to one entitlement, and which are overdue.
+- `timeline`: what happened to one entitlement, and which are overdue;
+- `outreach`: 需确认 pairs, which stay match results until a 核实推送 tells their enterprises.
 
 Every state change is one transaction, saved with its history and a change reason naming the action.
 Every refusal is `EntitlementRefused` with a Chinese message; nothing is changed when one is raised.
@@ -47,6 +48,16 @@ from yingshang.entitlements.services.notices import (
     publish_notice,
     raise_objection,
     resolve_objection,
+)
+from yingshang.entitlements.services.outreach import (
+    OutreachLine,
+    PossibleLine,
+    enlist_for_confirmation,
+    ledger_run,
+    outreach_lines,
+    possible_by_item,
+    possible_results,
+    push_for_confirmation,
 )
 from yingshang.entitlements.services.payments import (
     PAYMENT_HEADERS,
@@ -102,7 +113,9 @@ __all__ = [
     "ApprovalOutcome",
     "BudgetStatus",
     "EntitlementRefused",
+    "OutreachLine",
     "PaymentImportResult",
+    "PossibleLine",
     "SyncSummary",
     "TimelineEntry",
     "annotate",
@@ -119,17 +132,23 @@ __all__ = [
     "deadlines",
     "department_handles",
     "due_problem",
+    "enlist_for_confirmation",
     "export_payment_batch",
     "fill_missing_deadlines",
     "import_payment_file",
+    "ledger_run",
     "mark_seen",
     "open_objections",
+    "outreach_lines",
     "overdue_entitlements",
     "overdue_q",
     "own_entitlements",
     "payment_batch_workbook",
+    "possible_by_item",
+    "possible_results",
     "publish_notice",
     "push_entitlements",
+    "push_for_confirmation",
     "raise_objection",
     "record_payment",
     "reject_entitlement",

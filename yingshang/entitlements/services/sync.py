@@ -46,12 +46,21 @@ class SyncSummary:
     unchanged: int = 0
     flagged: int = 0
     skipped_paid: int = 0
+    # 需确认 pairs: match results until the office pushes them (核实推送), not ledger entitlements.
+    possible: int = 0
+    # Unpushed 需确认 entitlements an earlier version of the sync had put in the ledger, taken out.
+    removed: int = 0
 
     def text(self) -> str:
-        return (
+        text = (
             f"新增 {self.created:,} 条，更新 {self.updated:,} 条，未变 {self.unchanged:,} 条，"
             f"标记待复核 {self.flagged:,} 条，已兑付/归档未改动 {self.skipped_paid:,} 条"
         )
+        if self.possible:
+            text += f"；另有 {self.possible:,} 对因数据不全需企业确认，留在匹配结果中，可经“核实推送”告知企业"
+        if self.removed:
+            text += f"；移出未推送的需确认记录 {self.removed:,} 条"
+        return text
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,10 @@ class _Pair:
         if self.verdict == "eligible":
             return (self.payable_fen or 0) > 0
         return self.verdict == "needs_confirmation"
+
+    @property
+    def certain(self) -> bool:
+        return self.verdict == "eligible"
 
     @property
     def amount(self) -> int | None:
@@ -163,13 +176,28 @@ def create_entitlements_from_run(
         blank = _blank_row()
         new: list[dict[str, Any]] = []
         changed: list[Entitlement] = []
+        removed: list[Entitlement] = []
         notes: list[EntitlementNote] = []
+        # An unpushed one a clerk has written a note on stays: somebody has looked at it.
+        annotated = set(
+            EntitlementNote.objects.filter(
+                entitlement__state=State.MATCHED.value,
+                entitlement__outreach__isnull=True,
+                entitlement__item_key__in=keys | {k for _, k in pairs},
+            ).values_list("entitlement_id", flat=True)
+        )
         done = 0
         for key, pair in pairs.items():
             item = items[pair.item_id]
             amount = pair.amount
             e = existing.get(key)
-            if e is None:
+            if not pair.certain and (e is None or (_unpushed(e) and e.pk not in annotated)):
+                # Possible, not certain: it stays a match result until a 核实推送 (an older sync had
+                # put it in the ledger untouched: it is taken out, with its history).
+                summary.possible += 1
+                if e is not None:
+                    removed.append(e)
+            elif e is None:
                 new.append(
                     blank
                     | {
@@ -212,6 +240,9 @@ def create_entitlements_from_run(
         for key, e in existing.items():
             if key in pairs or key[1] not in keys:
                 continue
+            if _unpushed(e) and e.verdict != "eligible" and e.pk not in annotated:
+                removed.append(e)
+                continue
             state = State(e.state)
             why = (
                 "重新比对后本项应兑付金额为 0（与同组奖励不重复享受，以最高标准为准）"
@@ -244,8 +275,28 @@ def create_entitlements_from_run(
             _update_changed(changed[start : start + BATCH_SIZE], user_id, f"重新比对（批次 {run.pk}）", now)
         if notes:
             EntitlementNote.objects.bulk_create(notes, batch_size=BATCH_SIZE)
+        for start in range(0, len(removed), BATCH_SIZE):
+            _delete_unpushed(removed[start : start + BATCH_SIZE], user_id, f"移出台账（批次 {run.pk}）", now)
+        summary.removed = len(removed)
     report(total, total)
     return summary
+
+
+def _unpushed(e: Entitlement) -> bool:
+    """An entitlement that never left the office and was not enlisted by a 核实推送: when its pair is
+    (now) only possible, it leaves the ledger, which holds certain pairs and those the office pushed."""
+    return e.state == State.MATCHED.value and e.outreach_id is None
+
+
+def _delete_unpushed(batch: list[Entitlement], user_id: int | None, reason: str, now: dt.datetime) -> None:
+    """Take unpushed 需确认 entitlements out of the ledger. simple_history writes each one's '-' record
+    as it goes; they are then given the reason and the user, so the timeline of a removed one still
+    says when, why and by whose run."""
+    pks = [e.pk for e in batch]
+    Entitlement.objects.filter(pk__in=pks).delete()
+    Entitlement.history.filter(id__in=pks, history_type="-", history_date__gte=now).update(
+        history_change_reason=reason, history_user_id=user_id
+    )
 
 
 # --- writing many rows at once, each with its history record ------------------------------------

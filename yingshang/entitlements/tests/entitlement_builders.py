@@ -88,11 +88,14 @@ def entitlement_of(enterprise: Enterprise, key: str = HNTE_ITEM) -> Entitlement:
 def matched(
     enterprise: Enterprise, key: str = HNTE_ITEM, amount: int | None = 100_000_00, verdict: str = "eligible"
 ) -> Entitlement:
-    """An entitlement made by the service from a run with one pair."""
+    """An entitlement made by the service from a run with one pair (a 需确认 one enlisted by a 核实推送,
+    as the office would before pushing it: such pairs do not enter the ledger by themselves)."""
     payable = amount if verdict == "eligible" else 0
     # A run that evaluated nothing else: the other enterprises' entitlements are not its business.
     run = run_with_pairs([(enterprise, key, verdict, amount, payable)], evaluated=[])
     entitlements.create_entitlements_from_run(run)
+    if verdict != "eligible":
+        entitlements.enlist_for_confirmation(run, key, by=None)
     return entitlement_of(enterprise, key)
 
 

@@ -13,6 +13,7 @@ from yingshang.entitlements.models import Entitlement
 from yingshang.entitlements.tests.entitlement_builders import DAY, on_day, pushed
 from yingshang.notifications.models import Message
 from yingshang.policies import services
+from yingshang.policies.models import MatchResult
 from yingshang.policies.testing import HNTE_ITEM, finished_match
 
 pytestmark = pytest.mark.django_db
@@ -29,10 +30,12 @@ def test_create_makes_entitlements_from_a_run_and_prints_the_summary(world: Worl
     match = finished_match(world.admin)
     out, err = run("create", str(match.pk))
     count = Entitlement.objects.count()
-    assert count > 0
+    possible = MatchResult.objects.filter(run=match, verdict="needs_confirmation").count()
+    assert count > 0 and possible > 0
     assert out.strip() == (
         f"批次 {match.pk}（测算日期 2026-06-30）：新增 {count:,} 条，更新 0 条，未变 0 条，"
-        "标记待复核 0 条，已兑付/归档未改动 0 条"
+        f"标记待复核 0 条，已兑付/归档未改动 0 条；另有 {possible:,} 对因数据不全需企业确认，"
+        "留在匹配结果中，可经“核实推送”告知企业"
     )
     assert "生成兑现事项" in err  # the progress bar
     out, _ = run("create")  # the latest run, again: nothing new

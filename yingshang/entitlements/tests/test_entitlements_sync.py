@@ -10,7 +10,13 @@ from django.db import close_old_connections, connection
 
 from yingshang.conftest import World
 from yingshang.entitlements.models import Entitlement, EntitlementNote
-from yingshang.entitlements.services import EntitlementRefused, create_entitlements_from_run, sync
+from yingshang.entitlements.services import (
+    EntitlementRefused,
+    create_entitlements_from_run,
+    push_for_confirmation,
+    sync,
+)
+from yingshang.entitlements.testing import make_entitlement
 from yingshang.entitlements.tests.entitlement_builders import entitlement_of, run_with_pairs
 from yingshang.entitlements.workflow import State
 from yingshang.policies import services
@@ -36,12 +42,12 @@ def set_state(world: World, state: State, key: str = HNTE_ITEM, **fields: object
     return entitlement_of(world.acme, key)
 
 
-def test_a_finished_run_creates_one_entitlement_per_pair_with_money_or_to_confirm(
+def test_a_finished_run_creates_one_entitlement_per_eligible_pair_with_money(
     world: World, first_run: MatchRun
 ) -> None:
     summary = create_entitlements_from_run(first_run)
-    kept = MatchResult.objects.filter(run=first_run).exclude(verdict="eligible", payable_fen=0)
-    assert summary.created == kept.count() == Entitlement.objects.count()
+    kept = MatchResult.objects.filter(run=first_run, verdict="eligible").exclude(payable_fen=0)
+    assert summary.created == kept.count() == Entitlement.objects.count() >= 1
     hnte = entitlement_of(world.acme)
     assert (hnte.state, hnte.amount_fen, hnte.mode, hnte.verdict) == (
         "matched",
@@ -54,13 +60,67 @@ def test_a_finished_run_creates_one_entitlement_per_pair_with_money_or_to_confir
     assert hnte.snapshot_taken_at == first_run.snapshot_taken_at
 
 
-def test_a_pair_needing_confirmation_keeps_the_items_amount_and_what_to_confirm(
+def test_a_pair_needing_confirmation_stays_a_match_result_and_is_counted_as_possible(
+    world: World, first_run: MatchRun
+) -> None:
+    summary = create_entitlements_from_run(first_run)
+    possible = MatchResult.objects.filter(run=first_run, verdict="needs_confirmation").count()
+    assert summary.possible == possible > 0
+    assert not Entitlement.objects.filter(verdict="needs_confirmation").exists()
+    assert f"另有 {possible:,} 对因数据不全需企业确认" in summary.text()
+
+
+def test_a_pushed_pair_needing_confirmation_keeps_the_items_amount_and_what_to_confirm(
     world: World, first_run: MatchRun
 ) -> None:
     create_entitlements_from_run(first_run)
+    push_for_confirmation(first_run, "xx18_art3_srdi_backbone", by=world.admin)
     e = entitlement_of(world.acme, "xx18_art3_srdi_backbone")
-    assert (e.verdict, e.mode, e.amount_fen) == ("needs_confirmation", "快申快享", 300_000_00)
+    assert (e.verdict, e.mode, e.amount_fen, e.state) == (
+        "needs_confirmation",
+        "快申快享",
+        300_000_00,
+        "pushed",
+    )
     assert e.to_confirm == e.item.manual_conditions or e.to_confirm
+    assert e.outreach is not None and e.outreach.created_by == world.admin
+
+
+def test_a_later_run_leaves_a_pushed_pair_needing_confirmation_in_the_ledger(
+    world: World, first_run: MatchRun
+) -> None:
+    create_entitlements_from_run(first_run)
+    push_for_confirmation(first_run, "xx18_art3_srdi_backbone", by=world.admin)
+    count = Entitlement.objects.count()
+    summary = create_entitlements_from_run(finished_match(world.admin))
+    assert Entitlement.objects.count() == count and summary.removed == 0
+    assert entitlement_of(world.acme, "xx18_art3_srdi_backbone").state == "pushed"
+
+
+def test_an_unpushed_pair_needing_confirmation_put_in_the_ledger_earlier_is_taken_out_with_history(
+    world: World, first_run: MatchRun
+) -> None:
+    """An older version of the sync put every 需确认 pair in the ledger as 已比对: the next sync takes
+    those nobody pushed or wrote on out again, and their history says so."""
+    run = run_with_pairs([(world.acme, "xx18_art3_srdi_backbone", "needs_confirmation", 300_000_00, 0)])
+    stale = make_entitlement(world.acme, item_key="xx18_art3_srdi_backbone", verdict="needs_confirmation")
+    noted = make_entitlement(world.bolt, item_key="xx18_art3_srdi_backbone", verdict="needs_confirmation")
+    EntitlementNote.objects.create(entitlement=noted, author=world.admin, text="已电话联系企业")
+    summary = create_entitlements_from_run(run)
+    assert summary.removed == 1
+    assert list(Entitlement.objects.values_list("pk", flat=True)) == [noted.pk]
+    removal = Entitlement.history.get(id=stale.pk, history_type="-")
+    assert removal.history_change_reason == f"移出台账（批次 {run.pk}）"
+
+
+def test_a_certain_entitlement_that_becomes_only_possible_before_any_push_leaves_the_ledger(
+    world: World, first_run: MatchRun
+) -> None:
+    create_entitlements_from_run(first_run)
+    run = run_with_pairs([(world.acme, HNTE_ITEM, "needs_confirmation", 100_000_00, 0)])
+    summary = create_entitlements_from_run(run)
+    assert (summary.removed, summary.possible) == (1, 1)
+    assert not Entitlement.objects.filter(enterprise=world.acme, item_key=HNTE_ITEM).exists()
 
 
 def test_an_eligible_pair_with_nothing_to_pay_after_the_exclusivity_group_is_left_out(world: World) -> None:
@@ -112,7 +172,7 @@ def test_only_a_finished_match_run_makes_entitlements(world: World, kind: str, s
 def test_progress_is_reported_up_to_the_total(world: World, first_run: MatchRun) -> None:
     calls: list[tuple[int, int]] = []
     create_entitlements_from_run(first_run, progress=lambda done, total: calls.append((done, total)))
-    total = Entitlement.objects.count()
+    total = MatchResult.objects.filter(run=first_run).exclude(verdict="eligible", payable_fen=0).count()
     assert calls[0] == (0, total) and calls[-1] == (total, total)
 
 
@@ -248,7 +308,13 @@ def test_sync_writes_in_one_transaction_per_run(
     world: World, first_run: MatchRun, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A failure after the first batch of rows was written leaves nothing behind."""
-    monkeypatch.setattr(sync, "BATCH_SIZE", 5)
+    monkeypatch.setattr(sync, "BATCH_SIZE", 1)
+    first_run = run_with_pairs(
+        [
+            (world.acme, HNTE_ITEM, "eligible", 100_000_00, 100_000_00),
+            (world.bolt, HNTE_ITEM, "eligible", 100_000_00, 100_000_00),
+        ]
+    )
     calls = {"n": 0}
     original = sync._insert_new
 

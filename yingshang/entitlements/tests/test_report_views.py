@@ -47,7 +47,7 @@ def test_the_office_sees_the_city_with_charts_and_a_district_filter(world, cases
     assert [chart_id for chart_id in CHARTS if chart_figures(html, chart_id)] == list(CHARTS)
     assert "<script" not in page.split("<main>")[1]
     funnel = chart_figures(html, "chart-funnel")
-    assert funnel[0] == ["奖补事项", "候选", "已推送", "企业已确认", "审核通过", "已兑付"]
+    assert funnel[0] == ["奖补事项", "台账", "已推送", "企业已确认", "审核通过", "已兑付"]
     hnte = next(row for row in funnel if "新认定（复审）国家高新技术企业奖励" in row[0])
     assert hnte[2] == "3"  # 已推送
     assert ["区科技局", "200,000.00 元"] in chart_figures(html, "chart-paid-department")

@@ -14,11 +14,16 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from yingshang.core.clock import SHANGHAI
-from yingshang.entitlements.models import Entitlement
-from yingshang.entitlements.reports import Line, ReportFilter, build_report, report_workbook
-from yingshang.entitlements.services import create_entitlements_from_run, mark_seen, push_entitlements
+from yingshang.entitlements.models import Entitlement, LedgerSync
+from yingshang.entitlements.reports import Line, ReportFilter, build_report, possible_notes, report_workbook
+from yingshang.entitlements.services import (
+    create_entitlements_from_run,
+    mark_seen,
+    push_entitlements,
+    push_for_confirmation,
+)
 from yingshang.entitlements.workflow import State
-from yingshang.policies.models import RewardItem
+from yingshang.policies.models import MatchResult, RewardItem
 from yingshang.policies.services import sync_shipped_packs
 from yingshang.policies.testing import finished_match
 from yingshang.registry.models import Enterprise
@@ -26,6 +31,7 @@ from yingshang.registry.testing import make_enterprise, make_uscc
 
 HNTE = "xx18_art3_hnte"  # 免申即享, 区科技局 below
 RD = "ex_rd_subsidy"  # 快申快享, 区工信局 below
+BACKBONE = "xx18_art3_srdi_backbone"  # 需确认 for acme in the shipped packs
 ON = dt.date(2026, 11, 2)  # the day overdue is judged against
 
 
@@ -177,7 +183,7 @@ def test_a_clerk_sees_each_stage_of_its_own_district_per_item(world, cases):
     assert (hnte.candidates, hnte.pushed, hnte.seen, hnte.paid) == (3, 2, 1, 1)
     assert hnte.awareness == Decimal("0.5")
     assert hnte.awareness_percent == "50.0%"
-    assert (hnte.candidate_fen, hnte.approved_fen, hnte.paid_fen) == (30_000_000, 10_000_000, 10_000_000)
+    assert (hnte.certain_fen, hnte.approved_fen, hnte.paid_fen) == (30_000_000, 10_000_000, 10_000_000)
     assert hnte.overdue == 1
     assert hnte.needs_confirmation == 0  # 免申即享 with full data: nothing to confirm
     assert hnte.label == "新认定（复审）国家高新技术企业奖励"
@@ -194,7 +200,7 @@ def test_a_clerk_s_numbers_exclude_the_other_district(world, cases):
     other = build_report(world.other_clerk, ReportFilter(), on=ON)
     assert other.scope == "金台区"
     assert (other.total.candidates, other.total.pushed, other.total.paid) == (2, 1, 1)
-    assert other.total.candidate_fen == 10_000_000  # the entitlement without an amount adds nothing
+    assert other.total.certain_fen == 10_000_000  # the entitlement without an amount adds nothing
 
 
 def test_a_clerk_cannot_widen_its_scope_with_the_district_filter(world, cases):
@@ -220,7 +226,7 @@ def test_a_quick_item_counts_confirmations_approvals_and_rejections(world, cases
     assert (rd.candidates, rd.pushed, rd.seen, rd.needs_confirmation, rd.confirmed) == (3, 3, 2, 3, 3)
     assert (rd.approved, rd.rejected, rd.paid) == (2, 1, 1)
     assert rd.awareness_percent == "66.7%"
-    assert (rd.candidate_fen, rd.approved_fen, rd.paid_fen) == (10_000_012, 7_000_012, 5_000_012)
+    assert (rd.certain_fen, rd.approved_fen, rd.paid_fen) == (10_000_012, 7_000_012, 5_000_012)
     assert rd.overdue == 0
 
 
@@ -299,7 +305,7 @@ def test_the_workbook_holds_exact_yuan_and_the_rate_as_a_fraction(world, cases):
     assert headers[0] == "奖补事项"
     lines = {row[0]: dict(zip(headers, row, strict=True)) for row in rows[2:]}
     rd = lines["研发费用补助"]
-    assert rd["候选（户·项）"] == 3
+    assert rd["台账（户·项）"] == 3
     assert rd["审核通过金额（元）"] == 70000.12
     assert rd["实际兑付金额（元）"] == 50000.12
     assert rd["知晓率"] == pytest.approx(2 / 3)
@@ -342,16 +348,57 @@ def test_the_report_costs_the_same_queries_however_many_entitlements_there_are(w
 
 def test_the_report_follows_entitlements_made_and_pushed_by_the_service(world):
     sync_shipped_packs()
-    create_entitlements_from_run(finished_match(world.admin))
+    run = finished_match(world.admin)
+    create_entitlements_from_run(run)
+    LedgerSync.objects.create(run=run, state="done", finished_at=run.finished_at)
+    push_for_confirmation(run, BACKBONE, by=world.admin)
     acme = list(Entitlement.objects.filter(enterprise=world.acme).order_by("pk"))
     bolt = Entitlement.objects.filter(enterprise=world.bolt).count()
     assert len(acme) >= 2 and bolt >= 1
-    push_entitlements(acme[:2], by=world.admin)
+    push_entitlements(acme, by=world.admin)
     mark_seen(acme[0])
 
     clerk = build_report(world.clerk, ReportFilter())
-    assert (clerk.total.candidates, clerk.total.pushed, clerk.total.seen) == (len(acme), 2, 1)
-    assert clerk.total.awareness_percent == "50.0%"
-    assert clerk.total.candidate_fen == sum(e.amount_fen or 0 for e in acme)
+    assert (clerk.total.candidates, clerk.total.pushed, clerk.total.seen) == (len(acme), len(acme), 1)
+    certain = [e for e in acme if e.verdict == "eligible"]
+    assert clerk.total.certain == len(certain)
+    assert clerk.total.certain_fen == sum(e.amount_fen or 0 for e in certain)
+    assert clerk.total.possible_fen == 300_000_00  # the pushed 需确认 one: possible, not certain
     city = build_report(world.admin, ReportFilter())
     assert city.total.candidates == len(acme) + bolt
+
+
+def test_possible_pairs_nobody_pushed_are_said_beside_the_report_and_never_added_to_it(world):
+    sync_shipped_packs()
+    run = finished_match(world.admin)
+    create_entitlements_from_run(run)
+    LedgerSync.objects.create(run=run, state="done", finished_at=run.finished_at)
+    weibin_possible = MatchResult.objects.filter(run=run, verdict="needs_confirmation", district=world.weibin)
+    report = build_report(world.clerk, ReportFilter())
+    assert report.unpushed is not None
+    assert report.unpushed.pairs == weibin_possible.count() > 0
+    assert report.unpushed.possible_fen == sum(r.amount_fen or 0 for r in weibin_possible)
+    assert report.total.candidates == report.total.certain == Entitlement.objects.count()
+    [note] = possible_notes(report)
+    assert f"另有 {weibin_possible.count():,} 户·项因数据不全需企业确认" in note
+    assert "不计入本报表" in note
+    rows = [
+        row[0]
+        for row in load_workbook(io.BytesIO(report_workbook(report))).active.iter_rows(values_only=True)
+    ]
+    assert note in rows
+
+
+def test_another_district_reads_none_of_this_district_s_possible_pairs(world):
+    sync_shipped_packs()
+    run = finished_match(world.admin)
+    create_entitlements_from_run(run)
+    LedgerSync.objects.create(run=run, state="done", finished_at=run.finished_at)
+    jintai = MatchResult.objects.filter(run=run, verdict="needs_confirmation", district=world.jintai).count()
+    report = build_report(world.other_clerk, ReportFilter())
+    assert report.unpushed is not None and report.unpushed.pairs == jintai
+
+
+def test_before_the_first_ledger_there_is_nothing_beside_the_report(world, cases):
+    report = build_report(world.clerk, ReportFilter(), on=ON)
+    assert report.unpushed is None and possible_notes(report) == []

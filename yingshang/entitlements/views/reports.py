@@ -25,7 +25,7 @@ from yingshang.registry.models import District, User
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FUNNEL_SERIES = (
-    ("候选", "candidates"),
+    ("台账", "candidates"),
     ("已推送", "pushed"),
     ("企业已确认", "confirmed"),
     ("审核通过", "approved"),
@@ -137,6 +137,7 @@ def report(request: HttpRequest) -> HttpResponse:
         "form": form,
         "report": result,
         "charts": report_charts(result),
+        "possible_notes": reports.possible_notes(result),
         "query": request.GET.urlencode(),
     }
     return render(request, "entitlements/reports/report.html", context)
