@@ -249,12 +249,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     """Upload a 企业名录 file; it is read and checked at once and the preview page follows."""
     if request.method != "POST":
         return _render_upload(request, ImportUploadForm(initial={"source": "市场监管局企业名录"}))
-    declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    if declared > settings.IMPORT_MAX_BYTES + 64 * 1024:  # refused before the body is parsed
-        try:
-            importer.check_size(declared)
-        except importer.ImportRefused as refused:
-            return _render_upload(request, ImportUploadForm(), status=413, error=refused.message)
+    # A request far over IMPORT_MAX_BYTES never gets here: core.uploads refuses it from its length.
     form = ImportUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_upload(request, form, status=400)
