@@ -192,7 +192,7 @@ def apply_batch(
         logger.exception("registry import of batch %s failed; rolled back", batch.pk)
         message = "导入过程中出错，已全部撤销，没有写入任何数据。请稍后重试；如果反复出现，请联系系统管理员"
         # The rollback has happened; the failure itself is recorded in a transaction of its own.
-        _record_failure(mine, message, f"{type(exc).__name__}: {exc}"[:500])
+        _record_failure(mine.select_for_update(), message, f"{type(exc).__name__}: {exc}"[:500])
         raise ImportFailed(message) from exc
     batch.refresh_from_db()
     return result
@@ -227,10 +227,10 @@ def _write_claimed(
 
 
 def _record_failure(batch: Any, message: str, detail: str) -> bool:
-    """Mark failed the one batch of the queryset `batch` (if it still matches), keeping what it
-    reported and adding the error; False when it no longer matches."""
+    """Mark failed the one batch of the queryset `batch` (locking, `select_for_update`; if it still
+    matches), keeping what it reported and adding the error; False when it no longer matches."""
     with transaction.atomic():
-        fresh = batch.select_for_update().first()
+        fresh = batch.first()
         if fresh is None:
             return False
         fresh.state = "failed"

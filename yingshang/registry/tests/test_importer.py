@@ -3,9 +3,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -747,3 +749,36 @@ def test_only_a_failed_batch_with_its_file_can_be_imported_again(tmp_path, world
     with pytest.raises(ImportRefused, match="文件已不存在，请重新上传"):
         importer.retry_batch(batch, user=world.admin)
     assert ImportBatch.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.slow  # a real transaction in a second connection: the database is flushed and reloaded
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_quiet_batch_whose_write_transaction_still_holds_its_row_is_alive(tmp_path, world):
+    """No heartbeat can leave an open transaction: a write of over 10 minutes on another machine looks
+    dead by its heartbeat, but the row it holds says it is alive (PostgreSQL row locks)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL only")
+    batch, _ = preview(tmp_path, world, "名录.csv", csv_bytes([enterprise_row(uscc(1))]))
+    importing(batch, "web2:41", heartbeat_minutes_ago=30)
+    locked, release, found = threading.Event(), threading.Event(), []
+
+    def writer():  # the long write on the other machine: holds the row until it commits
+        try:
+            with transaction.atomic():
+                ImportBatch.objects.select_for_update().get(pk=batch.pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert locked.wait(30)
+        found.append(importer.fail_dead_batches())
+    finally:
+        release.set()
+        thread.join(30)
+    assert found == [0] and ImportBatch.objects.get(pk=batch.pk).state == "applying"
+    assert importer.fail_dead_batches() == 1  # once the lock is gone, the heartbeat decides
