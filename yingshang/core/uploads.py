@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 
@@ -67,6 +67,10 @@ class UploadLimitMiddleware:
 
 
 def refuse(request: HttpRequest, limit: int) -> HttpResponse:
+    if request.path_info.startswith("/api/"):  # the JSON API answers in its own error shape
+        response: HttpResponse = JsonResponse({"detail": too_large_message(limit)}, status=413)
+        response["Connection"] = "close"
+        return response
     response = render(request, "413.html", {"message": too_large_message(limit)}, status=413)
     if request.headers.get("HX-Request") == "true":
         # htmx swaps only 2xx answers: this one replaces the page's main part, so the message is seen

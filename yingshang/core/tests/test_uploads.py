@@ -108,6 +108,13 @@ def test_an_htmx_upload_gets_the_message_in_place_of_the_page(world, settings):
     assert "文件过大：上限 100 KB" in response.content.decode() and STARTED == []
 
 
+def test_the_json_api_refuses_an_oversize_body_in_its_own_error_shape(settings):
+    settings.REQUEST_MAX_BYTES = 100 * KB
+    response = Client().post("/api/enterprises/", b"{}" + b" " * 300 * KB, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json() == {"detail": "文件过大：上限 100 KB。请缩小文件（或拆成几个文件）后重新提交"}
+
+
 def test_the_payment_return_route_has_the_limit_its_form_states():
     """entitlements.forms refuses a returned payment file over 5 MB in its own words; the route lets
     such a file reach the form."""
