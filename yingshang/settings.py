@@ -67,6 +67,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before anything reads the body (RejectNul reads a form, CSRF every POST): an oversize upload is
+    # refused from its Content-Length, never streamed to a temporary file (core.uploads).
+    "yingshang.core.uploads.UploadLimitMiddleware",
     "yingshang.core.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -178,10 +181,23 @@ MEDIA_ROOT = DATA_DIR / "media"
 # DEBUG off (our Chinese error pages) and still has its styles and scripts without collectstatic.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
-# Upload limit for registry imports; a larger file is refused with a message, never read whole.
+# Request body limits (core.uploads): a larger request is refused with a Chinese 413 page from its
+# Content-Length, before its body is read or any of it written to disk. The routes that take a file,
+# by URL name, and the setting holding each one's limit; every other route (the public forms too) may
+# carry at most REQUEST_MAX_BYTES.
 IMPORT_MAX_BYTES = env_int("YINGSHANG_IMPORT_MAX_MB", 20) * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The finance bureau's returned payment file; entitlements.forms refuses a larger one with its own words.
+PAYMENT_RETURN_MAX_BYTES = 5 * 1024 * 1024
+UPLOAD_LIMITS = {
+    "registry:import_upload": "IMPORT_MAX_BYTES",
+    "entitlements:batch_upload": "PAYMENT_RETURN_MAX_BYTES",
+}
+# 5 MB: a policy pack pasted into its editor (500,000 characters, URL-encoded) still fits.
+REQUEST_MAX_BYTES = env_int("YINGSHANG_REQUEST_MAX_MB", 5) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
+# Any body the middleware lets through to a route without files (its limit plus the multipart allowance,
+# core.uploads.MULTIPART_ALLOWANCE) stays in memory: only the upload routes above use a temporary file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = max(PAYMENT_RETURN_MAX_BYTES, REQUEST_MAX_BYTES) + 64 * 1024
 
 # Objections to a 公示 (public form): at most this many an hour from one address or one phone number.
 OBJECTIONS_PER_HOUR = env_int("YINGSHANG_OBJECTIONS_PER_HOUR", 5)

@@ -370,6 +370,7 @@ class ImportBatch(models.Model):
 
     STATES = [
         ("previewed", "待确认"),
+        ("applying", "导入中"),
         ("applied", "已导入"),
         ("rejected", "有错误未导入"),
         ("failed", "导入失败"),
@@ -394,6 +395,10 @@ class ImportBatch(models.Model):
     )
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     applied_at = models.DateTimeField("导入时间", null=True, blank=True)
+    # Who applies it and when it last moved (core.workers): a batch whose process died while 导入中 is
+    # marked 导入失败 with the reason (importer.fail_dead_batches), and can be imported again.
+    worker = models.CharField("处理进程", max_length=120, blank=True)
+    heartbeat_at = models.DateTimeField("最近进展", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "名录导入批次"

@@ -17,5 +17,6 @@ urlpatterns += [
     path("import/template.xlsx", views.import_template, name="import_template"),
     path("import/<int:pk>/", views.import_batch, name="import_batch"),
     path("import/<int:pk>/apply/", views.import_apply, name="import_apply"),
+    path("import/<int:pk>/retry/", views.import_retry, name="import_retry"),
     path("export.xlsx", views.enterprise_export, name="enterprise_export"),
 ]

@@ -248,13 +248,9 @@ def _render_upload(
 def import_upload(request: HttpRequest) -> HttpResponse:
     """Upload a 企业名录 file; it is read and checked at once and the preview page follows."""
     if request.method != "POST":
+        importer.fail_dead_batches()  # a batch left 导入中 by a killed process shows as failed
         return _render_upload(request, ImportUploadForm(initial={"source": "市场监管局企业名录"}))
-    declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    if declared > settings.IMPORT_MAX_BYTES + 64 * 1024:  # refused before the body is parsed
-        try:
-            importer.check_size(declared)
-        except importer.ImportRefused as refused:
-            return _render_upload(request, ImportUploadForm(), status=413, error=refused.message)
+    # A request far over IMPORT_MAX_BYTES never gets here: core.uploads refuses it from its length.
     form = ImportUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_upload(request, form, status=400)
@@ -281,6 +277,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
     """The preview of a batch before 确认导入, and its result afterwards (only the batch's own district,
     or the city, may see it)."""
+    importer.fail_dead_batches()
     batch = get_object_or_404(
         scoped(ImportBatch.objects.all(), request.user).select_related("uploaded_by"), pk=pk
     )
@@ -295,6 +292,7 @@ def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
         "problems": batch.problems,
         "more_problems": max(0, report.get("problem_count", 0) - len(batch.problems)),
         "bad_rows": batch.total_rows - batch.valid_rows,
+        "file_kept": batch.state == "failed" and Path(batch.stored_path).is_file(),
     }
     return render(request, "registry/import_batch.html", context)
 
@@ -314,6 +312,22 @@ def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
             f"资质新增 {result.qualifications_created} 条，更新 {result.qualifications_updated} 条。",
         )
     return _go(request, reverse("registry:import_batch", args=[batch.pk]))
+
+
+@capability_required("registry.import")
+@require_POST
+def import_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """重新导入 a failed batch: its stored file is read and checked again as a new batch, whose preview
+    follows (to be confirmed as any other)."""
+    batch = get_object_or_404(scoped(ImportBatch.objects.all(), request.user, "change"), pk=pk)
+    try:
+        retried = importer.retry_batch(batch, user=request.user)
+    except importer.ImportRefused as refused:
+        messages.error(request, refused.message)
+        return _go(request, reverse("registry:import_batch", args=[batch.pk]))
+    if retried.state == "rejected":
+        Path(retried.stored_path).unlink(missing_ok=True)  # as for an upload: it can never be applied
+    return _go(request, reverse("registry:import_batch", args=[retried.pk]))
 
 
 def _xlsx_download(write: object, file_name: str) -> FileResponse:

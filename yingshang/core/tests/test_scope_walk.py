@@ -223,6 +223,7 @@ ROUTES: dict[str, dict[str, Factory]] = {
     "registry:import_template": {},
     "registry:import_batch": {"pk": _pk("import_batch")},
     "registry:import_apply": {"pk": _pk("import_batch")},
+    "registry:import_retry": {"pk": _pk("import_batch")},
     "registry:enterprise_export": {},
     "workdays:calendar": {},
     "workdays:arrangement_new": {},

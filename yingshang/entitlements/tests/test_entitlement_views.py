@@ -527,6 +527,14 @@ def test_a_sync_that_fails_ends_failed_with_its_reason_never_running(world, run,
     assert not Entitlement.objects.exists()
 
 
+def test_a_failed_syncs_status_line_gives_its_reason_once_not_fail_fail(world, run):
+    sync = queue_ledger_sync(run, by=world.admin)
+    LedgerSync.objects.filter(pk=sync.pk).update(state="failed", progress="失败", error="生成失败：磁盘已满")
+    status = page(world.client_for(world.admin), reverse("entitlements:ledger_sync", args=[sync.pk]))
+    assert "失败</strong>：" in status and "生成失败：磁盘已满" in status
+    assert "失败：失败" not in status.replace("</strong>", "")
+
+
 def test_a_sync_runs_once_however_often_it_is_started(world, run):
     sync = queue_ledger_sync(run, by=world.admin)
     assert execute_ledger_sync(sync.pk).state == "done"

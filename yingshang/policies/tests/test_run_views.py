@@ -80,6 +80,15 @@ def test_the_status_line_asks_htmx_to_reload_the_page_once_the_run_is_finished(w
     assert finished["HX-Refresh"] == "true" and "已完成" in finished.content.decode()
 
 
+def test_a_failed_runs_status_line_gives_its_reason_once_not_fail_fail(world, run):
+    MatchRun.objects.filter(pk=run.pk).update(
+        state="failed", progress="失败", error="运行中断：处理进程已不在运行"
+    )
+    status = world.client_for(world.admin).get(reverse("policies:run_status", args=[run.pk])).content.decode()
+    assert "失败</strong>：" in status and "运行中断：处理进程已不在运行" in status
+    assert "失败：失败" not in status.replace("</strong>", "")
+
+
 def test_the_run_page_shows_each_items_counts_and_exact_total(world, run):
     response = world.client_for(world.admin).get(reverse("policies:run_detail", args=[run.pk]))
     body = response.content.decode()

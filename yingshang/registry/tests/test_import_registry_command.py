@@ -54,6 +54,15 @@ def test_problems_are_listed_by_row_and_column_and_the_exit_is_an_error(tmp_path
     assert ImportBatch.objects.get().state == "rejected"
 
 
+def test_a_file_whose_only_row_is_bad_does_not_speak_of_the_other_0_rows(tmp_path, world):
+    path = write(tmp_path, "名录.csv", csv_bytes([enterprise_row(uscc(1), industry="9999")]))
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "import_registry", str(path), "--as-of", "2026-06-30", "--source", "x", stdout=io.StringIO()
+        )
+    assert str(refused.value) == "1 行存在问题（共 1 个），整份文件未导入，请修改后重新导入。"
+
+
 def test_a_50_mb_file_is_refused_before_it_is_read(tmp_path, world):
     path = tmp_path / "名录.csv"
     with path.open("wb") as handle:

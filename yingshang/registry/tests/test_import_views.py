@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import io
+import socket
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -9,6 +11,8 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from yingshang.conftest import PASSWORD
+from yingshang.core import clock
+from yingshang.core.workers import worker_id
 from yingshang.registry.importer import size_text
 from yingshang.registry.models import Enterprise, ImportBatch
 from yingshang.registry.testing import csv_bytes, enterprise_row, uscc, write
@@ -85,15 +89,18 @@ def test_an_empty_file_is_refused_on_the_form(world):
 
 
 @pytest.mark.parametrize(("below", "status"), [(100 * 1024, 413), (1024, 400)])
-def test_a_file_over_the_limit_is_refused_with_its_size_and_the_limit(world, settings, below, status):
-    """Far over: refused by the announced length; just over: by the form, after the upload."""
+def test_a_file_over_the_limit_is_refused_with_the_limit(world, settings, below, status):
+    """Far over: refused by the announced length (core.uploads); just over: by the form, after the upload."""
     data = csv_bytes([enterprise_row(uscc(n)) for n in range(1, 2000)])  # about 300 KB
     settings.IMPORT_MAX_BYTES = len(data) - below
     response = upload(world.client_for(world.admin), "名录.csv", data)
     assert response.status_code == status
     body = response.content.decode()
-    assert f"超过导入上限 {size_text(len(data) - below)}" in body
-    assert f"文件大小 {size_text(len(data))}" in body or status == 413  # 413 tells the request's size
+    limit = size_text(len(data) - below)
+    if status == 413:
+        assert f"文件过大：上限 {limit}" in body
+    else:
+        assert f"文件大小 {size_text(len(data))}，超过导入上限 {limit}" in body
     assert not ImportBatch.objects.exists()
 
 
@@ -101,7 +108,7 @@ def test_a_request_announcing_50_mb_is_refused_before_its_body_is_read(world):
     client = world.client_for(world.admin)
     response = upload(client, "名录.csv", b"x", CONTENT_LENGTH=str(50 * 1024 * 1024))
     assert response.status_code == 413
-    assert "文件大小 50 MB，超过导入上限 20 MB" in response.content.decode()
+    assert "文件过大：上限 20 MB" in response.content.decode()
 
 
 def test_a_data_date_in_the_future_is_refused(world):
@@ -124,6 +131,7 @@ def test_only_the_office_admin_may_import(world, who):
     assert upload(client, "名录.csv", csv_bytes([enterprise_row(uscc(1))])).status_code == 403
     assert client.get(reverse("registry:import_batch", args=[batch.pk])).status_code == 403
     assert client.post(reverse("registry:import_apply", args=[batch.pk])).status_code == 403
+    assert client.post(reverse("registry:import_retry", args=[batch.pk])).status_code == 403
     assert client.get(reverse("registry:import_template")).status_code == 403
     assert ImportBatch.objects.count() == 1 and not Enterprise.objects.filter(uscc=uscc(1)).exists()
 
@@ -265,3 +273,86 @@ def test_a_district_upload_naming_another_districts_enterprise_is_refused_row_by
     assert "有错误未导入" in body and "登记在其他区县，不在您的辖区（渭滨区）内" in body
     world.bolt.refresh_from_db()
     assert world.bolt.name == "宝鸡市金台区螺栓制造有限公司"
+
+
+# ---- an import whose process died ------------------------------------------------------------------
+
+DEAD = f"{socket.gethostname()}:{2**22 + 7}"  # no such process (pid_max is 2**22)
+
+
+def killed_batch(world):
+    """A batch confirmed, then left 导入中 by a process that was killed (kill -9) while writing."""
+    client = world.client_for(world.admin)
+    upload(client, "名录.csv", csv_bytes([enterprise_row(uscc(1), "宝鸡市重试企业有限公司")]))
+    batch = ImportBatch.objects.get()
+    ImportBatch.objects.filter(pk=batch.pk).update(state="applying", worker=DEAD, heartbeat_at=clock.now())
+    return client, batch
+
+
+def test_a_batch_being_imported_says_so_with_its_process(world):
+    client, batch = killed_batch(world)
+    ImportBatch.objects.filter(pk=batch.pk).update(worker=worker_id())  # alive: this process
+    body = client.get(reverse("registry:import_batch", args=[batch.pk])).content.decode()
+    assert "导入中" in body and "正在导入" in body and worker_id() in body
+    assert "确认导入</button>" not in body and "重新导入</button>" not in body
+
+
+def test_opening_the_import_page_marks_a_killed_import_failed_and_it_is_imported_again(world):
+    client, batch = killed_batch(world)
+    assert "导入失败" in client.get(UPLOAD).content.decode()
+    batch.refresh_from_db()
+    assert batch.state == "failed"
+    page = client.get(reverse("registry:import_batch", args=[batch.pk])).content.decode()
+    assert f"导入中断：处理进程（{DEAD}）已不在运行" in page and "没有写入任何数据" in page
+    assert "重新导入</button>" in page
+    retried = client.post(reverse("registry:import_retry", args=[batch.pk]))
+    again = ImportBatch.objects.exclude(pk=batch.pk).get()
+    assert retried.status_code == 302 and retried["Location"] == reverse(
+        "registry:import_batch", args=[again.pk]
+    )
+    preview = client.get(retried["Location"]).content.decode()
+    assert again.state == "previewed" and "宝鸡市重试企业有限公司" in preview and "确认导入" in preview
+    client.post(reverse("registry:import_apply", args=[again.pk]))
+    assert Enterprise.objects.filter(uscc=uscc(1)).exists()
+    old_page = client.get(reverse("registry:import_batch", args=[batch.pk])).content.decode()
+    assert f"导入批次 #{again.pk}" in old_page and "重新导入</button>" not in old_page
+
+
+def test_opening_a_killed_batch_itself_marks_it_failed(world):
+    client, batch = killed_batch(world)
+    page = client.get(reverse("registry:import_batch", args=[batch.pk])).content.decode()
+    assert "导入失败" in page and "已不在运行" in page
+
+
+def test_a_failed_batch_whose_file_is_gone_asks_for_a_new_upload(world):
+    client, batch = killed_batch(world)
+    Path(batch.stored_path).unlink()
+    page = client.get(reverse("registry:import_batch", args=[batch.pk])).content.decode()
+    assert "上传的文件已不在服务器上" in page and "重新导入</button>" not in page
+    refused = client.post(reverse("registry:import_retry", args=[batch.pk]), follow=True)
+    assert "上传的文件已不存在，请重新上传" in refused.content.decode()
+    assert ImportBatch.objects.count() == 1
+
+
+def test_another_districts_admin_cannot_import_a_failed_batch_again(world):
+    _, batch = killed_batch(world)
+    ImportBatch.objects.filter(pk=batch.pk).update(state="failed", district=world.weibin)
+    response = world.client_for(world.jintai_admin).post(reverse("registry:import_retry", args=[batch.pk]))
+    assert response.status_code == 404 and ImportBatch.objects.count() == 1
+
+
+# ---- wording ---------------------------------------------------------------------------------------
+
+
+def test_a_file_whose_only_row_is_bad_does_not_speak_of_the_other_0_rows(world):
+    client = world.client_for(world.admin)
+    response = upload(client, "名录.csv", csv_bytes([enterprise_row(uscc(1), employees="-4")]), follow=True)
+    body = response.content.decode()
+    assert "文件中唯一的一行存在问题（共 1 个问题），整份文件未导入" in body
+    assert "其余" not in body and "0 行" not in body
+
+
+def test_a_file_whose_rows_are_all_bad_says_so(world):
+    rows = [enterprise_row(uscc(1), employees="-4"), enterprise_row(uscc(2), employees="-5")]
+    body = upload(world.client_for(world.admin), "名录.csv", csv_bytes(rows), follow=True).content.decode()
+    assert "文件中的 2 行全部存在问题" in body and "其余" not in body

@@ -2,14 +2,19 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import socket
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.cn import uscc as uscc_std
 
+from yingshang.core import clock
+from yingshang.core.workers import worker_id
 from yingshang.registry import import_write, importer
 from yingshang.registry.importer import CellProblem, ImportFailed, ImportRefused
 from yingshang.registry.models import Enterprise, ImportBatch, Qualification, Street
@@ -600,3 +605,180 @@ def test_another_district_cannot_apply_a_districts_batch(tmp_path, world):
         importer.apply_batch(batch, user=world.jintai_admin)
     batch.refresh_from_db()
     assert batch.state == "previewed" and not Enterprise.objects.filter(uscc=uscc(1)).exists()
+
+
+# ---- a batch whose process died while importing ---------------------------------------------------
+
+DEAD = f"{socket.gethostname()}:{2**22 + 7}"  # no such process (pid_max is 2**22)
+
+
+def importing(batch, worker, heartbeat_minutes_ago=0):
+    """The batch as a process that claimed it (确认导入) left it: 导入中, with its worker and heartbeat."""
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        state="applying",
+        worker=worker,
+        heartbeat_at=clock.now() - dt.timedelta(minutes=heartbeat_minutes_ago),
+    )
+    batch.refresh_from_db()
+    return batch
+
+
+def two_batches(tmp_path, world):
+    first, _ = preview(tmp_path, world, "甲.csv", csv_bytes([enterprise_row(uscc(1))]))
+    second, _ = preview(tmp_path, world, "乙.csv", csv_bytes([enterprise_row(uscc(2))]))
+    return first, second
+
+
+def test_a_batch_whose_process_was_killed_is_marked_failed_with_the_reason(tmp_path, world):
+    dead, alive = two_batches(tmp_path, world)
+    importing(dead, DEAD)
+    importing(alive, worker_id())
+    assert importer.fail_dead_batches() == 1
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.state == "failed" and dead.get_state_display() == "导入失败"
+    assert f"导入中断：处理进程（{DEAD}）已不在运行" in dead.report["error"]
+    assert "没有写入任何数据" in dead.report["error"] and "重新导入" in dead.report["error"]
+    assert dead.report["error_detail"].startswith("处理进程已中断（")
+    assert dead.report["counts"]["create"] == 1  # what the preview found is kept
+    assert alive.state == "applying"
+
+
+def test_a_batch_on_another_machine_is_dead_once_its_heartbeat_is_old(tmp_path, world):
+    quiet, recent = two_batches(tmp_path, world)
+    importing(quiet, "web2:41", heartbeat_minutes_ago=11)
+    importing(recent, "web2:42", heartbeat_minutes_ago=2)
+    assert importer.fail_dead_batches() == 1
+    quiet.refresh_from_db()
+    recent.refresh_from_db()
+    assert quiet.state == "failed" and "超过 10 分钟没有进展" in quiet.report["error"]
+    assert recent.state == "applying"
+
+
+def test_a_new_import_first_marks_the_dead_ones_failed(tmp_path, world):
+    dead = importing(preview(tmp_path, world, "甲.csv", csv_bytes([enterprise_row(uscc(1))]))[0], DEAD)
+    preview(tmp_path, world, "乙.csv", csv_bytes([enterprise_row(uscc(2))]))
+    dead.refresh_from_db()
+    assert dead.state == "failed"
+
+
+def test_a_second_confirmation_while_the_first_is_importing_is_refused(tmp_path, world):
+    batch = importing(
+        preview(tmp_path, world, "名录.csv", csv_bytes([enterprise_row(uscc(1))]))[0], worker_id()
+    )
+    with pytest.raises(ImportRefused, match="导入中"):
+        importer.apply_batch(batch, user=world.admin)
+    assert not Enterprise.objects.filter(uscc=uscc(1)).exists()
+
+
+def test_a_process_killed_while_writing_leaves_nothing_and_the_batch_is_imported_again(
+    tmp_path, world, monkeypatch
+):
+    """kill -9 mid-write, as near as a test gets: the write stops half-way with an exception that no
+    handler of ours catches (as SIGKILL lets none run), its transaction is rolled back, the batch is
+    left 导入中 by a process that then no longer exists."""
+    rows = [
+        enterprise_row(uscc(1), street="新街道"),
+        enterprise_row(world.acme.uscc, world.acme.name, employees="999"),
+    ]
+    batch, _ = preview(tmp_path, world, "名录.csv", csv_bytes(rows))
+    before = {e.pk: e.employees for e in Enterprise.objects.all()}
+
+    class Killed(BaseException):
+        pass
+
+    def killed(*args, **kwargs):  # after the enterprise rows and their history are written
+        raise Killed
+
+    monkeypatch.setattr(import_write, "_write_provenance", killed)
+    with pytest.raises(Killed):
+        importer.apply_batch(batch, user=world.admin)
+    batch.refresh_from_db()
+    assert batch.state == "applying" and batch.worker == worker_id()  # no handler ran: as after kill -9
+    assert {e.pk: e.employees for e in Enterprise.objects.all()} == before
+    assert not Street.objects.filter(name="新街道").exists()
+    assert not Enterprise.history.filter(history_change_reason__startswith="企业名录导入").exists()
+
+    monkeypatch.undo()
+    ImportBatch.objects.filter(pk=batch.pk).update(worker=DEAD)  # the process is gone
+    assert importer.fail_dead_batches() == 1
+    batch.refresh_from_db()
+    retried = importer.retry_batch(batch, user=world.admin)
+    assert (
+        retried.pk != batch.pk and retried.state == "previewed" and retried.stored_path == batch.stored_path
+    )
+    assert (retried.file_name, retried.as_of, retried.source) == (batch.file_name, batch.as_of, batch.source)
+    importer.apply_batch(retried, user=world.admin)
+    assert Enterprise.objects.get(pk=world.acme.pk).employees == 999
+    assert Enterprise.objects.filter(uscc=uscc(1), street__name="新街道").exists()
+    batch.refresh_from_db()
+    assert batch.state == "failed" and batch.report["retried_as"] == retried.pk
+    with pytest.raises(ImportRefused, match=f"已重新导入（批次 #{retried.pk}）"):
+        importer.retry_batch(batch, user=world.admin)
+
+
+def test_a_batch_marked_dead_meanwhile_is_not_written_by_its_late_process(tmp_path, world, monkeypatch):
+    """A process thought dead (no heartbeat for 10 minutes) that comes back finds its batch failed and
+    writes nothing: a batch is either failed or applied, never both."""
+    batch, _ = preview(tmp_path, world, "名录.csv", csv_bytes([enterprise_row(uscc(1))]))
+    real_analyse = importer.analyse
+
+    def slow_analyse(*args, **kwargs):  # while it re-checks the file, the page finds it dead
+        plan = real_analyse(*args, **kwargs)
+        ImportBatch.objects.filter(pk=batch.pk).update(heartbeat_at=clock.now() - dt.timedelta(minutes=11))
+        ImportBatch.objects.filter(pk=batch.pk).update(worker="web2:41")
+        assert importer.fail_dead_batches() == 1
+        return plan
+
+    monkeypatch.setattr(importer, "analyse", slow_analyse)
+    with pytest.raises(ImportRefused, match="导入失败"):
+        importer.apply_batch(batch, user=world.admin)
+    batch.refresh_from_db()
+    assert batch.state == "failed" and not Enterprise.objects.filter(uscc=uscc(1)).exists()
+
+
+def test_only_a_failed_batch_with_its_file_can_be_imported_again(tmp_path, world):
+    batch, _ = preview(tmp_path, world, "名录.csv", csv_bytes([enterprise_row(uscc(1))]))
+    with pytest.raises(ImportRefused, match=r"待确认.*不需要重新导入"):
+        importer.retry_batch(batch, user=world.admin)
+    ImportBatch.objects.filter(pk=batch.pk).update(state="failed")
+    batch.refresh_from_db()
+    with pytest.raises(ImportRefused, match="不属于您的辖区"):
+        importer.retry_batch(batch, user=world.jintai_admin)
+    os.remove(batch.stored_path)
+    with pytest.raises(ImportRefused, match="文件已不存在，请重新上传"):
+        importer.retry_batch(batch, user=world.admin)
+    assert ImportBatch.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.slow  # a real transaction in a second connection: the database is flushed and reloaded
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_quiet_batch_whose_write_transaction_still_holds_its_row_is_alive(tmp_path, world):
+    """No heartbeat can leave an open transaction: a write of over 10 minutes on another machine looks
+    dead by its heartbeat, but the row it holds says it is alive (PostgreSQL row locks)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL only")
+    batch, _ = preview(tmp_path, world, "名录.csv", csv_bytes([enterprise_row(uscc(1))]))
+    importing(batch, "web2:41", heartbeat_minutes_ago=30)
+    locked, release, found = threading.Event(), threading.Event(), []
+
+    def writer():  # the long write on the other machine: holds the row until it commits
+        try:
+            with transaction.atomic():
+                ImportBatch.objects.select_for_update().get(pk=batch.pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert locked.wait(30)
+        found.append(importer.fail_dead_batches())
+    finally:
+        release.set()
+        thread.join(30)
+    assert found == [0] and ImportBatch.objects.get(pk=batch.pk).state == "applying"
+    assert importer.fail_dead_batches() == 1  # once the lock is gone, the heartbeat decides

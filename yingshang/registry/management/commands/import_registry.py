@@ -66,9 +66,10 @@ class Command(BaseCommand):
             progress.close()
         self._report(plan)
         if not plan.ok:
+            rest = f"其余 {plan.valid_rows} 行也未导入。" if plan.valid_rows else ""
             raise CommandError(
                 f"{len(plan.bad_rows)} 行存在问题（共 {len(plan.problems)} 个），整份文件未导入，"
-                f"其余 {plan.valid_rows} 行也未导入。请修改后重新导入。"
+                f"{rest}请修改后重新导入。"
             )
         if batch is None:
             self.stdout.write("试运行：校验通过，未写入任何数据。")
