@@ -225,6 +225,7 @@ ROUTES: dict[str, dict[str, Factory]] = {
     "registry:enterprise_detail": {"uscc": USCC},
     "registry:my_enterprise": {},
     "registry:audit_log": {},
+    "registry:access_log": {},
     "registry:import_upload": {},
     "registry:import_template": {},
     "registry:import_batch": {"pk": _pk("import_batch")},

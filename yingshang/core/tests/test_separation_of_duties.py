@@ -68,6 +68,7 @@ def test_the_security_administrator_resets_passwords_and_assigns_no_roles(world,
 def test_the_auditor_reads_the_audit_trail_and_changes_nothing(world, separated):
     client = world.client_for(separated["auditor"])
     assert client.get(reverse("registry:audit_log")).status_code == 200
+    assert client.get(reverse("registry:access_log")).status_code == 200
     assert _edit_clerk(world, client) == 403
     assert _reset_clerk(client) == 403
     assert client.get(reverse("departments")).status_code == 403
@@ -81,6 +82,7 @@ def test_the_office_no_longer_manages_people_or_reads_the_audit_trail(world, sep
     assert _edit_clerk(world, client) == 403
     assert _reset_clerk(client) == 403
     assert client.get(reverse("registry:audit_log")).status_code == 403
+    assert client.get(reverse("registry:access_log")).status_code == 403
     assert client.get(reverse("registry:enterprise_list")).status_code == 200  # its business stays
 
 
