@@ -1,7 +1,7 @@
-"""部门与人员: the department tree, and the people and departments an administrator manages from here
-(staff.manage: accounts, roles, departments; staff.passwords: passwords and lockouts), never through the
-Django admin. Everything is within the administrator's reach (core.scope): another district's people and
-departments are a 404."""
+"""部门与人员: the department tree, and the people and departments an administrator manages from here,
+never through the Django admin (staff.manage: accounts, roles, departments; staff.passwords: passwords,
+lockouts, API tokens). Everything is within the administrator's reach (core.scope): another district's
+people and departments are a 404."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ from django.urls import path
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from yingshang.core import clock
 from yingshang.core.passwords import one_time_password
 from yingshang.core.permissions import AuthenticatedHttpRequest, capability_required
 from yingshang.core.scope import scoped
 from yingshang.registry.forms import DepartmentForm, PasswordSetForm, StaffCreateForm, StaffForm
-from yingshang.registry.models import Department, User
+from yingshang.registry.models import ApiToken, Department, User
 
 
 @capability_required("departments.view")
@@ -145,7 +146,13 @@ def staff_password(request: AuthenticatedHttpRequest, username: str) -> HttpResp
         reset_lockout(username=person.username)  # a new password ends the lockout it was asked for
         messages.success(request, f"已重置 {person.display_name} 的密码，下次登录时须修改")
         return _password_shown_once(request, person, password)
-    context = {"form": form, "person": person, "rules": PasswordSetForm.rules(), **_lockout(person)}
+    context = {
+        "form": form,
+        "person": person,
+        "rules": PasswordSetForm.rules(),
+        "tokens": _live_tokens(person),
+        **_lockout(person),
+    }
     return render(request, "registry/staff_password.html", context)
 
 
@@ -156,6 +163,20 @@ def staff_unlock(request: AuthenticatedHttpRequest, username: str) -> HttpRespon
     person = _person(request, username)
     reset_lockout(username=person.username)
     messages.success(request, f"已解除 {person.display_name} 的登录锁定")
+    return redirect("staff_password", username=person.username)
+
+
+def _live_tokens(person: User) -> list[ApiToken]:
+    return [t for t in ApiToken.objects.filter(user=person, revoked_at__isnull=True) if not t.is_expired]
+
+
+@capability_required("staff.passwords")
+@require_POST
+def staff_tokens_revoke(request: AuthenticatedHttpRequest, username: str) -> HttpResponse:
+    """吊销接口令牌: every live API token of an account whose credentials may have leaked."""
+    person = _person(request, username)
+    revoked = ApiToken.objects.filter(user=person, revoked_at__isnull=True).update(revoked_at=clock.now())
+    messages.success(request, f"已吊销 {person.display_name} 的 {revoked} 个接口令牌")
     return redirect("staff_password", username=person.username)
 
 
@@ -186,4 +207,5 @@ urlpatterns = [
     path("staff/<str:username>/active/", staff_activation, name="staff_activation"),
     path("staff/<str:username>/password/", staff_password, name="staff_password"),
     path("staff/<str:username>/unlock/", staff_unlock, name="staff_unlock"),
+    path("staff/<str:username>/tokens/revoke/", staff_tokens_revoke, name="staff_tokens_revoke"),
 ]

@@ -219,6 +219,7 @@ ROUTES: dict[str, dict[str, Factory]] = {
     "staff_activation": {"username": lambda side: side.world.clerk.username},
     "staff_password": {"username": lambda side: side.world.clerk.username},
     "staff_unlock": {"username": lambda side: side.world.clerk.username},
+    "staff_tokens_revoke": {"username": lambda side: side.world.clerk.username},
     "department_add": {},
     "department_edit": {"pk": lambda side: side.world.weibin_samr.pk},
     "registry:enterprise_list": {},

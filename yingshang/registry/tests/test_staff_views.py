@@ -9,7 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.urls import reverse
 
 from yingshang.conftest import PASSWORD
-from yingshang.registry.models import Department, User
+from yingshang.registry.models import ApiToken, Department, User
 
 pytestmark = pytest.mark.django_db
 
@@ -200,6 +200,22 @@ def test_an_admin_lifts_a_lockout(world):
     )
     world.client_for(world.weibin_admin).post(reverse("staff_unlock", args=["clerk"]))
     assert not AccessAttempt.objects.filter(username="clerk").exists()
+
+
+def test_an_admin_revokes_every_live_api_token_of_a_person(world):
+    ApiToken.issue(world.clerk, "区数据平台")
+    ApiToken.issue(world.clerk, "报表")
+    client = world.client_for(world.weibin_admin)
+    assert "有效的接口令牌 2 个" in client.get(reverse("staff_password", args=["clerk"])).content.decode()
+    client.post(reverse("staff_tokens_revoke", args=["clerk"]))
+    assert not ApiToken.objects.filter(user=world.clerk, revoked_at__isnull=True).exists()
+
+
+def test_another_districts_admin_cannot_revoke_this_districts_tokens(world):
+    ApiToken.issue(world.clerk, "区数据平台")
+    response = world.client_for(world.jintai_admin).post(reverse("staff_tokens_revoke", args=["clerk"]))
+    assert response.status_code == 404
+    assert ApiToken.objects.filter(user=world.clerk, revoked_at__isnull=True).exists()
 
 
 def test_another_districts_admin_cannot_reset_or_unlock_this_districts_people(world):
