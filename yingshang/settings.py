@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "yingshang.core.middleware.PasswordChangeRequired",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -201,6 +202,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = max(PAYMENT_RETURN_MAX_BYTES, REQUEST_MAX_BYTES) +
 
 # Objections to a 公示 (public form): at most this many an hour from one address or one phone number.
 OBJECTIONS_PER_HOUR = env_int("YINGSHANG_OBJECTIONS_PER_HOUR", 5)
+
+# 三权分立 (等保 level 3): the 系统管理员 manages accounts and departments, the 安全管理员 passwords and
+# lockouts, the 安全审计员 reads the audit trail; the 营商办管理员 then does none of these (core.roles).
+SEPARATION_OF_DUTIES = env_bool("YINGSHANG_SEPARATION_OF_DUTIES", default=False)
 
 # JSON API bearer tokens end this many days after they were issued (等保: no credential lives for ever).
 API_TOKEN_DAYS = env_int("YINGSHANG_API_TOKEN_DAYS", 90)

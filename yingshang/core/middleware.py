@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 
@@ -55,3 +57,21 @@ def _values(request: HttpRequest) -> list[str]:
     if request.method == "POST" and request.content_type != "multipart/form-data":
         values += [v for vs in request.POST.lists() for v in vs[1]]
     return values
+
+
+class PasswordChangeRequired:
+    """A person whose password an administrator set (a new account, a reset) chooses their own before
+    anything else: every page but the password page and logging out leads there. The API is left alone:
+    its tokens are not passwords."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and getattr(user, "must_change_password", False):
+            allowed = (reverse("password_change"), reverse("logout"))
+            if request.path not in allowed and not request.path.startswith(("/api/", "/static/")):
+                messages.info(request, "管理员为您设置了临时密码，请先修改为您自己的密码")
+                return redirect("password_change")
+        return self.get_response(request)

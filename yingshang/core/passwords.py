@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
-from django.contrib.auth.password_validation import MinimumLengthValidator
+from django.contrib.auth.password_validation import MinimumLengthValidator, get_default_password_validators
 from django.core.exceptions import ValidationError
 
 CLASSES = (
@@ -44,3 +45,22 @@ class LengthValidator(MinimumLengthValidator):
 
     def get_help_text(self) -> str:
         return f"密码至少 {self.min_length} 个字符。"
+
+
+# Letters and digits that cannot be mistaken for one another when read out or copied from a screen.
+_UPPER = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+_LOWER = "abcdefghijkmnpqrstuvwxyz"
+_DIGITS = "23456789"
+_SYMBOLS = "-_#@"
+
+
+def one_time_password(length: int = 14) -> str:
+    """A random password an administrator hands over once (a new account, a reset): every kind of
+    character, so it passes CharacterClassValidator whatever the configured minimum."""
+    configured = (getattr(v, "min_length", 0) for v in get_default_password_validators())
+    length = max([length, *configured])
+    kinds = (_UPPER, _LOWER, _DIGITS, _SYMBOLS)
+    chars = [secrets.choice(kind) for kind in kinds]
+    chars += [secrets.choice(_UPPER + _LOWER + _DIGITS) for _ in range(length - len(chars))]
+    secrets.SystemRandom().shuffle(chars)
+    return "".join(chars)

@@ -10,6 +10,10 @@ class Role(StrEnum):
     DEPT_STAFF = "dept_staff"
     INSPECTOR = "inspector"
     ENTERPRISE = "enterprise"
+    # 三权分立 (YINGSHANG_SEPARATION_OF_DUTIES): only in deployments that separate them from the office.
+    SYSTEM_ADMIN = "system_admin"
+    SECURITY_ADMIN = "security_admin"
+    AUDITOR = "auditor"
     NONE = ""
 
     @property
@@ -22,6 +26,9 @@ ROLE_LABELS: dict[Role, str] = {
     Role.DEPT_STAFF: "部门工作人员",
     Role.INSPECTOR: "执法检查员",
     Role.ENTERPRISE: "企业用户",
+    Role.SYSTEM_ADMIN: "系统管理员",
+    Role.SECURITY_ADMIN: "安全管理员",
+    Role.AUDITOR: "安全审计员",
     Role.NONE: "未分配角色",
 }
 
@@ -32,11 +39,16 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "registry.import": frozenset({Role.OFFICE_ADMIN}),
     "registry.export": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF}),
     "registry.own_enterprise": frozenset({Role.ENTERPRISE}),
-    "departments.view": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF, Role.INSPECTOR}),
+    "departments.view": frozenset(
+        {Role.OFFICE_ADMIN, Role.DEPT_STAFF, Role.INSPECTOR, Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN}
+    ),
     "audit.view": frozenset({Role.OFFICE_ADMIN}),
     "calendar.manage": frozenset({Role.OFFICE_ADMIN}),
     "calendar.view": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF, Role.INSPECTOR}),
+    # People and departments: accounts, roles, departments (staff.manage); passwords and lockouts
+    # (staff.passwords).
     "staff.manage": frozenset({Role.OFFICE_ADMIN}),
+    "staff.passwords": frozenset({Role.OFFICE_ADMIN}),
     # 政策找企业: staff read the library, results and calculator of entities in their scope; the office
     # edits packs and starts runs; an enterprise sees its own calculator.
     "policies.view": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF}),
@@ -59,12 +71,26 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
 }
 
 
-def role_can(role: Role | str, capability: str) -> bool:
-    """True when the role holds the capability; an unknown capability is never granted."""
-    allowed = CAPABILITIES.get(capability)
-    if allowed is None:
-        return False
+# 三权分立 (等保 level 3), where a deployment wants it (YINGSHANG_SEPARATION_OF_DUTIES): the office runs the
+# business and no longer manages accounts or reads the audit trail. The 系统管理员 manages people and
+# departments (no business data), the 安全管理员 passwords and lockouts, the 安全审计员 reads the audit
+# trail and changes nothing. Every capability not named here stays as in CAPABILITIES.
+SEPARATED_CAPABILITIES: dict[str, frozenset[Role]] = {
+    "staff.manage": frozenset({Role.SYSTEM_ADMIN}),
+    "staff.passwords": frozenset({Role.SECURITY_ADMIN}),
+    "audit.view": frozenset({Role.AUDITOR}),
+}
+SEPARATED_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})
+
+
+def role_can(role: Role | str, capability: str, separation: bool = False) -> bool:
+    """True when the role holds the capability (with duties separated, when `separation`); an unknown
+    capability is never granted."""
     try:
-        return Role(role) in allowed
+        role = Role(role)
     except ValueError:
         return False
+    if role in SEPARATED_ROLES and not separation:
+        return False  # a deployment without 三权分立 has no use for these roles: they hold nothing
+    allowed = (SEPARATED_CAPABILITIES if separation else {}).get(capability) or CAPABILITIES.get(capability)
+    return allowed is not None and role in allowed

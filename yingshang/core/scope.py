@@ -37,16 +37,20 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models
 from django.db.models import Q, QuerySet
 
-from yingshang.core.roles import Role, role_can
+from yingshang.core.roles import SEPARATED_ROLES, Role, role_can
 
 Action = Literal["view", "change"]
 M = TypeVar("M", bound=models.Model)
 
-STAFF_ROLES = frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF, Role.INSPECTOR})
+# The office and, where duties are separated (三权分立), the system and security administrators and the
+# auditor: each reaches its department's district (or the city) as a whole; capabilities say what it does.
+ADMIN_ROLES = frozenset({Role.OFFICE_ADMIN, *SEPARATED_ROLES})
+STAFF_ROLES = frozenset({Role.DEPT_STAFF, Role.INSPECTOR, *ADMIN_ROLES})
 
 # Functions of the whole city: the working-day calendar, policy packs, city-wide match runs and what-if,
 # entitlements generated from a city-wide run, budgets of every district. Held only by city-level staff.
@@ -137,7 +141,7 @@ def _compute_scope(user: Any) -> Scope:
         # Keeps the role's capabilities (the pages say what is missing) but reaches no rows.
         return Scope(Reach.NOBODY, role, user_id=user.pk)
     district_id = user.department.district_id
-    if role == Role.OFFICE_ADMIN:
+    if role in ADMIN_ROLES:
         reach = Reach.CITY if district_id is None else Reach.DISTRICT
     else:
         reach = Reach.DEPARTMENT
@@ -306,9 +310,16 @@ def can(who: Any, capability: str) -> bool:
     """The role holds the capability (an inactive account holds none), and a city-level capability is
     held only by city-level staff."""
     scope = scope_of(who)
-    if not role_can(scope.role, capability):
+    if not role_can(scope.role, capability, separation_of_duties()):
         return False
     return capability not in CITY_LEVEL_CAPABILITIES or scope.city_level
+
+
+def separation_of_duties() -> bool:
+    """Whether this deployment separates the system administrator, the security administrator and the
+    auditor from the office (三权分立, YINGSHANG_SEPARATION_OF_DUTIES); read on every call so a test may
+    switch it."""
+    return bool(getattr(settings, "SEPARATION_OF_DUTIES", False))
 
 
 def is_city_level(who: Any) -> bool:
@@ -320,7 +331,8 @@ def require_city_level(who: Any, *capabilities: str) -> None:
     of the capabilities (any role with a city-level department when none are named)."""
     if not is_city_level(who):
         raise PermissionDenied(CITY_LEVEL_REFUSED)
-    if capabilities and not any(role_can(scope_of(who).role, c) for c in capabilities):
+    role, separated = scope_of(who).role, separation_of_duties()
+    if capabilities and not any(role_can(role, c, separated) for c in capabilities):
         raise PermissionDenied("您的角色无权使用该功能")
 
 
@@ -328,12 +340,17 @@ def require_city_level(who: Any, *capabilities: str) -> None:
 
 
 def grantable_roles(who: Any) -> list[Role]:
-    """The roles `who` may give: the city 营商办 any; a district 营商办 any, but only with departments and
-    enterprises of its own district (`grantable_departments`); nobody else any."""
+    """The roles `who` may give: the city's administrator of people (营商办, or 系统管理员 where duties are
+    separated) any; a district's any, but only with departments and enterprises of its own district
+    (`grantable_departments`); nobody else any. The 三权分立 roles only where duties are separated."""
     scope = scope_of(who)
     if scope.reach not in (Reach.CITY, Reach.DISTRICT) or not can(who, "staff.manage"):
         return []
-    return [Role.NONE, *(role for role in Role if role != Role.NONE)]
+    separated = separation_of_duties()
+    return [
+        Role.NONE,
+        *(role for role in Role if role != Role.NONE and (separated or role not in SEPARATED_ROLES)),
+    ]
 
 
 def grantable_departments(queryset: QuerySet[M] | models.Manager[M], who: Any) -> QuerySet[M]:

@@ -51,6 +51,7 @@ class PasswordChange(auth_views.PasswordChangeView):
         return super().get_context_data(**kwargs) | {"password_rules": password_validators_help_texts()}
 
     def form_valid(self, form: Any) -> HttpResponse:
+        form.user.must_change_password = False  # saved with the new password by the form
         response = super().form_valid(form)
         messages.success(self.request, "密码已修改。")
         return response

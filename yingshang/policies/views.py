@@ -24,6 +24,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from yingshang.core import clock
+from yingshang.core.access_log import record_access
 from yingshang.core.forms import AsOfForm
 from yingshang.core.permissions import capability_required, city_level
 from yingshang.core.scope import scoped
@@ -497,6 +498,7 @@ def run_item_download(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
     data = services.results_workbook(
         run, item, None if user.jurisdiction is None else user.visible_enterprises()
     )
+    record_access(request, "results_export", run, detail=str(item))
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(True, services.results_file_name(run, item))
     return response

@@ -211,12 +211,16 @@ class Department(models.Model):
         verbose_name="辖区",
         help_text="留空表示市级，可查看全市数据",
     )
+    # The office's own order (市营商办 before 市场监管局 …), not the English code's alphabet.
+    order = models.PositiveIntegerField("排序", default=100, help_text="数字小的排在前面")
+    # A department closed or merged away: kept for its history, offered to nobody.
+    is_active = models.BooleanField("启用", default=True)
 
     history = HistoricalRecords(verbose_name="部门变更记录")
 
     class Meta:
         verbose_name = verbose_name_plural = "部门"
-        ordering = ["code"]
+        ordering = ["order", "pk"]
 
     def __str__(self) -> str:
         return self.name
@@ -257,11 +261,22 @@ class User(AbstractUser):
         verbose_name="所属企业",
     )
     phone = models.CharField("手机号", max_length=20, blank=True)
+    # Set when an administrator gave this person a password (a new account, a reset): they must choose
+    # their own before anything else (core.middleware.PasswordChangeRequired).
+    must_change_password = models.BooleanField("下次登录须修改密码", default=False)
 
     history = HistoricalRecords(verbose_name="用户与角色变更记录", excluded_fields=["password", "last_login"])
 
     class Meta:
         verbose_name = verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        # Pages name people ("审核 马文博"), never by their login name alone.
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # A login stamps last_login (Django's update_last_login): that is a login, recorded with its address
@@ -281,7 +296,7 @@ class User(AbstractUser):
             raise ValidationError({"enterprise": "企业用户必须绑定一家企业"})
         if self.role != Role.ENTERPRISE and self.enterprise_id is not None:
             raise ValidationError({"enterprise": "只有企业用户可以绑定企业"})
-        if self.role in (Role.DEPT_STAFF, Role.INSPECTOR, Role.OFFICE_ADMIN) and self.department_id is None:
+        if self.role in scope_rule.STAFF_ROLES and self.department_id is None:
             raise ValidationError({"department": "工作人员必须属于一个部门"})
 
     @property

@@ -9,6 +9,7 @@ urlpatterns = [
     path("enterprises/<str:uscc>/", views.enterprise_detail, name="enterprise_detail"),
     path("mine/", views.my_enterprise, name="my_enterprise"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("audit/access/", views.access_log, name="access_log"),
 ]
 
 # 企业名录 import and export.

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from yingshang.core import clock, slots
+from yingshang.core.models import ACCESS_KINDS, AccessRecord
 from yingshang.core.money import format_fen
 from yingshang.core.permissions import capability_required
 from yingshang.core.scope import scoped, scoped_history
@@ -20,6 +21,7 @@ from yingshang.registry.models import District, Enterprise, User
 from yingshang.registry.queries import CappedCountPaginator, EnterpriseFilters, filter_enterprises
 
 PAGE_SIZE = 50
+ACCESS_KINDS_BY_CODE = dict(ACCESS_KINDS)
 
 
 @capability_required("registry.view")
@@ -156,6 +158,21 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
 
 
+@capability_required("audit.view")
+def access_log(request: HttpRequest) -> HttpResponse:
+    """个人信息查看与下载记录 (core.access_log): who downloaded payment files and exports or saw contacts
+    unmasked, when (北京时间), what, which object or filters, from which address; of the viewer's reach."""
+    what = request.GET.get("what", "")
+    if what and what not in ACCESS_KINDS_BY_CODE:
+        raise Http404("未知的记录类型")
+    records = scoped(AccessRecord.objects.all(), request.user)
+    if what:
+        records = records.filter(what=what)
+    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "what": what, "kinds": ACCESS_KINDS}
+    return render(request, "registry/access_log.html", context)
+
+
 def _changes_of(record: object) -> list[dict[str, object]]:
     previous = record.prev_record
     if previous is None:
@@ -205,6 +222,7 @@ from django.utils import timezone  # noqa: E402
 from django.views.decorators.http import require_POST  # noqa: E402
 from django_htmx.http import HttpResponseClientRedirect  # noqa: E402
 
+from yingshang.core.access_log import describe_query, record_access  # noqa: E402
 from yingshang.core.spreadsheets import XLSX_CONTENT_TYPE  # noqa: E402
 from yingshang.registry import exporter, importer  # noqa: E402
 from yingshang.registry.forms import ImportUploadForm  # noqa: E402
@@ -348,6 +366,7 @@ def enterprise_export(request: HttpRequest) -> HttpResponse:
     """The enterprise list as .xlsx: the list page's filters, within what this user may see."""
     filters = EnterpriseFilters.from_params(request.GET)
     enterprises = filter_enterprises(request.user.visible_enterprises(), filters)
+    record_access(request, "registry_export", detail=describe_query(request.GET))
     return _xlsx_download(
         lambda handle: exporter.write_registry(enterprises, handle),
         f"企业名录-{clock.today():%Y%m%d}.xlsx",

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from yingshang.core import clock
+from yingshang.core.access_log import record_access
 from yingshang.core.masking import mask_account, mask_phone
 from yingshang.core.money import yuan_input
 from yingshang.core.permissions import capability_required
@@ -124,6 +125,7 @@ def entitlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     entitlement = entitlement_of(user, pk)
     today = clock.today()
     manage = user.can("entitlements.manage")
+    record_access(request, "contacts", entitlement, unmasked=manage)
     context = {
         "e": entitlement,
         "state_label": State(entitlement.state).label,

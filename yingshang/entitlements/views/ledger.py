@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from yingshang.core import clock
+from yingshang.core.access_log import record_access
 from yingshang.core.permissions import capability_required, city_level
 from yingshang.entitlements import services as service
 from yingshang.entitlements import tasks
@@ -169,6 +170,7 @@ def entitlement_bulk(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request, f"已生成拨付批次 {batch.number}（{batch.count} 笔），财政局回执请在“拨付批次”上传"
             )
+            record_access(request, "payment_file", batch)
             return xlsx_response(data, f"拨付文件-{batch.number}.xlsx")
     except service.EntitlementRefused as exc:
         refused(request, exc)

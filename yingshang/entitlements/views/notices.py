@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from yingshang.core import clock
+from yingshang.core.access_log import record_access
 from yingshang.core.masking import mask_name, mask_phone
 from yingshang.core.permissions import capability_required
 from yingshang.core.scope import scoped
@@ -64,6 +65,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     objections = objections_of(user).filter(notice=notice).select_related("entitlement__enterprise")
     manage = user.can("entitlements.manage")
+    record_access(request, "contacts", notice, "异议人联系方式", unmasked=manage and objections.exists())
     context = {
         "notice": notice,
         "rows": rows,
@@ -123,6 +125,7 @@ def objection_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     "已认定异议成立，该事项审核不通过" if upheld else "已认定异议不成立",
                 )
                 return redirect("entitlements:objection_detail", pk=objection.pk)
+    record_access(request, "contacts", objection, "异议人联系方式", unmasked=handler)
     context = {
         "o": objection,
         "name": objection.contact_name if handler else mask_name(objection.contact_name),

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
+from yingshang.core.access_log import record_access
 from yingshang.core.permissions import capability_required
 from yingshang.core.scope import scoped
 from yingshang.entitlements import services as service
@@ -46,6 +47,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(scoped(PaymentBatch.objects.all(), request.user), pk=pk)
     data = service.payment_batch_workbook(batch)
+    record_access(request, "payment_file", batch)
     return xlsx_response(data, f"拨付文件-{batch.number}.xlsx")
 
 

@@ -56,3 +56,18 @@ def test_a_role_change_is_recorded_with_before_and_after(world):
     latest = world.clerk.history.first()
     delta = latest.diff_against(latest.prev_record)
     assert [(c.field, c.old, c.new) for c in delta.changes] == [("role", "dept_staff", "inspector")]
+
+
+def test_a_person_is_named_by_their_name_not_their_login(world):
+    """Not "审核 reviewer" next to 马文博: every page that prints a user prints their name."""
+    world.clerk.first_name = "马文博"
+    assert str(world.clerk) == "马文博"
+    world.clerk.first_name = ""
+    assert str(world.clerk) == "clerk"  # an account without a name keeps its login name
+
+
+@pytest.mark.parametrize("role", [Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR])
+def test_the_separated_administrators_belong_to_a_department(world, role):
+    user = User(username="x", role=role.value)
+    with pytest.raises(ValidationError, match="工作人员必须属于一个部门"):
+        user.full_clean(exclude=["password"])
