@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0007_api_token_expiry'),
+        ('registry', '0008_people_and_departments'),
     ]
 
     operations = [
