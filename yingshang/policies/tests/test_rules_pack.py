@@ -134,7 +134,7 @@ def test_bad_items_are_reported_with_their_place(old: str, new: str, message: st
     [
         ("id: p\ntitle: t\npolicies: []\n", "政策包中没有政策（policies）"),
         ("- just\n- a list\n", "政策包应是“键: 值”的映射"),
-        ("id: p\ntitle: [unclosed\n", "第3行：YAML 格式错误"),
+        ("id: p\ntitle: [unclosed\n", "第2行：YAML 格式错误：方括号 [ 没有闭合"),
         (
             pack_text().replace("valid_to: 2025-12-31", "valid_to: 2024-12-31"),
             "有效期：日期区间“2025年1月1日至2024年12月31日”起止颠倒",
