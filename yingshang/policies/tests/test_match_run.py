@@ -134,6 +134,20 @@ def test_a_run_over_a_pack_that_cannot_be_read_fails_in_chinese_and_stores_nothi
     broken.delete()
 
 
+def test_an_absurd_amount_stored_before_the_ceiling_fails_the_run_in_chinese_not_with_an_overflow(
+    world: World,
+) -> None:
+    """A version stored before amounts had a bound is read with the engine's own bound (100亿元)."""
+    services.sync_shipped_packs()
+    working = PolicyPack.objects.get(name=MEASURES, is_working=True)
+    hnte = "amount: 10万元\n        tags: [科技创新, 高企]"
+    PolicyPack.objects.filter(pk=working.pk).update(text=working.text.replace(hnte, "amount: 500000亿元\n"))
+    run = services.start_match_run(world.admin, AS_OF, runner="inline")
+    assert run.state == "failed"
+    assert "“新认定（复审）国家高新技术企业奖励”，金额：金额 500000亿元 超过单项奖补上限 100亿元" in run.error
+    assert "Overflow" not in run.error and not MatchResult.objects.filter(run=run).exists()
+
+
 def test_a_run_executes_once_however_often_it_is_started(district: World) -> None:
     run = finished_match()
     count = MatchResult.objects.filter(run=run).count()
