@@ -216,6 +216,15 @@ ENTERPRISE_CODE_DAYS = env_int("YINGSHANG_ENTERPRISE_CODE_DAYS", 365)
 # After-hours cut-off: a submission at or after this local time counts from the next working day.
 WORKDAY_CUTOFF = env_str("YINGSHANG_WORKDAY_CUTOFF", "17:30")
 
+# Policy packs: the most one reward item may pay one enterprise, in 元 (a fixed amount, a tier, a cap, a
+# per-unit amount). A pack naming more is refused at check, upload and edit; the engine's own bound
+# (rules.amounts.MAX_ITEM_AMOUNT_FEN, 100亿元) is the most this may be set to.
+ITEM_AMOUNT_CEILING_YUAN = env_int("YINGSHANG_ITEM_AMOUNT_CEILING_YUAN", 100_000_000)
+if not 1 <= ITEM_AMOUNT_CEILING_YUAN <= 10_000_000_000:
+    raise ConfigurationError(
+        "YINGSHANG_ITEM_AMOUNT_CEILING_YUAN 应是 1 到 10000000000（100亿）之间的整数（元）"
+    )
+
 # 政策兑现 deadlines in working days (docs/entitlements.md): enterprise confirmation after the push,
 # department review, 公示 length, payment after 公示 ends.
 ENTITLEMENT_CONFIRM_WORKDAYS = env_int("YINGSHANG_CONFIRM_WORKDAYS", 60)

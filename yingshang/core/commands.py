@@ -1,5 +1,8 @@
-"""What our management commands share: sub-commands whose argument errors are told in Chinese, and a
-progress bar per phase of a long job.
+"""What our management commands share: errors said as `错误：…` (not Django's English `CommandError: …`),
+sub-commands whose argument errors are told in Chinese, and a progress bar per phase of a long job.
+
+Every command of ours subclasses `YingshangCommand` (or `ChineseCommand`, which is one); a test in
+core/tests/test_commands.py walks the apps' commands to keep it so.
 
 argparse speaks English; the few messages a user can meet on our command lines are said again in
 Chinese, with a pointer to the command's own `--help`:
@@ -19,7 +22,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, SystemCheckError
 from tqdm import tqdm
 
 _ARGPARSE_MESSAGES = [
@@ -52,6 +55,26 @@ def iso_date_option(text: str | None) -> dt.date | None:
         raise CommandError(f"日期“{text}”无效，应为 YYYY-MM-DD 格式，如 2026-06-30") from None
 
 
+ERROR_PREFIX = "错误："
+
+
+class YingshangCommand(BaseCommand):
+    """A command whose CommandError reads `错误：<message>` on the command line. Django's run_from_argv
+    prints the exception's class name before the message; catching it one step earlier, in execute(),
+    keeps the rest of Django's handling (exit status, closing connections, --traceback)."""
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        try:
+            return super().execute(*args, **options)
+        except SystemCheckError:
+            raise  # formats itself
+        except CommandError as error:
+            if not getattr(self, "_called_from_command_line", False) or options.get("traceback"):
+                raise  # call_command() in code and tests gets the exception itself
+            self.stderr.write(f"{ERROR_PREFIX}{error}")
+            sys.exit(error.returncode)
+
+
 class ChineseCommandParser(CommandParser):
     """A CommandParser whose errors are in Chinese and name where to read the usage."""
 
@@ -61,7 +84,7 @@ class ChineseCommandParser(CommandParser):
         text = f"{in_chinese(message)}。用法见 {self.usage_hint}"
         if self.called_from_command_line:
             self.print_usage(sys.stderr)
-            self.exit(2, f"错误：{text}\n")
+            self.exit(2, f"{ERROR_PREFIX}{text}\n")
         raise CommandError(text)
 
 
@@ -72,7 +95,7 @@ def chinese_parser_class(command: str) -> type[ChineseCommandParser]:
     )
 
 
-class ChineseCommand(BaseCommand):
+class ChineseCommand(YingshangCommand):
     """A command whose parser, and the sub-command parsers made from it, say errors in Chinese."""
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:

@@ -11,6 +11,7 @@ import hashlib
 import threading
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 
@@ -20,7 +21,7 @@ from yingshang.policies import rules
 from yingshang.policies.models import Policy, PolicyPack, RewardItem
 from yingshang.policies.rules.errors import Place
 from yingshang.policies.rules.render import amount_sentence
-from yingshang.registry.models import User
+from yingshang.registry.models import District, User
 
 UI_ORIGIN = "页面编辑"
 
@@ -53,6 +54,14 @@ def parsed_pack(stored: PolicyPack) -> rules.Pack:
         with _parsed_lock:
             _parsed[key] = pack
     return pack
+
+
+def pack_checks(*, districts: bool = True) -> rules.Checks:
+    """What a pack must agree with here: the districts of the registry (when there are any) and the
+    configured per-item amount ceiling (YINGSHANG_ITEM_AMOUNT_CEILING_YUAN). The engine reads no
+    database, so the names are passed in."""
+    names = list(District.objects.values_list("name", flat=True)) if districts else []
+    return rules.Checks.of(names or None, settings.ITEM_AMOUNT_CEILING_YUAN * 100)
 
 
 def working_packs() -> list[tuple[PolicyPack, rules.Pack]]:
@@ -170,7 +179,9 @@ def sync_shipped_packs(user: User | None = None) -> list[PolicyPack]:
     stored: list[PolicyPack] = []
     for path in rules.shipped_pack_paths():
         text = path.read_text(encoding="utf-8")
-        pack, errors = rules.load_pack(text, path.name)
+        # The release's packs are examples of its demo district: their district is not checked
+        # against this deployment's registry (a pack for a district it lacks pays nobody).
+        pack, errors = rules.load_pack(text, path.name, checks=pack_checks(districts=False))
         if pack is None:
             raise PackRejected(errors)
         with transaction.atomic():
@@ -187,7 +198,7 @@ def save_pack_version(
     file = f"{name}.yaml"
     stored = PolicyPack.objects.filter(name=name, is_working=True).first()
     working = parsed_pack(stored) if stored else None
-    pack, errors = rules.replace_working_pack(working, text, file)
+    pack, errors = rules.replace_working_pack(working, text, file, pack_checks())
     if errors:
         return None, errors
     assert pack is not None

@@ -39,6 +39,7 @@ from yingshang.policies.packs import (  # noqa: F401  (the stored packs are part
     CurrentItem,
     PackRejected,
     current_items,
+    pack_checks,
     pack_versions,
     parsed_pack,
     rows_by_key,

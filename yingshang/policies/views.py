@@ -175,7 +175,7 @@ def check_pack_text(name: str, text: str) -> tuple[rules.Pack | None, list[rules
     """What saving would decide, without saving: every rule and embedded test case checked, and the
     pack id must be the one being edited (the same checks as services.save_pack_version)."""
     file = f"{name}.yaml"
-    pack, errors = rules.load_pack(text, file)
+    pack, errors = rules.load_pack(text, file, checks=services.pack_checks())
     if pack is not None and pack.id != name:
         message = f"规则文本中的政策包编号（id）是“{pack.id}”，与正在编辑的政策包“{name}”不一致"
         return None, [rules.RuleError("pack.id", message, rules.Place(file))]

@@ -38,7 +38,7 @@ from yingshang.policies.match import (
     totals,
 )
 from yingshang.policies.models import MatchRun, PolicyPack
-from yingshang.policies.packs import parsed_pack, working_packs
+from yingshang.policies.packs import pack_checks, parsed_pack, working_packs
 from yingshang.policies.rules.errors import Place
 from yingshang.policies.rules.pack import ITEM_KEYS
 from yingshang.policies.runs import Progress, RunProgress, claim_run, fail_run, failure_message
@@ -244,7 +244,7 @@ def read_draft(
     """(draft pack, working version it is compared with, errors, notes)."""
     notes: list[str] = []
     if draft_text is not None and draft_text.strip():
-        pack, errors = rules.load_pack(draft_text, "草稿.yaml")
+        pack, errors = rules.load_pack(draft_text, "草稿.yaml", checks=pack_checks())
         if pack is None:
             return None, None, errors, notes
         current = PolicyPack.objects.filter(name=pack.id, is_working=True).first()
@@ -264,7 +264,7 @@ def read_draft(
     text, errors = apply_item_changes(stored.text, item_changes)
     if errors:
         return None, None, errors, notes
-    pack, errors = rules.load_pack(text, f"{stored.name}.yaml", run_cases=False)
+    pack, errors = rules.load_pack(text, f"{stored.name}.yaml", run_cases=False, checks=pack_checks())
     if pack is None:
         return None, None, errors, notes
     parsed_pack(stored)  # the working version must read too

@@ -1,15 +1,22 @@
 """Sub-command parsers that say argparse's errors in Chinese and point to the command's own --help;
-the progress bar a phase."""
+errors on the command line as `错误：…`; the progress bar a phase."""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import os
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from yingshang.core.commands import ChineseCommand, PhaseBar, in_chinese, iso_date_option
+import yingshang
+from yingshang.core.commands import ChineseCommand, PhaseBar, YingshangCommand, in_chinese, iso_date_option
 
 
 @pytest.mark.parametrize(
@@ -104,3 +111,60 @@ def test_a_date_option_reads_an_iso_day_or_nothing(text, expected) -> None:
 def test_a_bad_date_option_is_refused_in_chinese(text) -> None:
     with pytest.raises(CommandError, match="应为 YYYY-MM-DD 格式"):
         iso_date_option(text)
+
+
+# --- errors on the command line -------------------------------------------------------------------
+
+
+class Failing(ChineseCommand):
+    def handle(self, *args, **options) -> None:
+        raise CommandError("找不到文件：名录.xlsx", returncode=3)
+
+
+def test_an_error_on_the_command_line_reads_cuowu_not_commanderror() -> None:
+    stderr = StringIO()
+    with pytest.raises(SystemExit) as exited:
+        Failing(stderr=stderr).run_from_argv(["yingshang", "failing"])
+    assert exited.value.code == 3
+    assert stderr.getvalue() == "错误：找不到文件：名录.xlsx\n"
+
+
+def test_call_command_in_code_still_gets_the_exception_itself() -> None:
+    with pytest.raises(CommandError, match="找不到文件"):
+        call_command(Failing())
+
+
+def test_traceback_asks_for_the_exception_as_django_does() -> None:
+    with pytest.raises(CommandError):
+        Failing(stderr=StringIO()).run_from_argv(["yingshang", "failing", "--traceback"])
+
+
+def test_every_command_of_ours_says_its_errors_in_chinese() -> None:
+    root = Path(yingshang.__file__).resolve().parent
+    found = {}
+    for path in sorted(root.glob("*/management/commands/*.py")):
+        if path.name.startswith("_"):
+            continue
+        module = importlib.import_module(".".join(path.relative_to(root.parent).with_suffix("").parts))
+        found[path.stem] = issubclass(module.Command, YingshangCommand)
+    assert len(found) >= 10
+    assert [name for name, ok in found.items() if not ok] == []
+
+
+@pytest.mark.slow
+def test_the_console_command_prints_cuowu_before_the_message(tmp_path: Path) -> None:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("YINGSHANG_")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(
+        YINGSHANG_DATA_DIR=str(tmp_path), PYTHONPATH=str(Path(yingshang.__file__).resolve().parents[1])
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "yingshang", "policies", "check", "没有这个文件.yaml"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == "错误：找不到文件：没有这个文件.yaml"

@@ -2,7 +2,8 @@
 
 Plain Python (no Django). Entry points:
 
-- `load_pack(text, file)` / `load_pack_file(path)`: a validated Pack, or Chinese errors with places.
+- `load_pack(text, file, checks=Checks.of(districts, ceiling))` / `load_pack_file(path)`: a validated
+  Pack, or Chinese errors with places (`Checks`: the known districts and the per-item amount ceiling).
 - `replace_working_pack(working, text)`: swap packs only when the candidate is clean.
 - `calculate(pack, profile, as_of)`: the 政策计算器 for one enterprise.
 - `sentence(node)`, `Item.sentence()`: rules rendered back as Chinese.
@@ -17,12 +18,19 @@ from yingshang.policies.rules.calculator import Calculation, ItemResult, calcula
 from yingshang.policies.rules.errors import Place, RuleError
 from yingshang.policies.rules.evaluate import Status
 from yingshang.policies.rules.model import Item, Mode, Pack, Policy, Verdict
-from yingshang.policies.rules.pack import load_pack, load_pack_file, replace_working_pack, shipped_pack_paths
+from yingshang.policies.rules.pack import (
+    Checks,
+    load_pack,
+    load_pack_file,
+    replace_working_pack,
+    shipped_pack_paths,
+)
 from yingshang.policies.rules.profile import Profile, ProfileError, read_profile
 from yingshang.policies.rules.render import sentence
 
 __all__ = [
     "Calculation",
+    "Checks",
     "Item",
     "ItemResult",
     "Mode",

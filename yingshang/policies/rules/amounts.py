@@ -65,6 +65,15 @@ ALLOWED = {
 }
 
 
+# The engine's own bounds, whatever a deployment configures: one item pays one enterprise at most
+# 100亿元 (the configured ceiling, YINGSHANG_ITEM_AMOUNT_CEILING_YUAN, is lower), and a budget is at most
+# 10万亿元. Sums over a million enterprises then stay far inside a 64-bit integer of fen, which the batch
+# engine and the database columns use: an absurd amount is refused when the pack is read, not met as an
+# OverflowError in a batch.
+MAX_ITEM_AMOUNT_FEN = 10**12
+MAX_BUDGET_FEN = 10**15
+
+
 def fail(message: str, code: str = "amount.syntax") -> RuleSyntaxError:
     return RuleSyntaxError(code, message)
 

@@ -55,8 +55,7 @@ def outcome_leaves(item: Item) -> list[tuple[ast.Leaf, bool]]:
         else:
             out.append((node, negated))
 
-    if item.target_leaf is not None:
-        out.append((item.target_leaf, False))
+    out.extend((leaf, False) for leaf in item.gate_leaves())
     walk(item.conditions, False)
     return out
 
@@ -449,9 +448,8 @@ class BatchPlan:
     def add_item(self, pack_index: int, policy: Policy, item: Item) -> ItemPlan:
         ctx = policy.context(self.as_of)
         conditions = self.node_tree(item.conditions, ctx)
-        tree: Tree = (
-            ("all", (self.leaf_column(item.target_leaf, ctx), conditions)) if item.target_leaf else conditions
-        )
+        gates = tuple(self.leaf_column(leaf, ctx) for leaf in item.gate_leaves())
+        tree: Tree = ("all", (*gates, conditions)) if gates else conditions
         outcomes = [(self.leaf_column(leaf, ctx), neg) for leaf, neg in outcome_leaves(item)]
         if len(outcomes) > MAX_LEAVES:
             raise ValueError(f"奖励项“{item.title}”的条件超过 {MAX_LEAVES} 条，批量匹配不支持")

@@ -1,7 +1,8 @@
 """政策计算器: for one enterprise and one date, every current reward item with its verdict, amount,
 each condition's outcome (with the enterprise's own value) and the exclusivity outcome.
 
-Verdict of an item = Kleene AND of its target entity types and its conditions:
+Verdict of an item = Kleene AND of its target entity types, its pack's district (a district's pack
+pays only enterprises registered there) and its conditions:
 FAIL → not eligible; PASS with a known positive amount → eligible; otherwise needs confirmation.
 An amount of 0 (e.g. 新增就业 0 人) is not eligible.
 
@@ -85,10 +86,13 @@ def evaluate_item(policy: Policy, item: Item, profile: Profile, as_of: dt.date) 
     ctx = policy.context(as_of)
     collected: list[Outcome] = []
     status = evaluate_into(item.conditions, profile, ctx, "", collected)
-    if item.target_leaf is not None:  # the target comes first among the outcomes, as path "0"
+    gates = [(item.target_leaf, "0"), (item.jurisdiction_leaf, "district")]
+    if item.target_leaf is not None or item.jurisdiction_leaf is not None:
+        # Who the item is for comes first among the outcomes, in gate_leaves() order.
         conditions = collected
         collected = []
-        status = k_and((evaluate_into(item.target_leaf, profile, ctx, "0", collected), status))
+        passed = [evaluate_into(leaf, profile, ctx, path, collected) for leaf, path in gates if leaf]
+        status = k_and((*passed, status))
         collected += conditions
     outcomes = tuple(collected)
     amount = compute_amount(item.amount, profile, ctx)

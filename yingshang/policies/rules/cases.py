@@ -5,10 +5,12 @@ is not accepted, so a rule edit that changes an outcome has to change its case t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from yingshang.core.money import format_amount
 from yingshang.policies.rules.calculator import ItemResult, apply_exclusivity, evaluate_item
 from yingshang.policies.rules.errors import Place, RuleError
+from yingshang.policies.rules.fields import lookup_field
 from yingshang.policies.rules.model import Case, Item, Pack, Policy
 from yingshang.policies.rules.profile import read_profile
 
@@ -42,8 +44,19 @@ def case_day(policy: Policy, case: Case) -> dt.date:
     return case.as_of or policy.cases_as_of or policy.valid_from
 
 
+def case_profile(case: Case, district: str) -> Mapping[str, object]:
+    """The case's profile; in a district's pack an enterprise that does not say where it is registered
+    is one of that district's (a case about another district says so: `所在区县: 金台区`)."""
+    if not district:
+        return case.profile
+    fields = (lookup_field(str(key)) for key in case.profile)
+    if any(f is not None and f.key == "district" for f in fields):
+        return case.profile
+    return {**case.profile, "所在区县": district}
+
+
 def run_item_case(policy: Policy, item: Item, case: Case) -> list[str]:
-    profile, errors = read_profile(case.profile)
+    profile, errors = read_profile(case_profile(case, item.jurisdiction))
     if profile is None:
         return [str(e) for e in errors]
     result = evaluate_item(policy, item, profile, case_day(policy, case))
@@ -51,7 +64,7 @@ def run_item_case(policy: Policy, item: Item, case: Case) -> list[str]:
 
 
 def run_policy_case(policy: Policy, case: Case) -> list[str]:
-    profile, errors = read_profile(case.profile)
+    profile, errors = read_profile(case_profile(case, policy.items[0].jurisdiction))
     if profile is None:
         return [str(e) for e in errors]
     day = case_day(policy, case)

@@ -90,19 +90,31 @@ class Item:
     version_label: str = ""
     # 牵头部门: who reviews (not what the rule decides, so not part of the version).
     department: str = ""
+    # The district whose pack this item is in (the pack's `district`): only enterprises registered
+    # there are eligible, whatever the conditions say. "" for a city-level pack (the whole city).
+    jurisdiction: str = ""
 
     @cached_property
     def target_leaf(self) -> ast.Member | None:
         return ast.Member("entity_type", self.targets) if self.targets else None
 
+    @cached_property
+    def jurisdiction_leaf(self) -> ast.Member | None:
+        return ast.Member("district", (self.jurisdiction,)) if self.jurisdiction else None
+
+    def gate_leaves(self) -> list[ast.Member]:
+        """Who the item is for at all, ANDed before its conditions: the target entity types (first,
+        as the batch engine's narrowing expects), then the pack's district."""
+        return [leaf for leaf in (self.target_leaf, self.jurisdiction_leaf) if leaf is not None]
+
     def all_leaves(self) -> list[ast.Leaf]:
-        """Targets, conditions, and a tiered amount's qualification unless a condition already asks for it."""
-        target = [self.target_leaf] if self.target_leaf else []
+        """Targets, district, conditions, and a tiered amount's qualification unless a condition
+        already asks for it."""
         conditions = ast.leaves(self.conditions)
         asked = {leaf.kind for leaf in conditions if isinstance(leaf, ast.HasQualification)}
         tiered = self.amount.qualification if isinstance(self.amount, ast.Tiered) else None
         amount_leaves = [tiered] if tiered is not None and tiered.kind not in asked else []
-        return [*target, *conditions, *amount_leaves]
+        return [*self.gate_leaves(), *conditions, *amount_leaves]
 
     def manual_leaves(self) -> list[ast.Leaf]:
         """Leaves the platform cannot check from its own data."""
@@ -130,7 +142,7 @@ class Item:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
     def normal_form(self) -> dict[str, object]:
-        return {
+        form: dict[str, object] = {
             "id": self.id,
             "title": self.title,
             "targets": list(self.targets),
@@ -142,6 +154,9 @@ class Item:
             "valid_from": self.valid_from.isoformat(),
             "valid_to": self.valid_to.isoformat() if self.valid_to else None,
         }
+        if self.jurisdiction:  # only when set: the items of city-level packs keep their versions
+            form["jurisdiction"] = self.jurisdiction
+        return form
 
     @cached_property
     def version(self) -> str:
@@ -160,6 +175,8 @@ class Item:
             if self.exclusivity_group
             else ""
         )
+        if self.jurisdiction:
+            targets = f"在{self.jurisdiction}登记注册的{targets}"
         conditions, amount = sentence(self.conditions), amount_sentence(self.amount)
         return f"适用于{targets}；条件：{conditions}；{amount}；方式：{mode}{group}。"
 
@@ -204,6 +221,7 @@ class Pack:
     policies: tuple[Policy, ...]
     file: str = ""
     text_hash: str = field(default="", compare=False)
+    district: str = ""  # a district's pack pays only enterprises registered there; "" for the city
 
     def items(self) -> Iterator[tuple[Policy, Item]]:
         for policy in self.policies:

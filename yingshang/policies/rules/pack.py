@@ -11,13 +11,14 @@ import datetime as dt
 import difflib
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from yingshang.core.money import format_amount
 from yingshang.policies.rules import ast
-from yingshang.policies.rules.amounts import read_amount
+from yingshang.policies.rules.amounts import MAX_BUDGET_FEN, MAX_ITEM_AMOUNT_FEN, read_amount
 from yingshang.policies.rules.cases import run_pack_cases
 from yingshang.policies.rules.errors import Place, RuleError, RuleSyntaxError
 from yingshang.policies.rules.fields import field_registry, level_label, qualification_kinds
@@ -28,7 +29,7 @@ from yingshang.policies.rules.yamlio import LineDict, line_of, load_yaml
 
 PACKS_DIR = Path(__file__).resolve().parent.parent / "packs"
 
-PACK_KEYS = ("id", "title", "note", "policies")
+PACK_KEYS = ("id", "title", "district", "note", "policies")
 POLICY_KEYS = (
     "id", "title", "issuer", "doc_number", "published_on", "valid_from", "valid_to",
     "source", "source_note", "note", "cases_as_of", "department", "items", "cases",
@@ -44,6 +45,26 @@ POLICY_EXPECT_KEYS = ("payable", "total")
 ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 T = TypeVar("T")
+CEILING_SETTING = "YINGSHANG_ITEM_AMOUNT_CEILING_YUAN"
+
+
+@dataclass(frozen=True)
+class Checks:
+    """What a pack must agree with that the engine cannot know itself (it reads no database): the
+    platform passes it in when a pack is checked, uploaded or edited.
+
+    `districts`: the known 区县 names; the pack's `district` and every `所在区县` value in a condition
+    must be one of them. None: not checked (no district list at hand).
+    `amount_ceiling_fen`: the most one item may pay one enterprise (a fixed amount, a tier, a cap, a
+    per-unit amount); never above the engine's own MAX_ITEM_AMOUNT_FEN."""
+
+    districts: frozenset[str] | None = None
+    amount_ceiling_fen: int = MAX_ITEM_AMOUNT_FEN
+
+    @classmethod
+    def of(cls, districts: Collection[str] | None = None, amount_ceiling_fen: int | None = None) -> Checks:
+        ceiling = min(amount_ceiling_fen or MAX_ITEM_AMOUNT_FEN, MAX_ITEM_AMOUNT_FEN)
+        return cls(None if districts is None else frozenset(districts), ceiling)
 
 
 @dataclass
@@ -51,6 +72,8 @@ class PackReader:
     file: str = ""
     errors: list[RuleError] = field(default_factory=list)
     item_ids: dict[str, int | None] = field(default_factory=dict)
+    checks: Checks = field(default_factory=Checks)
+    district: str = ""  # the pack's district while its items are read
 
     # --- helpers ----------------------------------------------------------------------------------
 
@@ -118,6 +141,7 @@ class PackReader:
         self.check_keys(top, PACK_KEYS, place)
         pack_id = self.identifier(top, "政策包", place)
         title = self.required_text(top, "title", "政策包名称", place)
+        self.district = self.pack_district(top, place)
         raw_policies = top.get("policies")
         if not isinstance(raw_policies, list) or not raw_policies:
             self.note("syntax.missing", "政策包中没有政策（policies）", place, line_of(top, "policies"))
@@ -126,7 +150,49 @@ class PackReader:
         if self.errors:
             return None
         text_hash = hashlib.sha256(text.encode()).hexdigest()[:16]
-        return Pack(pack_id, title, tuple(p for p in policies if p), self.file, text_hash)
+        return Pack(pack_id, title, tuple(p for p in policies if p), self.file, text_hash, self.district)
+
+    def pack_district(self, top: LineDict, place: Place) -> str:
+        """The district whose pack this is (`district: 渭滨区`): its items pay only enterprises
+        registered there. Without it the pack is the city's and covers every district."""
+        raw = top.get("district")
+        if raw is None:
+            return ""
+        line = line_of(top, "district")
+        if not isinstance(raw, str) or not raw.strip():
+            self.note("syntax.district", "适用区县（district）应是一个区县名称，如 渭滨区", place, line)
+            return ""
+        name = raw.strip()
+        problem = self.unknown_district(name)
+        if problem:
+            self.note("value.district", f"适用区县（district）{problem}", place, line)
+        return name
+
+    def unknown_district(self, name: str) -> str:
+        """ "" when `name` is a known district (or none are known); else what is wrong, in Chinese."""
+        known = self.checks.districts
+        if known is None or name in known:
+            return ""
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.5)
+        if close:
+            return f"“{name}”不是已知的区县，是否为“{close[0]}”？"
+        listed = "、".join(sorted(known)[:20]) or "（尚无区县）"
+        return f"“{name}”不是已知的区县，已知的区县：{listed}"
+
+    def check_condition_districts(
+        self, conditions: ast.Node, raw: object, place: Place, line: int | None
+    ) -> None:
+        """Every `所在区县` value of a condition names a known district: a typo (渭宾区) would otherwise
+        fail every enterprise silently."""
+        for leaf in ast.leaves(conditions):
+            if isinstance(leaf, ast.HasQualification) or leaf.field != "district":
+                continue
+            values = leaf.values if isinstance(leaf, ast.Member) else (getattr(leaf, "value", None),)
+            for value in values:
+                problem = self.unknown_district(str(value))
+                if problem:
+                    where = _line_mentioning(raw, str(value)) or line
+                    self.note("value.district", f"所在区县{problem}", place.within("条件"), where)
 
     def policy(self, raw: object, line: int | None) -> Policy | None:
         top = self.mapping(raw, "政策", Place(self.file), line)
@@ -191,6 +257,10 @@ class PackReader:
         title = self.required_text(top, "title", "奖励项名称", place.at_line(line))
         conditions, errors = read_conditions(top.get("conditions"), place, line_of(top, "conditions"))
         self.errors.extend(errors)
+        if conditions is not None:
+            self.check_condition_districts(
+                conditions, top.get("conditions"), place, line_of(top, "conditions")
+            )
         amount = self.amount(top, place)
         mode = self.mode(top, place)
         valid_from, valid_to = self.item_window(top, place, window)
@@ -217,6 +287,7 @@ class PackReader:
             line=line,
             version_label=str(top.get("version") or ""),
             department=self.department(top, place, policy_department),
+            jurisdiction=self.district,
         )
 
     def department(self, top: LineDict, place: Place, inherited: str) -> str:
@@ -254,9 +325,23 @@ class PackReader:
             self.item_ids[item_id] = line
 
     def amount(self, top: LineDict, place: Place) -> ast.Amount | None:
-        return self.guard(
+        amount = self.guard(
             place.within("金额"), line_of(top, "amount"), lambda: read_amount(top.get("amount"))
         )
+        if amount is None:
+            return None
+        ceiling = self.checks.amount_ceiling_fen
+        over = [fen for fen in money_in(amount) if fen > ceiling]
+        if over:
+            hint = f"（上限由 {CEILING_SETTING} 设定）" if ceiling < MAX_ITEM_AMOUNT_FEN else ""
+            self.note(
+                "amount.ceiling",
+                f"金额 {format_amount(max(over))} 超过单项奖补上限 {format_amount(ceiling)}{hint}，"
+                "请核对金额和单位（元、万元）",
+                place.within("金额"),
+                line_of(top, "amount"),
+            )  # the item is still read, so its cases and the policy's do not report it as missing
+        return amount
 
     def mode(self, top: LineDict, place: Place) -> Mode | None:
         raw = top.get("mode")
@@ -325,9 +410,18 @@ class PackReader:
     def budget(self, top: LineDict, place: Place) -> int | None:
         if top.get("budget_cap") is None:
             return None
-        return self.guard(
-            place.within("预算上限"), line_of(top, "budget_cap"), lambda: parse_money(top["budget_cap"])
-        )
+        line = line_of(top, "budget_cap")
+        fen = self.guard(place.within("预算上限"), line, lambda: parse_money(top["budget_cap"]))
+        if fen is not None and fen > MAX_BUDGET_FEN:
+            self.note(
+                "amount.ceiling",
+                f"预算上限 {format_amount(fen)} 超过了可登记的最大值 {format_amount(MAX_BUDGET_FEN)}，"
+                "请核对金额和单位（元、万元）",
+                place.within("预算上限"),
+                line,
+            )
+            return None
+        return fen
 
     def check_tiers_cover_conditions(
         self, amount: ast.Amount, conditions: ast.Node, place: Place, line: int | None
@@ -402,6 +496,27 @@ class PackReader:
                     )
 
 
+def money_in(amount: ast.Amount) -> list[int]:
+    """Every sum of money an amount rule names: what one enterprise could be paid, or a cap on it."""
+    if isinstance(amount, ast.Fixed):
+        return [amount.fen]
+    if isinstance(amount, ast.Tiered):
+        return [fen for _, fen in amount.tiers]
+    if isinstance(amount, ast.PerUnit):
+        return [amount.each_fen, *([amount.cap_fen] if amount.cap_fen is not None else [])]
+    return [amount.cap_fen] if amount.cap_fen is not None else []
+
+
+def _line_mentioning(raw: object, text: str) -> int | None:
+    """The line of the first entry of a condition list whose text mentions `text`."""
+    if not isinstance(raw, list):
+        return None
+    for index, entry in enumerate(raw):
+        if text in str(entry):
+            return line_of(raw, index)
+    return None
+
+
 def read_expectation(raw: LineDict, policy_level: bool) -> Expectation:
     if policy_level:
         payable = tuple(
@@ -439,9 +554,12 @@ def _money_or_zero(raw: object) -> int:
 # --- public entry points --------------------------------------------------------------------------
 
 
-def load_pack(text: str, file: str = "", run_cases: bool = True) -> tuple[Pack | None, list[RuleError]]:
-    """A validated Pack, or None and every error found (Chinese, with its place)."""
-    reader = PackReader(file)
+def load_pack(
+    text: str, file: str = "", run_cases: bool = True, checks: Checks | None = None
+) -> tuple[Pack | None, list[RuleError]]:
+    """A validated Pack, or None and every error found (Chinese, with its place). `checks`: what the
+    platform knows (districts, the amount ceiling); without it only the engine's own bounds hold."""
+    reader = PackReader(file, checks=checks or Checks())
     pack = reader.pack(text)
     if pack is None or reader.errors:
         return None, reader.errors
@@ -452,20 +570,22 @@ def load_pack(text: str, file: str = "", run_cases: bool = True) -> tuple[Pack |
     return pack, []
 
 
-def load_pack_file(path: Path | str, run_cases: bool = True) -> tuple[Pack | None, list[RuleError]]:
+def load_pack_file(
+    path: Path | str, run_cases: bool = True, checks: Checks | None = None
+) -> tuple[Pack | None, list[RuleError]]:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [RuleError("file.read", f"无法读取文件：{exc.__class__.__name__}", Place(path.name))]
-    return load_pack(text, path.name, run_cases)
+    return load_pack(text, path.name, run_cases, checks)
 
 
 def replace_working_pack(
-    working: Pack | None, candidate_text: str, file: str = ""
+    working: Pack | None, candidate_text: str, file: str = "", checks: Checks | None = None
 ) -> tuple[Pack | None, list[RuleError]]:
     """(pack to use from now on, errors). With any error the working pack is kept unchanged."""
-    candidate, errors = load_pack(candidate_text, file)
+    candidate, errors = load_pack(candidate_text, file, checks=checks)
     if errors or candidate is None:
         return working, errors
     return candidate, []

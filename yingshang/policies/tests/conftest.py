@@ -99,3 +99,26 @@ def load_test_pack(text: str, file_name: str) -> Pack:
 def q(kind: str, level: str | None) -> dict:
     """A qualification record certified on 2025-03-01, inside the science policy's validity."""
     return {"kind": kind, "level": level, "certified_on": dt.date(2025, 3, 1)}
+
+
+# A district's pack whose item's own condition would also let a 金台区 enterprise in: the pack's
+# district must still keep it out (the jurisdiction is structural, not a condition an author can widen).
+DISTRICT_PACK = """\
+id: weibin_pack
+title: 渭滨区测试政策包
+district: 渭滨区
+policies:
+  - id: giants
+    title: 渭滨区小巨人奖励办法
+    valid_from: 2025-01-01
+    valid_to: 2025-12-31
+    items:
+      - id: little_giant
+        title: 小巨人企业奖励
+        mode: 免申即享
+        targets: [企业]
+        conditions:
+          - 从业人数 >= 10
+          - 所在区县 属于 渭滨区、金台区
+        amount: 60万元
+"""

@@ -10,7 +10,8 @@ from django.urls import reverse
 from yingshang.conftest import World
 from yingshang.core import clock
 from yingshang.policies import rules, services
-from yingshang.policies.testing import HNTE_ITEM
+from yingshang.policies.testing import AS_OF, HNTE_ITEM
+from yingshang.registry.models import Qualification
 
 pytestmark = pytest.mark.django_db
 
@@ -188,3 +189,18 @@ def test_without_packs_the_section_says_there_is_nothing_in_force(world):
         .content.decode()
     )
     assert "暂无现行的奖补事项" in body
+
+
+def test_an_enterprise_of_another_district_meeting_every_condition_is_not_paid_by_a_district_pack(
+    world, packs
+):
+    # bolt (金台区) holds the same national 高企 certificate as acme; the shipped packs are 渭滨区's.
+    Qualification.objects.create(enterprise=world.bolt, kind="hnte", level="national", certified_on=AS_OF)
+    response = calculator_of(world, "other_clerk", world.bolt.uscc)
+    groups = {g["verdict"]: g["entries"] for g in response.context["groups"]}
+    hnte = next(e["result"] for e in groups[rules.Verdict.NOT_ELIGIBLE] if e["result"].item_id == HNTE_ITEM)
+    assert hnte.payable_fen == 0
+    assert "所在区县 金台区，要求为“渭滨区”：不满足" in hnte.reasons
+    assert "资质认定 国家级高新技术企业" in response.content.decode()
+    assert services.calculate_for(world.bolt).total_payable_fen == 0
+    assert not groups[rules.Verdict.ELIGIBLE]

@@ -134,6 +134,20 @@ def test_a_run_over_a_pack_that_cannot_be_read_fails_in_chinese_and_stores_nothi
     broken.delete()
 
 
+def test_an_absurd_amount_stored_before_the_ceiling_fails_the_run_in_chinese_not_with_an_overflow(
+    world: World,
+) -> None:
+    """A version stored before amounts had a bound is read with the engine's own bound (100亿元)."""
+    services.sync_shipped_packs()
+    working = PolicyPack.objects.get(name=MEASURES, is_working=True)
+    hnte = "amount: 10万元\n        tags: [科技创新, 高企]"
+    PolicyPack.objects.filter(pk=working.pk).update(text=working.text.replace(hnte, "amount: 500000亿元\n"))
+    run = services.start_match_run(world.admin, AS_OF, runner="inline")
+    assert run.state == "failed"
+    assert "“新认定（复审）国家高新技术企业奖励”，金额：金额 500000亿元 超过单项奖补上限 100亿元" in run.error
+    assert "Overflow" not in run.error and not MatchResult.objects.filter(run=run).exists()
+
+
 def test_a_run_executes_once_however_often_it_is_started(district: World) -> None:
     run = finished_match()
     count = MatchResult.objects.filter(run=run).count()
@@ -213,9 +227,26 @@ def test_the_workbook_lists_what_an_enterprise_must_confirm(district: World) -> 
         load_workbook(io.BytesIO(services.results_workbook(run, item))).active.iter_rows(values_only=True)
     )
     assert all(r[3] == "需企业确认" and "规上服务业企业" in r[7] for r in rows[2:])
-    assert (
-        len(rows) - 2 == MatchResult.objects.filter(run=run, item=item).count() == 4
-    )  # every 企业, no 个体户
+    # every 企业 registered in 渭滨区 (the pack's district), no 个体户
+    assert len(rows) - 2 == MatchResult.objects.filter(run=run, item=item).count() == 2
+    assert {r[0] for r in rows[2:]} == set(
+        Enterprise.objects.filter(district=district.weibin, entity_type="enterprise").values_list(
+            "uscc", flat=True
+        )
+    )
+
+
+def test_a_district_pack_pays_no_enterprise_registered_elsewhere_even_one_meeting_every_condition(
+    district: World,
+) -> None:
+    run = finished_match()
+    # 金台规上工业有限公司: a 规上工业企业 certified in the policy's validity, but registered in 金台区
+    industry = Enterprise.objects.get(name="金台规上工业有限公司")
+    assert (industry.uscc, "xx18_art2_above_scale_industry") not in pairs_of(run)
+    assert not MatchResult.objects.filter(run=run, district=district.jintai).exists()
+    figures = {line["key"]: line for line in run.summary["by_district"]}
+    assert figures.get("金台区", {}).get("payable_fen", 0) == 0
+    assert figures["渭滨区"]["payable_fen"] == run.total_amount_fen > 0
 
 
 def test_a_working_pack_with_no_current_items_stores_an_empty_run(district: World) -> None:

@@ -84,6 +84,32 @@ def test_saving_a_bad_rule_lists_the_errors_and_keeps_the_working_version(world,
     ]
 
 
+@pytest.mark.parametrize("view", ["policies:pack_check", "policies:pack_edit"])
+def test_a_misspelt_district_in_a_condition_is_refused_with_the_real_name(world, working, view):
+    text = broken_text().replace("员工数 >= 10", "所在区县 = 渭宾区")
+    response = world.client_for(world.admin).post(
+        reverse(view, args=[MEASURES]), {"text": text, "note": "试改"}, HTTP_HX_REQUEST="true"
+    )
+    body = response.content.decode()
+    assert (
+        f"第{line_of(text, '所在区县 = 渭宾区')}行" in body and "“新认定（复审）国家高新技术企业奖励”" in body
+    )
+    assert "所在区县“渭宾区”不是已知的区县，是否为“渭滨区”？" in body
+    assert list(PolicyPack.objects.filter(name=MEASURES).values_list("pk", "is_working")) == [
+        (working.pk, True)
+    ]
+
+
+def test_an_amount_over_the_ceiling_is_not_saved(world, working, settings):
+    settings.ITEM_AMOUNT_CEILING_YUAN = 150_000
+    response = world.client_for(world.admin).post(
+        reverse("policies:pack_edit", args=[MEASURES]), {"text": with_hnte_amount(20), "note": "加码"}
+    )
+    assert response.status_code == 400
+    assert "金额 20万元 超过单项奖补上限 15万元" in response.content.decode()
+    assert PolicyPack.objects.filter(name=MEASURES).count() == 1
+
+
 def test_a_failing_test_case_is_not_saved_either(world, working):
     response = world.client_for(world.admin).post(
         reverse("policies:pack_edit", args=[MEASURES]), {"text": with_hnte_amount(20, update_cases=False)}

@@ -7,7 +7,7 @@ import pytest
 from yingshang.conftest import World
 from yingshang.policies import services
 from yingshang.policies.models import MatchResult, MatchRun
-from yingshang.policies.testing import AS_OF, HNTE_ITEM, finished_match
+from yingshang.policies.testing import AS_OF, HNTE_ITEM, finished_match, store_city_wide_packs
 from yingshang.registry.models import User
 from yingshang.registry.testing import BearerClient, bearer_client_for
 
@@ -26,7 +26,7 @@ def api_for(user: User) -> BearerClient:
 
 @pytest.fixture
 def matched(world: World) -> MatchRun:
-    services.sync_shipped_packs()
+    store_city_wide_packs()  # city-level: results in both districts, to see who sees which
     return finished_match(world.admin)
 
 

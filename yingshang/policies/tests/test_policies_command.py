@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,7 @@ from django.core.management import CommandError, call_command
 
 from yingshang.policies import rules
 from yingshang.policies.models import MatchRun
-from yingshang.policies.testing import AS_OF, HNTE_ITEM, MEASURES, shipped_text, with_hnte_amount
+from yingshang.policies.testing import AS_OF, EXAMPLE, HNTE_ITEM, MEASURES, shipped_text, with_hnte_amount
 from yingshang.registry.testing import make_uscc
 
 REPO = Path(__file__).resolve().parents[3]
@@ -128,11 +129,89 @@ def test_check_lists_every_error_with_its_line_and_fails(tmp_path: Path) -> None
     )
     err = io.StringIO()
     with pytest.raises(CommandError, match="1 个政策包有错误"):
-        call_command("policies", "check", str(pack_file(tmp_path, broken)), stdout=io.StringIO(), stderr=err)
+        call_command(
+            "policies",
+            "check",
+            str(pack_file(tmp_path, broken)),
+            "--districts",
+            "渭滨区,金台区",
+            stdout=io.StringIO(),
+            stderr=err,
+        )
     lines = err.getvalue().splitlines()
     assert "处错误，不能作为现行政策包" in lines[0]
     assert all("行" in line for line in lines[1:]) and any("马上发" in line for line in lines)
     assert any("金额" in line and "十万" in line for line in lines)
+
+
+def check_errors(tmp_path: Path, text: str, *args: str) -> list[str]:
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 个政策包有错误"):
+        call_command(
+            "policies", "check", str(pack_file(tmp_path, text)), *args, stdout=io.StringIO(), stderr=err
+        )
+    return err.getvalue().splitlines()
+
+
+def test_check_refuses_a_misspelt_district_naming_the_nearest_real_one(tmp_path: Path) -> None:
+    text = shipped_text().replace("district: 渭滨区", "district: 渭宾区")
+    lines = check_errors(tmp_path, text, "--districts", "渭滨区、金台区")
+    assert (
+        lines[1] == f"  {MEASURES}.yaml 第8行：适用区县（district）“渭宾区”不是已知的区县，是否为“渭滨区”？"
+    )
+
+
+def test_check_without_a_district_list_says_it_did_not_check_districts(tmp_path: Path) -> None:
+    _, stderr = run("check", str(pack_file(tmp_path)))
+    assert stderr.strip() == "未核对“所在区县”：没有可用的区县名录（可用 --districts 渭滨区,金台区 指定）"
+
+
+@pytest.mark.django_db
+def test_check_reads_the_registrys_districts_when_a_database_is_at_hand(world, tmp_path: Path) -> None:
+    text = shipped_text(EXAMPLE).replace(
+        "        conditions:\n          - 企业规模 属于 小型、微型\n",
+        "        conditions:\n          - 所在区县 = 渭宾区\n          - 企业规模 属于 小型、微型\n",
+        1,
+    )
+    path = tmp_path / f"{EXAMPLE}.yaml"
+    path.write_text(text, encoding="utf-8")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 个政策包有错误"):
+        call_command("policies", "check", str(path), stdout=io.StringIO(), stderr=err)
+    problems = [line for line in err.getvalue().splitlines() if "渭宾区" in line]
+    assert len(problems) == 1
+    assert "第180行" in problems[0] and "“小微企业房租补贴”" in problems[0]
+    assert problems[0].endswith("条件：所在区县“渭宾区”不是已知的区县，是否为“渭滨区”？")
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("99999999999999万元", "金额：金额“99999999999999万元”超过 100万亿元，请核对数值和单位"),
+        (
+            "200亿元",
+            "金额：金额 200亿元 超过单项奖补上限 1亿元（上限由 YINGSHANG_ITEM_AMOUNT_CEILING_YUAN 设定），"
+            "请核对金额和单位（元、万元）",
+        ),
+    ],
+)
+def test_check_refuses_an_absurd_amount_naming_the_item_and_line(
+    tmp_path: Path, amount: str, message: str
+) -> None:
+    hnte = "amount: 10万元\n        tags: [科技创新, 高企]"
+    text = shipped_text().replace(hnte, hnte.replace("10万元", amount))
+    lines = check_errors(tmp_path, text, "--districts", "渭滨区")
+    refused = [line for line in lines if line.endswith(message)]
+    assert len(refused) == 1 and "“新认定（复审）国家高新技术企业奖励”" in refused[0], lines
+    assert re.search(r"\.yaml 第\d+行", refused[0])
+
+
+def test_check_holds_items_to_the_configured_ceiling(tmp_path: Path, settings) -> None:
+    settings.ITEM_AMOUNT_CEILING_YUAN = 50_000
+    lines = check_errors(tmp_path, shipped_text(), "--districts", "渭滨区")
+    assert any(
+        "超过单项奖补上限 5万元（上限由 YINGSHANG_ITEM_AMOUNT_CEILING_YUAN 设定）" in line for line in lines
+    )
 
 
 def test_check_of_a_missing_file_says_so(tmp_path: Path) -> None:
@@ -162,6 +241,7 @@ def test_evaluate_writes_one_row_per_enterprise_and_item_as_the_calculator_decid
             {
                 "uscc": ACME,
                 "entity_type": "enterprise",
+                "district": "渭滨区",
                 "industry_code": "3911",
                 "employees": 120,
                 "annual_revenue_fen": 80_000_000_00,
@@ -176,7 +256,11 @@ def test_evaluate_writes_one_row_per_enterprise_and_item_as_the_calculator_decid
             },
             AS_OF,
         ),
-        SHOP: rules.calculate(pack, {"uscc": SHOP, "entity_type": "individual", "qualifications": []}, AS_OF),
+        SHOP: rules.calculate(
+            pack,
+            {"uscc": SHOP, "entity_type": "individual", "district": "渭滨区", "qualifications": []},
+            AS_OF,
+        ),
     }
     for row in rows:
         result = expected[row["统一社会信用代码"]].result(row["奖励项编号"])

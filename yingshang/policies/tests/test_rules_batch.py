@@ -28,7 +28,7 @@ from yingshang.policies.rules.calculator import calculate
 from yingshang.policies.rules.fields import FieldType, field_registry
 from yingshang.policies.rules.pack import load_pack
 from yingshang.policies.rules.profile import ProfileError
-from yingshang.policies.tests.conftest import load_test_pack, q, science_pack_text
+from yingshang.policies.tests.conftest import DISTRICT_PACK, load_test_pack, q, science_pack_text
 
 D = dt.date
 AS_OF = D(2025, 6, 30)
@@ -353,3 +353,18 @@ def test_every_field_type_has_a_snapshot_type() -> None:
                 pa.string(),
                 pa.bool_(),
             )
+
+
+def test_a_district_pack_keeps_no_pair_of_an_enterprise_registered_elsewhere() -> None:
+    pack = load_test_pack(DISTRICT_PACK, "weibin.yaml")
+    profiles = [
+        {"uscc": "HOME", "entity_type": "enterprise", "employees": 50, "district": "渭滨区"},
+        {"uscc": "AWAY", "entity_type": "enterprise", "employees": 50, "district": "金台区"},
+    ]
+    kept = rows_of(evaluate_batch(profiles_to_table(profiles), [pack], AS_OF, keep=ALL, reasons="lists"))
+    assert kept[("HOME", "little_giant")]["verdict"] == "eligible"
+    away = kept[("AWAY", "little_giant")]
+    assert (away["verdict"], away["payable_fen"]) == ("not_eligible", 0)
+    assert "district.in.fail" in away["reason_codes"]
+    default = rows_of(evaluate_batch(profiles_to_table(profiles), [pack], AS_OF))
+    assert set(default) == {("HOME", "little_giant")}

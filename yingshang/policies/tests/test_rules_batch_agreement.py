@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from yingshang.policies.rules.batch import evaluate_batch, plain_strings, profiles_to_table
 from yingshang.policies.rules.calculator import calculate
-from yingshang.policies.rules.cases import case_day
+from yingshang.policies.rules.cases import case_day, case_profile
 from yingshang.policies.rules.model import Pack
 from yingshang.policies.rules.pack import load_pack, load_pack_file, shipped_pack_paths
 from yingshang.policies.rules.profile import read_profile
@@ -187,7 +187,7 @@ SHIPPED_SCENARIOS = [
 @pytest.mark.parametrize(("pack", "policy", "item", "case"), SHIPPED_CASES)
 def test_each_shipped_item_case_holds_for_the_batch_engine(pack, policy, item, case) -> None:
     day = case_day(policy, case)
-    profile = _case_profile(case.profile, "CASE")
+    profile = _case_profile(case_profile(case, pack.district), "CASE")
     rows = batch_rows([pack], [profile], day)
     verdict, amount, _, mode, codes, _ = rows[("CASE", item.id)]
     expect = case.expect
@@ -203,7 +203,9 @@ def test_each_shipped_item_case_holds_for_the_batch_engine(pack, policy, item, c
 
 @pytest.mark.parametrize(("pack", "policy", "case"), SHIPPED_SCENARIOS)
 def test_each_shipped_policy_scenario_pays_the_same_in_batch(pack, policy, case) -> None:
-    rows = batch_rows([pack], [_case_profile(case.profile, "CASE")], case_day(policy, case))
+    rows = batch_rows(
+        [pack], [_case_profile(case_profile(case, pack.district), "CASE")], case_day(policy, case)
+    )
     paid = {item_id: row[2] for (_, item_id), row in rows.items() if item_id in {i.id for i in policy.items}}
     for item_id, fen in case.expect.payable:
         assert paid[item_id] == fen

@@ -10,7 +10,7 @@ import pytest
 from yingshang.policies.rules.calculator import calculate
 from yingshang.policies.rules.model import Mode, Verdict
 from yingshang.policies.rules.profile import ProfileError
-from yingshang.policies.tests.conftest import load_test_pack, q, science_pack_text
+from yingshang.policies.tests.conftest import DISTRICT_PACK, load_test_pack, q, science_pack_text
 
 D = dt.date
 
@@ -133,3 +133,28 @@ def test_bad_profile_data_is_refused_with_a_chinese_message(pack, profile: dict,
     with pytest.raises(ProfileError) as caught:
         calculate(pack, profile, D(2025, 6, 30))
     assert message in str(caught.value)
+
+
+# --- a district's pack pays only its district ------------------------------------------------------
+
+
+def test_a_district_pack_never_pays_an_enterprise_of_another_district_that_meets_every_condition() -> None:
+    pack = load_test_pack(DISTRICT_PACK, "weibin.yaml")
+    elsewhere = calculate(
+        pack, {"主体类型": "企业", "从业人数": 50, "所在区县": "金台区"}, dt.date(2025, 6, 30)
+    )
+    result = elsewhere.result("little_giant")
+    assert (result.verdict, result.payable_fen, elsewhere.total_payable_fen) == (Verdict.NOT_ELIGIBLE, 0, 0)
+    assert "所在区县 金台区，要求为“渭滨区”：不满足" in result.reasons
+    at_home = calculate(
+        pack, {"主体类型": "企业", "从业人数": 50, "所在区县": "渭滨区"}, dt.date(2025, 6, 30)
+    )
+    assert at_home.result("little_giant").payable_fen == 60_000_000
+
+
+def test_a_city_pack_covers_every_district() -> None:
+    pack = load_test_pack(DISTRICT_PACK.replace("district: 渭滨区\n", ""), "city.yaml")
+    elsewhere = calculate(
+        pack, {"主体类型": "企业", "从业人数": 50, "所在区县": "金台区"}, dt.date(2025, 6, 30)
+    )
+    assert elsewhere.result("little_giant").verdict is Verdict.ELIGIBLE

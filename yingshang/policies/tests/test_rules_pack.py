@@ -10,7 +10,8 @@ import pytest
 
 from yingshang.policies.rules import ast
 from yingshang.policies.rules.model import Mode
-from yingshang.policies.rules.pack import load_pack, replace_working_pack
+from yingshang.policies.rules.pack import Checks, load_pack, replace_working_pack
+from yingshang.policies.tests.conftest import DISTRICT_PACK
 
 ITEM = """
 - id: hiring
@@ -134,7 +135,7 @@ def test_bad_items_are_reported_with_their_place(old: str, new: str, message: st
     [
         ("id: p\ntitle: t\npolicies: []\n", "政策包中没有政策（policies）"),
         ("- just\n- a list\n", "政策包应是“键: 值”的映射"),
-        ("id: p\ntitle: [unclosed\n", "第3行：YAML 格式错误"),
+        ("id: p\ntitle: [unclosed\n", "第2行：YAML 格式错误：方括号 [ 没有闭合"),
         (
             pack_text().replace("valid_to: 2025-12-31", "valid_to: 2024-12-31"),
             "有效期：日期区间“2025年1月1日至2024年12月31日”起止颠倒",
@@ -335,3 +336,107 @@ def test_the_lead_department_is_not_part_of_what_the_rule_decides() -> None:
 def test_a_lead_department_that_is_not_a_name_is_an_error_with_its_line(value: str) -> None:
     messages = errors_of(pack_text(ITEM + f"  department: {value}\n"))
     assert any("牵头部门（department）" in m and "第" in m for m in messages), messages
+
+
+# --- the pack's district and 所在区县 values ---------------------------------------------------------
+
+KNOWN = Checks.of(["渭滨区", "金台区"])
+
+
+def district_pack(district: str = "渭滨区", condition: str = "所在区县 属于 渭滨区、金台区") -> str:
+    return DISTRICT_PACK.replace("district: 渭滨区", f"district: {district}").replace(
+        "所在区县 属于 渭滨区、金台区", condition
+    )
+
+
+def test_a_pack_names_its_district_and_its_items_carry_it() -> None:
+    pack, errors = load_pack(district_pack(), "weibin.yaml", checks=KNOWN)
+    assert errors == []
+    assert pack.district == "渭滨区" and pack.item("little_giant")[1].jurisdiction == "渭滨区"
+    assert pack.item("little_giant")[1].sentence().startswith("适用于在渭滨区登记注册的企业；")
+
+
+def test_the_district_is_part_of_what_an_item_decides_so_of_its_version() -> None:
+    city, _ = load_pack(DISTRICT_PACK.replace("district: 渭滨区\n", ""), "city.yaml")
+    weibin, _ = load_pack(DISTRICT_PACK, "weibin.yaml")
+    assert city.item("little_giant")[1].version != weibin.item("little_giant")[1].version
+
+
+def test_a_misspelt_pack_district_is_refused_with_the_nearest_real_name() -> None:
+    pack, errors = load_pack(district_pack(district="渭宾区"), "weibin.yaml", checks=KNOWN)
+    assert pack is None
+    assert [str(e) for e in errors] == [
+        "weibin.yaml 第3行：适用区县（district）“渭宾区”不是已知的区县，是否为“渭滨区”？"
+    ]
+
+
+def test_a_misspelt_district_in_a_condition_names_the_file_item_and_line() -> None:
+    pack, errors = load_pack(district_pack(condition="所在区县 = 渭宾区"), "weibin.yaml", checks=KNOWN)
+    assert pack is None
+    assert [str(e) for e in errors] == [
+        "weibin.yaml 第16行，政策《渭滨区小巨人奖励办法》，第1项“小巨人企业奖励”，"
+        "条件：所在区县“渭宾区”不是已知的区县，是否为“渭滨区”？"
+    ]
+
+
+def test_a_district_far_from_every_known_one_lists_the_known_ones() -> None:
+    errors = load_pack(district_pack(condition="所在区县 属于 金台区、宝塔区"), "weibin.yaml", checks=KNOWN)[
+        1
+    ]
+    assert [e.message for e in errors] == ["所在区县“宝塔区”不是已知的区县，已知的区县：渭滨区、金台区"]
+
+
+def test_districts_are_not_checked_without_a_list() -> None:
+    pack, errors = load_pack(district_pack(condition="所在区县 = 渭宾区"), "weibin.yaml")
+    assert errors == [] and pack is not None
+
+
+# --- amounts have a ceiling -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("99999999999999万元", "金额：金额“99999999999999万元”超过 100万亿元，请核对数值和单位"),
+        ("200亿元", "金额：金额 200亿元 超过单项奖补上限 100亿元，请核对金额和单位（元、万元）"),
+        ("{percent_of: 研发费用, rate: 10%, cap: 200亿元}", "金额：金额 200亿元 超过单项奖补上限 100亿元"),
+        ("{per_unit: 新增就业人数, each: 200亿元}", "金额：金额 200亿元 超过单项奖补上限 100亿元"),
+    ],
+)
+def test_an_absurd_amount_is_refused_even_without_a_configured_ceiling(amount: str, message: str) -> None:
+    errors = errors_of(pack_text(ITEM.replace("amount: 5万元", f"amount: {amount}")))
+    assert len(errors) == 1
+    assert errors[0].startswith(f"test.yaml 第18行，政策《测试政策》，第1项“吸纳就业补贴”，{message}"), errors
+
+
+def test_the_configured_ceiling_refuses_an_amount_above_it_and_names_the_setting() -> None:
+    text = pack_text(
+        ITEM.replace(
+            "amount: 5万元", "amount: {by_level: {qualification: 高新技术企业, tiers: {国家: 300万元}}}"
+        )
+    )
+    _, errors = load_pack(text, "test.yaml", checks=Checks.of(None, 100_000_000))
+    assert [e.message for e in errors] == [
+        "金额 300万元 超过单项奖补上限 100万元（上限由 YINGSHANG_ITEM_AMOUNT_CEILING_YUAN 设定），"
+        "请核对金额和单位（元、万元）"
+    ]
+    assert load_pack(text, "test.yaml", checks=Checks.of(None, 300_000_000))[1] == []
+
+
+def test_a_ceiling_above_the_engines_own_bound_is_held_to_it() -> None:
+    assert Checks.of(None, 10**20).amount_ceiling_fen == 10**12
+
+
+@pytest.mark.parametrize(
+    ("budget", "message"),
+    [
+        ("99999999999999万元", "预算上限：金额“99999999999999万元”超过 100万亿元"),
+        (
+            "500000亿元",
+            "预算上限：预算上限 500000亿元 超过了可登记的最大值 100000亿元，请核对金额和单位（元、万元）",
+        ),
+    ],
+)
+def test_an_absurd_budget_is_refused_on_its_line(budget: str, message: str) -> None:
+    errors = errors_of(pack_text(ITEM.replace("amount: 5万元", f"amount: 5万元\n  budget_cap: {budget}")))
+    assert [e for e in errors if message in e and e.startswith("test.yaml 第19行，")], errors

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from yingshang.conftest import World
 from yingshang.policies import services
 from yingshang.policies.models import MatchResult, MatchRun, RewardItem
-from yingshang.policies.testing import HNTE_ITEM, finished_match
+from yingshang.policies.testing import HNTE_ITEM, finished_match, store_city_wide_packs
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ SHARED_ITEM = "xx18_art2_above_scale_service"
 
 @pytest.fixture
 def run(world: World) -> MatchRun:
-    services.sync_shipped_packs()
+    store_city_wide_packs()  # city-level: results in both districts, to see who sees which
     return finished_match(world.admin)
 
 

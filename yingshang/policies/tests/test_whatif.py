@@ -9,7 +9,17 @@ import pytest
 from yingshang.conftest import World
 from yingshang.policies import services
 from yingshang.policies.models import MatchRun, PolicyPack
-from yingshang.policies.testing import AS_OF, EXAMPLE, HNTE_ITEM, MEASURES, shipped_text, with_hnte_amount
+from yingshang.policies.testing import (
+    AS_OF,
+    EXAMPLE,
+    HNTE_ITEM,
+    MEASURES,
+    city_wide_text,
+    shipped_text,
+    store_city_wide_packs,
+    with_hnte_amount,
+    without_district,
+)
 from yingshang.policies.whatif import (
     Figures,
     WhatIf,
@@ -25,7 +35,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def district(world: World) -> World:
-    services.sync_shipped_packs()
+    store_city_wide_packs()  # city-level: the breakdowns have both districts
     second = make_enterprise(make_uscc("91610303MA6X00020"), "金台高企有限公司", world.jintai, employees=40)
     Qualification.objects.create(
         enterprise=second, kind="hnte", level="national", certified_on=dt.date(2025, 11, 20)
@@ -58,6 +68,18 @@ def test_lowering_a_threshold_makes_more_enterprises_entitled(district: World) -
     assert line(loose, HNTE_ITEM).current.eligible == 2
 
 
+def test_a_draft_that_makes_the_pack_a_districts_drops_the_other_districts_enterprises(
+    district: World,
+) -> None:
+    # The working pack here is city-level; the shipped text names 渭滨区.
+    hnte = line(whatif(shipped_text(), as_of=AS_OF), HNTE_ITEM)
+    assert hnte.status == "changed" and (hnte.current.eligible, hnte.draft.eligible) == (2, 1)
+    districts = {s.label: s for s in hnte.by_district}
+    assert districts["金台区"].current.eligible == 1  # 金台高企有限公司 meets every condition
+    assert districts["金台区"].draft == Figures()
+    assert districts["渭滨区"].delta == Figures()
+
+
 def test_the_breakdowns_split_each_item_by_district_section_and_scale(district: World) -> None:
     hnte = line(whatif(item_changes={HNTE_ITEM: {"amount": "20万元"}}, as_of=AS_OF), HNTE_ITEM)
     districts = {s.label: s for s in hnte.by_district}
@@ -72,7 +94,7 @@ def test_the_breakdowns_split_each_item_by_district_section_and_scale(district: 
 
 
 def test_a_whole_draft_pack_is_compared_item_by_item(district: World) -> None:
-    result = whatif(with_hnte_amount(15), as_of=AS_OF)
+    result = whatif(without_district(with_hnte_amount(15)), as_of=AS_OF)
     assert result.ok and result.pack_name == MEASURES
     assert result.current_version != result.draft_version
     assert [i.key for i in result.changed_items] == [HNTE_ITEM]
@@ -80,10 +102,10 @@ def test_a_whole_draft_pack_is_compared_item_by_item(district: World) -> None:
 
 
 def test_a_draft_with_errors_computes_nothing_and_says_where(district: World) -> None:
-    result = whatif(with_hnte_amount(15, update_cases=False), as_of=AS_OF)
+    result = whatif(without_district(with_hnte_amount(15, update_cases=False)), as_of=AS_OF)
     assert not result.ok and result.items == [] and result.entity_count == 0
     assert any("recertified" in str(e) for e in result.errors)
-    broken = whatif(shipped_text().replace("amount: 10万元", "amount: 十万", 1), as_of=AS_OF)
+    broken = whatif(city_wide_text().replace("amount: 10万元", "amount: 十万", 1), as_of=AS_OF)
     assert not broken.ok and any("行" in str(e) and "金额" in str(e) for e in broken.errors)
 
 
@@ -97,7 +119,7 @@ def test_a_pack_not_yet_in_force_counts_every_item_as_new(district: World) -> No
 
 def test_nothing_becomes_working(district: World) -> None:
     before = list(PolicyPack.objects.values_list("pk", "version", "is_working"))
-    whatif(with_hnte_amount(15), as_of=AS_OF)
+    whatif(without_district(with_hnte_amount(15)), as_of=AS_OF)
     whatif(item_changes={HNTE_ITEM: {"amount": "1万元"}}, as_of=AS_OF)
     assert list(PolicyPack.objects.values_list("pk", "version", "is_working")) == before
     assert not MatchRun.objects.exists()

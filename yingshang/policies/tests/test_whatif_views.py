@@ -12,7 +12,14 @@ from django.urls import reverse
 from yingshang.conftest import World
 from yingshang.policies import services
 from yingshang.policies.models import MatchRun, PolicyPack
-from yingshang.policies.testing import AS_OF, HNTE_ITEM, MEASURES, with_hnte_amount
+from yingshang.policies.testing import (
+    AS_OF,
+    HNTE_ITEM,
+    MEASURES,
+    store_city_wide_packs,
+    with_hnte_amount,
+    without_district,
+)
 from yingshang.registry.models import Qualification
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def packs(world: World) -> list[PolicyPack]:
-    return services.sync_shipped_packs()
+    return store_city_wide_packs()  # city-level: the breakdowns have both districts
 
 
 def finish(run: MatchRun) -> MatchRun:
@@ -99,7 +106,10 @@ def test_an_unchanged_item_is_not_estimated(world, packs):
 
 
 def test_a_draft_pack_is_estimated_and_can_be_taken_to_the_editor(world, packs):
-    response = ask(world, {"kind": "draft", "draft_text": with_hnte_amount(20), "as_of": AS_OF.isoformat()})
+    response = ask(
+        world,
+        {"kind": "draft", "draft_text": without_district(with_hnte_amount(20)), "as_of": AS_OF.isoformat()},
+    )
     run = finish(MatchRun.objects.get(kind="whatif"))
     assert run.state == "done", run.error
     page = world.client_for(world.admin).get(response["Location"])
@@ -107,11 +117,11 @@ def test_a_draft_pack_is_estimated_and_can_be_taken_to_the_editor(world, packs):
     editor = reverse("policies:pack_edit", args=[MEASURES]) + f"?whatif={run.pk}"
     assert editor in page.content.decode()
     loaded = world.client_for(world.admin).get(editor)
-    assert loaded.context["form"].initial["text"] == with_hnte_amount(20)
+    assert loaded.context["form"].initial["text"] == without_district(with_hnte_amount(20))
 
 
 def test_a_broken_draft_lists_its_errors_with_their_places(world, packs):
-    text = with_hnte_amount(20).replace("amount: 20万元", "amount: 二十万元", 1)
+    text = without_district(with_hnte_amount(20)).replace("amount: 20万元", "amount: 二十万元", 1)
     response = ask(world, {"kind": "draft", "draft_text": text})
     body = response.content.decode()
     assert response.status_code == 400 and "草稿.yaml 第" in body and "行" in body

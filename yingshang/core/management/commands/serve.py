@@ -12,7 +12,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+
+from yingshang.core.commands import YingshangCommand
 
 WSGI_TARGET = "yingshang.wsgi:application"
 
@@ -41,7 +43,7 @@ def granian_arguments(host: str, port: int, workers: int, *, access_log: bool = 
     return [*arguments, WSGI_TARGET]
 
 
-class Command(BaseCommand):
+class Command(YingshangCommand):
     help = "启动网站服务（granian，WSGI）；生产环境下先收集静态文件"
 
     def add_arguments(self, parser: CommandParser) -> None:

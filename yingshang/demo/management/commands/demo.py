@@ -11,8 +11,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from yingshang.core.commands import YingshangCommand
 from yingshang.demo.management.commands.load_demo import (
     DemoLoader,
     add_entities_argument,
@@ -35,7 +36,7 @@ def page_address(addr: str, port: int) -> str:
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
-class Command(BaseCommand):
+class Command(YingshangCommand):
     help = "一条命令运行演示：迁移数据库、载入演示区县、打印演示账号，并启动本机服务"
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from yingshang.core.commands import YingshangCommand
 from yingshang.core.dbstate import pending_migrations
 from yingshang.core.roles import Role
 from yingshang.demo.district import DemoSummary, load_demo
@@ -120,7 +121,7 @@ class DemoLoader:
             self.say("")
 
 
-class Command(BaseCommand):
+class Command(YingshangCommand):
     help = "载入演示区县数据并打印演示账号（可重复运行，已有的数据不会重复写入）"
 
     def add_arguments(self, parser: CommandParser) -> None:

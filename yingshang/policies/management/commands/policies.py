@@ -1,6 +1,9 @@
 """`yingshang policies …`: policy packs and batch matching on the command line.
 
-    yingshang policies check PACK.yaml [PACK.yaml …]      validate packs (errors with places, exit 1)
+    yingshang policies check PACK.yaml [PACK.yaml …] [--districts 渭滨区,金台区]
+                                                          validate packs (errors with places, exit 1);
+                                                          所在区县 against the given names, else the
+                                                          registry's when a database is at hand
     yingshang policies evaluate --pack PACK --profiles FILE --out FILE [--as-of DATE] [--qualifications FILE]
                                                           no database: profiles from a file in the
                                                           registry import format → one row per (USCC, item)
@@ -14,10 +17,13 @@ stderr in Chinese with exit code 1.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
+from django.db import DatabaseError, connections
 
 from yingshang.core import clock
 from yingshang.core.commands import ChineseCommand, PhaseBar, iso_date_option
@@ -26,6 +32,7 @@ from yingshang.policies import offline, rules
 from yingshang.policies.models import PolicyPack
 from yingshang.policies.services import PackRejected, start_match_run, sync_shipped_packs
 from yingshang.policies.whatif import whatif
+from yingshang.registry.models import District
 
 MAX_SHOWN = 50
 
@@ -39,6 +46,23 @@ def _read_text(path: Path) -> str:
         raise CommandError(f"文件 {path} 不是 UTF-8 编码的文本，请另存为 UTF-8 后再试") from None
     except OSError as exc:
         raise CommandError(f"无法读取文件 {path}：{exc.strerror or exc}") from None
+
+
+def _district_names(text: str) -> list[str]:
+    return [name for name in re.split(r"[,，、\s]+", text) if name]
+
+
+def registry_districts() -> list[str] | None:
+    """The registry's district names, or None where this machine has no database to read them from
+    (`check` runs anywhere: an analyst's laptop has none, and an SQLite file is not created for it)."""
+    database = connections["default"]
+    name = str(database.settings_dict.get("NAME") or "")
+    if database.vendor == "sqlite" and "memory" not in name and not Path(name).exists():
+        return None
+    try:
+        return list(District.objects.values_list("name", flat=True)) or None
+    except (DatabaseError, RuntimeError):  # unreachable, not migrated, or not to be used by this process
+        return None
 
 
 def _bar(stream: Any) -> PhaseBar:
@@ -57,6 +81,10 @@ class Command(ChineseCommand):
             "check", help="检查政策包（含测试用例），有错误时逐条列出位置并以状态 1 退出"
         )
         check.add_argument("packs", nargs="+", metavar="PACK", help="政策包 YAML 文件")
+        check.add_argument(
+            "--districts",
+            help="已知的区县名称，用逗号或顿号分隔（如 渭滨区,金台区）；不给时读取数据库中的区县名录",
+        )
         evaluate = actions.add_parser(
             "evaluate", help="不用数据库：按政策包测算文件中的企业，每个（企业, 奖励项）输出一行"
         )
@@ -94,11 +122,17 @@ class Command(ChineseCommand):
 
     def check_packs(self, options: dict[str, Any]) -> None:
         failed = 0
+        districts = (
+            _district_names(options["districts"]) if options.get("districts") else registry_districts()
+        )
+        if districts is None:
+            self.stderr.write("未核对“所在区县”：没有可用的区县名录（可用 --districts 渭滨区,金台区 指定）")
+        checks = rules.Checks.of(districts, settings.ITEM_AMOUNT_CEILING_YUAN * 100)
         for name in options["packs"]:
             path = Path(name)
             if not path.exists():
                 raise CommandError(f"找不到文件：{path}")
-            pack, errors = rules.load_pack_file(path)
+            pack, errors = rules.load_pack_file(path, checks=checks)
             if pack is None:
                 failed += 1
                 self.stderr.write(f"{path.name}：有 {len(errors)} 处错误，不能作为现行政策包：")

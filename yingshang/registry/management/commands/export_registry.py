@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
+from yingshang.core.commands import YingshangCommand
 from yingshang.registry import exporter
 from yingshang.registry.models import District, Enterprise
 
 
-class Command(BaseCommand):
+class Command(YingshangCommand):
     help = "把企业名录（含资质）导出为 .xlsx，格式与导入格式相同，可直接再导入"
 
     def add_arguments(self, parser: CommandParser) -> None:

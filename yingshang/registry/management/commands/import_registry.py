@@ -7,9 +7,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from yingshang.core.commands import PhaseBar
+from yingshang.core.commands import PhaseBar, YingshangCommand
 from yingshang.registry import importer
 from yingshang.registry.models import ImportBatch, User
 
@@ -23,7 +23,7 @@ def iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"日期“{text}”格式不对，应为 2026-06-30") from None
 
 
-class Command(BaseCommand):
+class Command(YingshangCommand):
     help = "导入企业名录（.xlsx 或 .csv）：逐行校验，全部无误才在一个事务中写入；按统一社会信用代码更新"
 
     def add_arguments(self, parser: CommandParser) -> None:

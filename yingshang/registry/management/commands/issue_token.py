@@ -9,8 +9,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from yingshang.core.commands import YingshangCommand
 from yingshang.registry.api_tokens import MAX_ACTIVE_TOKENS, active_tokens
 from yingshang.registry.models import ApiToken, User
 
@@ -30,7 +31,7 @@ class ChineseArgumentParser(CommandParser):
         raise CommandError(text)
 
 
-class Command(BaseCommand):
+class Command(YingshangCommand):
     help = "为用户签发接口令牌并输出令牌（仅显示一次）"
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
