@@ -17,9 +17,8 @@ from yingshang.entitlements.services import (
     push_for_confirmation,
 )
 from yingshang.notifications.models import Message
-from yingshang.policies import services
 from yingshang.policies.models import MatchResult, MatchRun
-from yingshang.policies.testing import finished_match
+from yingshang.policies.testing import finished_match, store_city_wide_packs
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +27,8 @@ BACKBONE = "xx18_art3_srdi_backbone"
 
 @pytest.fixture
 def run(world: World) -> MatchRun:
-    services.sync_shipped_packs()
+    # City-wide packs: both districts' enterprises have pairs (the shipped packs are 渭滨区's).
+    store_city_wide_packs()
     run = finished_match(world.admin)
     create_entitlements_from_run(run)
     LedgerSync.objects.create(run=run, state="done", finished_at=run.finished_at)

@@ -25,7 +25,7 @@ from yingshang.entitlements.services import (
 from yingshang.entitlements.workflow import State
 from yingshang.policies.models import MatchResult, RewardItem
 from yingshang.policies.services import sync_shipped_packs
-from yingshang.policies.testing import finished_match
+from yingshang.policies.testing import finished_match, store_city_wide_packs
 from yingshang.registry.models import Enterprise
 from yingshang.registry.testing import make_enterprise, make_uscc
 
@@ -347,7 +347,7 @@ def test_the_report_costs_the_same_queries_however_many_entitlements_there_are(w
 
 
 def test_the_report_follows_entitlements_made_and_pushed_by_the_service(world):
-    sync_shipped_packs()
+    store_city_wide_packs()
     run = finished_match(world.admin)
     create_entitlements_from_run(run)
     LedgerSync.objects.create(run=run, state="done", finished_at=run.finished_at)
@@ -369,7 +369,7 @@ def test_the_report_follows_entitlements_made_and_pushed_by_the_service(world):
 
 
 def test_possible_pairs_nobody_pushed_are_said_beside_the_report_and_never_added_to_it(world):
-    sync_shipped_packs()
+    store_city_wide_packs()
     run = finished_match(world.admin)
     create_entitlements_from_run(run)
     LedgerSync.objects.create(run=run, state="done", finished_at=run.finished_at)
@@ -390,7 +390,7 @@ def test_possible_pairs_nobody_pushed_are_said_beside_the_report_and_never_added
 
 
 def test_another_district_reads_none_of_this_district_s_possible_pairs(world):
-    sync_shipped_packs()
+    store_city_wide_packs()
     run = finished_match(world.admin)
     create_entitlements_from_run(run)
     LedgerSync.objects.create(run=run, state="done", finished_at=run.finished_at)
