@@ -10,6 +10,7 @@ from django.urls import reverse
 from yingshang.conftest import World
 from yingshang.core import clock
 from yingshang.policies import rules, services
+from yingshang.policies.models import PolicyPack
 from yingshang.policies.testing import HNTE_ITEM
 
 pytestmark = pytest.mark.django_db
@@ -188,3 +189,47 @@ def test_without_packs_the_section_says_there_is_nothing_in_force(world):
         .content.decode()
     )
     assert "暂无现行的奖补事项" in body
+
+
+def test_the_answer_comes_first_eligible_items_with_amounts_then_those_to_confirm_then_the_rest_counted(
+    world, packs
+):
+    response = world.client_for(world.owner).get(reverse("policies:my_calculator"))
+    body = response.content.decode()
+    expected = services.calculate_for(world.acme)
+    overview = body[body.index('aria-label="结论一览"') : body.index('id="verdict-eligible"')]
+    eligible = overview.index(f"符合：{expected.counts['eligible']} 项")
+    confirm = overview.index(f"需企业确认：{expected.counts['needs_confirmation']} 项")
+    rest = overview.index(f"不符合：{expected.counts['not_eligible']} 项")
+    assert eligible < overview.index(HNTE_TITLE) < confirm < rest
+    assert overview.index("100,000.00 元") < confirm  # the eligible item's amount, in the summary
+    assert 'href="#item-eligible-1"' in overview and 'id="item-eligible-1"' in body
+
+
+def test_each_items_reasons_stay_folded_until_opened(world, packs):
+    body = world.client_for(world.owner).get(reverse("policies:my_calculator")).content.decode()
+    expected = services.calculate_for(world.acme)
+    assert body.count("<details>") == len(expected.results)
+    assert "<details open" not in body
+
+
+@pytest.mark.parametrize("who", ["owner", "clerk"])
+def test_clerks_and_enterprises_see_no_version_hashes_or_rule_keys(world, packs, who):
+    url = (
+        reverse("policies:my_calculator")
+        if who == "owner"
+        else reverse("policies:calculator", args=[world.acme.uscc])
+    )
+    body = world.client_for(getattr(world, who)).get(url).content.decode()
+    expected = services.calculate_for(world.acme)
+    for _, result in expected.results:
+        assert result.item_version not in body and result.policy_version not in body
+        assert f">{result.item_id}<" not in body and f" {result.item_id} " not in body
+    for pack in PolicyPack.objects.filter(is_working=True):
+        assert pack.version not in body and ".yaml" not in body
+
+
+def test_the_office_admin_sees_the_packs_version_as_a_count(world, packs):
+    body = calculator_of(world, "admin", world.acme.uscc).content.decode()
+    assert "（第 1 版）" in body
+    assert all(pack.version not in body for pack in PolicyPack.objects.filter(is_working=True))
