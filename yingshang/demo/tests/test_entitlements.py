@@ -1,7 +1,7 @@
 """政策兑现 in the demo: after loading, entitlements in every state (with one flagged and one overdue), an
-open and an ended 公示, payments with voucher numbers made through a 拨付批次, messages, and the demo enterprise's 企业码 page
-showing them; written through the services with their history, on past working days; a second load
-changes nothing."""
+open and an ended 公示, payments with voucher numbers made through a 拨付批次, messages, and the demo
+enterprise's 企业码 page showing them; written through the services with their history, on past working
+days; a second load changes nothing."""
 
 from __future__ import annotations
 
