@@ -6,6 +6,7 @@ from django import template
 
 from yingshang.core.money import format_fen
 from yingshang.policies.models import PolicyPack, RewardItem
+from yingshang.registry.vocab import QUALIFICATION_LEVELS
 
 register = template.Library()
 
@@ -79,3 +80,12 @@ def origin_label(origin: str) -> str:
     business, so it reads '随软件发布'; '页面编辑' and the like stay as they are."""
     text = str(origin or "")
     return "随软件发布" if text.lower().endswith((".yaml", ".yml")) else (text or "—")
+
+
+LEVEL_LABELS = {code: f"{label}级" for code, label in QUALIFICATION_LEVELS}
+
+
+@register.filter
+def level_label(level: str | None) -> str:
+    """A qualification's level as people say it ('national' → '国家级'); empty → '—'."""
+    return LEVEL_LABELS.get(level or "", level or "—")

@@ -227,6 +227,7 @@ def test_clerks_and_enterprises_see_no_version_hashes_or_rule_keys(world, packs,
         assert f">{result.item_id}<" not in body and f" {result.item_id} " not in body
     for pack in PolicyPack.objects.filter(is_working=True):
         assert pack.version not in body and ".yaml" not in body
+    assert "国家级" in body and ">national<" not in body  # the qualification's level, in words
 
 
 def test_the_office_admin_sees_the_packs_version_as_a_count(world, packs):
