@@ -118,6 +118,10 @@ def test_the_enterprise_pages_opened_from_the_code_fit_a_phone(world, prepared, 
     expect(page.locator("#item-needs_confirmation-1")).to_be_in_viewport()
     fits(page, width, "calculator_to_confirm")
 
+    page.goto("/e/card/")  # the 明白卡 the enterprise may print again
+    expect(page.get_by_role("article", name="明白卡")).to_contain_text(world.acme.uscc)
+    fits(page, width, "card")
+
     page.goto(f"/e/messages/{prepared['message'].pk}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("政策兑现通知")
     on_screen(page, "50,000.00 元", width)
