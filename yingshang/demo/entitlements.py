@@ -1,4 +1,5 @@
-"""政策兑现 in the demo district: entitlements in every state, two 公示 lists, payments and messages.
+"""政策兑现 in the demo district: entitlements in every state, two 公示 lists, a 拨付批次 paid through
+the finance bureau's return file, and messages.
 
 The demo is loaded on one day, but an ended 公示, a payment after it and an overdue review need working
 days to have passed. So the office's work is replayed on the working days before the load day: every
@@ -16,6 +17,7 @@ always gives the same story. A second load finds the first 公示 and changes no
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import random
 from collections import Counter
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from openpyxl import load_workbook
 from tqdm import tqdm
 
 from yingshang.core import clock
@@ -32,7 +35,7 @@ from yingshang.demo.generate import showcase_uscc
 from yingshang.demo.tables import DEMO_LOGINS
 from yingshang.entitlements import services as service
 from yingshang.entitlements import workflow
-from yingshang.entitlements.models import Entitlement, PublicNotice
+from yingshang.entitlements.models import Entitlement, PaymentBatch, PublicNotice
 from yingshang.notifications.models import Message
 from yingshang.notifications.services import deliver_pending, mark_read, save_preferences
 from yingshang.policies.models import MatchRun
@@ -222,6 +225,8 @@ class _Story:
     rng: random.Random
     notices: dict[int, PublicNotice] = field(default_factory=dict)
     vouchers: int = 0
+    batch: PaymentBatch | None = None  # the 拨付批次 of the first 公示's items, once exported
+    batch_file: bytes = b""
 
     def fresh(self, e: Entitlement) -> Entitlement:
         return Entitlement.objects.select_related("enterprise", "item", "notice").get(pk=e.pk)
@@ -295,17 +300,30 @@ class _Story:
     def archive(self, e: Entitlement) -> None:
         service.archive_entitlement(self.fresh(e), by=self.admin)
 
-    def pay(self, entries: list[Entitlement], day: dt.date) -> None:
-        for e in entries:
-            e = self.fresh(e)
+    def export_batch(self, entries: list[Entitlement]) -> None:
+        """The 拨付批次 for the finance bureau, as the clerk exports it from the ledger."""
+        self.batch, self.batch_file = service.export_payment_batch([e.pk for e in entries], by=self.admin)
+
+    def pay(self, day: dt.date) -> None:
+        """The finance bureau's return: the exported file with a voucher number and the payment day on
+        every row, uploaded on the batch page, which records every payment at once."""
+        if self.batch is None:
+            raise RuntimeError("演示步骤顺序有误：拨付批次尚未导出")
+        book = load_workbook(io.BytesIO(self.batch_file))
+        sheet = book.active
+        header = next(r for r in sheet.iter_rows() if any(c.value == "兑现编号" for c in r))
+        column = {c.value: c.column for c in header}
+        for row in range(header[0].row + 1, sheet.max_row + 1):
+            if sheet.cell(row=row, column=column["兑现编号"]).value is None:
+                continue
             self.vouchers += 1
-            service.record_payment(
-                e,
-                by=self.admin,
-                voucher_no=f"WBCZ{day:%Y%m%d}{self.vouchers:03d}",
-                paid_on=day,
-                amount_fen=e.amount_fen or 0,
-            )
+            sheet.cell(row=row, column=column["支付凭证号"]).value = f"WBCZ{day:%Y%m%d}{self.vouchers:03d}"
+            sheet.cell(row=row, column=column["支付日期"]).value = day
+        returned = io.BytesIO()
+        book.save(returned)
+        result = service.import_payment_file(self.batch, returned.getvalue(), "财政回执.xlsx", by=self.admin)
+        if not result.ok:
+            raise service.EntitlementRefused("；".join(result.errors))
 
 
 def _steps(story: _Story) -> list[tuple[dt.datetime, str, Callable[[], object]]]:
@@ -351,8 +369,11 @@ def _steps(story: _Story) -> list[tuple[dt.datetime, str, Callable[[], object]]]
     if "paid" in other:
         step(4, "15:00", "公示异议", lambda: story.object_to(1, other["paid"], OBJECTIONS[0]))
         step(5, "10:00", "异议处理", lambda: story.dismiss_objections(1))
-    step(first_ends + 1, "10:00", "登记兑付", lambda: story.pay(first, days[first_ends + 1]))
-    step(first_ends + 1, "10:01", "发送短信和邮件", deliver)
+    # Paid through a 拨付批次, so the batch pages have an example: exported in the morning, the finance
+    # bureau's return uploaded in the afternoon.
+    step(first_ends + 1, "09:00", "导出拨付文件", lambda: story.export_batch(first))
+    step(first_ends + 1, "15:00", "上传财政回执，登记兑付", lambda: story.pay(days[first_ends + 1]))
+    step(first_ends + 1, "15:01", "发送短信和邮件", deliver)
     if "archived" in other:
         step(first_ends + 2, "10:00", "归档", lambda: story.archive(other["archived"]))
     step(-4, "10:00", "企业确认（第二批）", confirm_all(second + approved_only, "企业码"))

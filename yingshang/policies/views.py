@@ -40,6 +40,7 @@ from yingshang.policies.match import FIGURE_KEYS
 from yingshang.policies.models import MODES, MatchResult, MatchRun, PolicyPack, RewardItem
 from yingshang.policies.reasons import reason_texts
 from yingshang.policies.runs import fail_dead_runs
+from yingshang.policies.templatetags.policies_tags import version_label
 from yingshang.policies.whatif import item_source, whatif_of_run
 from yingshang.registry.models import Enterprise, User
 
@@ -245,8 +246,8 @@ def saved_message(before: PolicyPack, stored: PolicyPack, text: str) -> str:
     if stored.pk == before.pk and before.text == text:
         return "规则文本与现行版本完全相同，没有产生新版本"
     if stored.pk == before.pk:
-        return f"规则内容未变（只改了注释、说明或测试用例），已更新现行版本 {stored.version} 的文本"
-    return f"已保存并启用版本 {stored.version}；此后的计算和批量匹配都按这一版本进行"
+        return f"规则内容未变（只改了注释、说明或测试用例），已更新现行版本（{version_label(stored)}）的文本"
+    return f"已保存并启用{version_label(stored)}；此后的计算和批量匹配都按这一版本进行"
 
 
 @city_level("policies.manage")

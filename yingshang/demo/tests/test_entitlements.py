@@ -1,7 +1,7 @@
 """政策兑现 in the demo: after loading, entitlements in every state (with one flagged and one overdue), an
-open and an ended 公示, payments with voucher numbers, messages, and the demo enterprise's 企业码 page
-showing them; written through the services with their history, on past working days; a second load
-changes nothing."""
+open and an ended 公示, payments with voucher numbers made through a 拨付批次, messages, and the demo
+enterprise's 企业码 page showing them; written through the services with their history, on past working
+days; a second load changes nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 
 from yingshang.conftest import World
 from yingshang.core import clock
@@ -19,7 +20,7 @@ from yingshang.demo import district as demo
 from yingshang.demo import entitlements as demo_entitlements
 from yingshang.demo import generate, tables
 from yingshang.demo.policies import DemoPolicies, load_demo_policies
-from yingshang.entitlements.models import Entitlement, Objection, Outreach, PublicNotice
+from yingshang.entitlements.models import Entitlement, Objection, Outreach, PaymentBatch, PublicNotice
 from yingshang.entitlements.services import (
     create_entitlements_from_run,
     overdue_entitlements,
@@ -58,6 +59,7 @@ def everything() -> dict[str, int]:
         "notices": PublicNotice.objects.count(),
         "objections": Objection.objects.count(),
         "runs": MatchRun.objects.count(),
+        "batches": PaymentBatch.objects.count(),
     }
 
 
@@ -111,6 +113,19 @@ def test_one_publicity_list_is_open_and_one_has_ended_and_been_paid(loaded) -> N
     assert Objection.objects.filter(notice=ended, state="dismissed").count() == 1
 
 
+def test_the_paid_items_went_through_one_settled_payment_batch_the_batch_pages_can_show(loaded) -> None:
+    (batch,) = PaymentBatch.objects.all()
+    paid = Entitlement.objects.filter(state__in=[State.PAID.value, State.ARCHIVED.value])
+    assert batch.state == "settled" and batch.settled_at is not None
+    assert set(batch.entitlements.values_list("pk", flat=True)) == set(paid.values_list("pk", flat=True))
+    assert batch.count == paid.count() and batch.total_fen == sum(e.paid_fen for e in paid)
+    assert batch.district.name == "渭滨区" and batch.created_by.username == "admin"
+    admin = Client()
+    admin.force_login(User.objects.get(username="admin"))
+    page = admin.get(reverse("entitlements:batch_list")).content.decode()
+    assert batch.number in page and "已登记兑付" in page and "还没有拨付批次" not in page
+
+
 def test_every_step_is_in_the_history_on_past_working_days_by_the_demo_admin(loaded, showcase) -> None:
     admin = User.objects.get(username="admin")
     calendar = get_calendar()
@@ -122,6 +137,7 @@ def test_every_step_is_in_the_history_on_past_working_days_by_the_demo_admin(loa
         "企业首次查看",
         "审核通过",
         "公示",
+        f"导出拨付文件（{paid.payment_batch.number}）",
         "登记兑付",
     ]
     moments = [entry.when for entry in entries]

@@ -108,7 +108,7 @@ def test_the_payment_file_lists_each_entitlement_with_exact_yuan_and_the_bank_ac
         acme.pk,
         world.acme.name,
         world.acme.uscc,
-        "新增（含复审）河北省“专精特新”骨干企业奖励",
+        "新增（含复审）陕西省“专精特新”骨干企业奖励",
         300000.05,
         world.acme.name,
         PAYEE["bank"],

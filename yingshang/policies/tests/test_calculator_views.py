@@ -10,6 +10,7 @@ from django.urls import reverse
 from yingshang.conftest import World
 from yingshang.core import clock
 from yingshang.policies import rules, services
+from yingshang.policies.models import PolicyPack
 from yingshang.policies.testing import AS_OF, HNTE_ITEM
 from yingshang.registry.models import Qualification
 
@@ -204,3 +205,48 @@ def test_an_enterprise_of_another_district_meeting_every_condition_is_not_paid_b
     assert "资质认定 国家级高新技术企业" in response.content.decode()
     assert services.calculate_for(world.bolt).total_payable_fen == 0
     assert not groups[rules.Verdict.ELIGIBLE]
+
+
+def test_the_answer_comes_first_eligible_items_with_amounts_then_those_to_confirm_then_the_rest_counted(
+    world, packs
+):
+    response = world.client_for(world.owner).get(reverse("policies:my_calculator"))
+    body = response.content.decode()
+    expected = services.calculate_for(world.acme)
+    overview = body[body.index('aria-label="结论一览"') : body.index('id="verdict-eligible"')]
+    eligible = overview.index(f"符合：{expected.counts['eligible']} 项")
+    confirm = overview.index(f"需企业确认：{expected.counts['needs_confirmation']} 项")
+    rest = overview.index(f"不符合：{expected.counts['not_eligible']} 项")
+    assert eligible < overview.index(HNTE_TITLE) < confirm < rest
+    assert overview.index("100,000.00 元") < confirm  # the eligible item's amount, in the summary
+    assert 'href="#item-eligible-1"' in overview and 'id="item-eligible-1"' in body
+
+
+def test_each_items_reasons_stay_folded_until_opened(world, packs):
+    body = world.client_for(world.owner).get(reverse("policies:my_calculator")).content.decode()
+    expected = services.calculate_for(world.acme)
+    assert body.count("<details>") == len(expected.results)
+    assert "<details open" not in body
+
+
+@pytest.mark.parametrize("who", ["owner", "clerk"])
+def test_clerks_and_enterprises_see_no_version_hashes_or_rule_keys(world, packs, who):
+    url = (
+        reverse("policies:my_calculator")
+        if who == "owner"
+        else reverse("policies:calculator", args=[world.acme.uscc])
+    )
+    body = world.client_for(getattr(world, who)).get(url).content.decode()
+    expected = services.calculate_for(world.acme)
+    for _, result in expected.results:
+        assert result.item_version not in body and result.policy_version not in body
+        assert f">{result.item_id}<" not in body and f" {result.item_id} " not in body
+    for pack in PolicyPack.objects.filter(is_working=True):
+        assert pack.version not in body and ".yaml" not in body
+    assert "国家级" in body and ">national<" not in body  # the qualification's level, in words
+
+
+def test_the_office_admin_sees_the_packs_version_as_a_count(world, packs):
+    body = calculator_of(world, "admin", world.acme.uscc).content.decode()
+    assert "（第 1 版）" in body
+    assert all(pack.version not in body for pack in PolicyPack.objects.filter(is_working=True))

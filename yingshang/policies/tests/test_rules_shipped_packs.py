@@ -109,11 +109,24 @@ def test_article_three_is_one_exclusivity_group_and_the_others_are_none() -> Non
     assert groups == {"第二条": {None}, "第三条": {"第三条科技创新奖励"}, "第四条": {None}, "第五条": {None}}
 
 
-def test_made_up_details_are_marked_as_examples() -> None:
+def test_made_up_details_are_said_plainly_and_no_document_number_is_invented() -> None:
     policy = EIGHTEEN.policies[0]
-    assert "示例" in policy.doc_number and "示例" in policy.issuer
+    assert policy.doc_number == "" and "演示" in policy.source_note
     example = PACKS["xx_district_jobs_innovation_example.yaml"]
-    assert all(p.source_note == "示例" and "示例" in p.title for p in example.policies)
+    assert all("演示" in p.source_note and "演示" in p.title and not p.doc_number for p in example.policies)
+
+
+def test_the_packs_name_the_demo_districts_province_and_no_placeholder_district() -> None:
+    """The demo district is 宝鸡市渭滨区 in 陕西: its items name 陕西省 programmes, and the public 政策库
+    shows no "XX区 … 示例" placeholder."""
+    for path in shipped_pack_paths():
+        text = "\n".join(
+            line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")
+        )
+        assert "河北" not in text and "XX区" not in text and "示例" not in text, path.name
+    titles = [item.title for _, item in EIGHTEEN.items()]
+    assert "新增（含复审）陕西省“专精特新”骨干企业奖励" in titles
+    assert EIGHTEEN.policies[0].issuer == "宝鸡市渭滨区人民政府"
 
 
 def test_the_example_pack_covers_other_kinds_of_reward() -> None:

@@ -41,7 +41,8 @@ def test_the_run_list_shows_each_run_with_its_state_date_counts_and_packs(world,
     assert "已完成" in body and "2026-06-30" in body and "全市" in body
     assert f"{run.eligible_count:,}" in body
     for pack in run.packs.all():
-        assert pack.version in body
+        assert pack.title in body and pack.version not in body
+    assert "第 1 版" in body
     assert "开始批量匹配" in body
 
 

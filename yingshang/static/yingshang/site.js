@@ -29,3 +29,17 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// A link to an item inside a folded <details> (the calculator's summary links to each item's reasons)
+// unfolds the way there, so the link never lands on nothing.
+function unfoldTarget() {
+  const id = decodeURIComponent(window.location.hash.slice(1));
+  const target = id && document.getElementById(id);
+  if (!target) return;
+  for (let folded = target.closest("details:not([open])"); folded; folded = folded.parentElement.closest("details:not([open])")) {
+    folded.open = true;
+  }
+  target.scrollIntoView();
+}
+window.addEventListener("hashchange", unfoldTarget);
+document.addEventListener("DOMContentLoaded", unfoldTarget);
