@@ -123,7 +123,8 @@ def test_an_unknown_environment_name_is_refused(tmp_path):
 def test_an_item_amount_ceiling_outside_one_yuan_to_ten_billion_is_refused(tmp_path, ceiling):
     result = import_settings(tmp_path, YINGSHANG_ITEM_AMOUNT_CEILING_YUAN=ceiling)
     assert result.returncode != 0
-    assert "YINGSHANG_ITEM_AMOUNT_CEILING_YUAN 应是 1 到 10000000000（100亿）之间的整数（元）" in result.stderr
+    expected = "YINGSHANG_ITEM_AMOUNT_CEILING_YUAN 应是 1 到 10000000000（100亿）之间的整数（元）"
+    assert expected in result.stderr
 
 
 @pytest.mark.parametrize(
