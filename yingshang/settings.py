@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "yingshang.notifications",
     "yingshang.policies",
     "yingshang.entitlements",
+    "yingshang.appeals",
     "yingshang.portal",
     "yingshang.demo",
 ]

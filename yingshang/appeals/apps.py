@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AppealsConfig(AppConfig):
+    name = "yingshang.appeals"
+    verbose_name = "接诉即办"
