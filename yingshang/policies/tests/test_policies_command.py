@@ -180,7 +180,8 @@ def test_check_reads_the_registrys_districts_when_a_database_is_at_hand(world, t
         call_command("policies", "check", str(path), stdout=io.StringIO(), stderr=err)
     problems = [line for line in err.getvalue().splitlines() if "渭宾区" in line]
     assert len(problems) == 1
-    assert "第180行" in problems[0] and "“小微企业房租补贴”" in problems[0]
+    line = text.splitlines().index("          - 所在区县 = 渭宾区") + 1
+    assert f"第{line}行" in problems[0] and "“小微企业房租补贴”" in problems[0]
     assert problems[0].endswith("条件：所在区县“渭宾区”不是已知的区县，是否为“渭滨区”？")
 
 
