@@ -233,6 +233,15 @@ ENTITLEMENT_REVIEW_WORKDAYS = env_int("YINGSHANG_REVIEW_WORKDAYS", 15)
 ENTITLEMENT_PUBLICITY_WORKDAYS = env_int("YINGSHANG_PUBLICITY_WORKDAYS", 5)
 ENTITLEMENT_PAYMENT_WORKDAYS = env_int("YINGSHANG_PAYMENT_WORKDAYS", 30)
 
+# 接诉即办 (docs/appeals.md): how often a department may send an appeal back, how often 不满意 reopens it,
+# when working days left earn a warning, how many appeals one address or phone may submit an hour, and
+# the routing confidence at and above which an appeal goes straight to the department (工单直派).
+APPEAL_MAX_RETURNS = env_int("YINGSHANG_APPEAL_MAX_RETURNS", 2)
+APPEAL_MAX_REOPENS = env_int("YINGSHANG_APPEAL_MAX_REOPENS", 1)
+APPEAL_WARNING_PERCENT = env_int("YINGSHANG_APPEAL_WARNING_PERCENT", 20)
+APPEALS_PER_HOUR = env_int("YINGSHANG_APPEALS_PER_HOUR", 5)
+APPEAL_DIRECT_DISPATCH_PERCENT = env_int("YINGSHANG_APPEAL_DIRECT_DISPATCH_PERCENT", 80)
+
 # 精准推送 (docs/notifications.md): which gateway sends SMS and e-mail ("logging" only writes the log).
 NOTIFY_SMS_GATEWAY = env_str("YINGSHANG_SMS_GATEWAY", "logging")
 NOTIFY_EMAIL_GATEWAY = env_str("YINGSHANG_EMAIL_GATEWAY", "logging")

@@ -67,6 +67,12 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "entitlements.generate": frozenset({Role.OFFICE_ADMIN}),
     "reports.view": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF}),
     "messages.own": frozenset({Role.ENTERPRISE}),
+    # 接诉即办 (appeals): staff see the appeals of their district (a department: those it handles, 主办 or
+    # 协办); the office dispatches, approves extensions and supervises; departments sign, return, reply.
+    "appeals.view": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF}),
+    "appeals.dispatch": frozenset({Role.OFFICE_ADMIN}),
+    "appeals.handle": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF}),
+    "appeals.own": frozenset({Role.ENTERPRISE}),
     "api.tokens": frozenset({Role.OFFICE_ADMIN, Role.DEPT_STAFF, Role.INSPECTOR, Role.ENTERPRISE}),
 }
 

@@ -156,9 +156,9 @@ def check_errors(tmp_path: Path, text: str, *args: str) -> list[str]:
 def test_check_refuses_a_misspelt_district_naming_the_nearest_real_one(tmp_path: Path) -> None:
     text = shipped_text().replace("district: 渭滨区", "district: 渭宾区")
     lines = check_errors(tmp_path, text, "--districts", "渭滨区、金台区")
-    assert (
-        lines[1] == f"  {MEASURES}.yaml 第8行：适用区县（district）“渭宾区”不是已知的区县，是否为“渭滨区”？"
-    )
+    line = text.splitlines().index("district: 渭宾区") + 1
+    said = "适用区县（district）“渭宾区”不是已知的区县，是否为“渭滨区”？"
+    assert lines[1] == f"  {MEASURES}.yaml 第{line}行：{said}"
 
 
 def test_check_without_a_district_list_says_it_did_not_check_districts(tmp_path: Path) -> None:
