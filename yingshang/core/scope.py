@@ -21,7 +21,8 @@ Owned rows, by viewer (`Reach`):
 - CITY (the city 营商办's admin): all, to view and change;
 - DISTRICT (a district 营商办's admin): its district's, to view and change;
 - DEPARTMENT (department staff, inspectors): their department's district's (a city-level department:
-  all); to change, narrowed to their own department where the model names one;
+  all); to change, narrowed to their own department where the model names one (to view too, where the
+  model says `department_only`: appeals);
 - ENTERPRISE (an enterprise user, a 企业码 visitor): its enterprise's.
 
 Capabilities (core.roles) say what a role may do at all; this module says over which rows, and which
@@ -174,12 +175,15 @@ class Owned(Rule):
     """Rows owned by a district, a department and/or an enterprise, found along these field paths.
 
     `shared_city_rows`: rows with no district are the city's and every staff member may read them (the
-    department tree: a district sees the city's departments above it, never change them)."""
+    department tree: a district sees the city's departments above it, never change them).
+    `department_only`: department staff see (not only change) just their own department's rows; the
+    district's other departments do not read them (an appeal is its handling departments' business)."""
 
     district: Paths = None
     department: Paths = None
     enterprise: Paths = None
     shared_city_rows: bool = False
+    department_only: bool = False
 
     def paths(self) -> tuple[str, ...]:
         return (*_paths(self.district), *_paths(self.department), *_paths(self.enterprise))
@@ -190,7 +194,11 @@ class Owned(Rule):
         if scope.reach == Reach.ENTERPRISE:
             return _any_equal(_paths(self.enterprise), scope.enterprise_id) or False
         narrow: Q | None = None
-        if action == "change" and scope.reach == Reach.DEPARTMENT and self.department:
+        if (
+            (action == "change" or self.department_only)
+            and scope.reach == Reach.DEPARTMENT
+            and self.department
+        ):
             narrow = _any_equal(_paths(self.department), scope.department_id)
             if narrow is None:
                 return False
