@@ -15,6 +15,7 @@ urlpatterns = [
     path("policies/", include("yingshang.policies.urls")),
     path("policies/", include("yingshang.entitlements.urls")),  # 政策兑现 keeps the paths clerks know
     path("messages/", include("yingshang.notifications.urls")),
+    path("appeals/", include("yingshang.appeals.urls")),
     path("api/", api.urls),
     path("", include("yingshang.portal.urls")),  # /e/ (企业码), /gongshi/, /zhengce/, /portal/cards/
     path("django-admin/", admin.site.urls),

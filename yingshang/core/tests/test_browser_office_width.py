@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from yingshang.conftest import log_in, save_screenshot
-from yingshang.entitlements.tests.test_reports import cases  # noqa: F401  (the fixture)
+from yingshang.entitlements.testing import make_entitlement, payable
+from yingshang.entitlements.workflow import State
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -24,6 +25,9 @@ PAGES = [
     ("entitlements:notice_list", []),
     ("entitlements:batch_list", []),
     ("entitlements:reports", []),
+    ("entitlements:possible", []),
+    ("entitlements:data_gaps", []),
+    ("appeals:appeal_list", []),
 ]
 # The elements that stick out past the screen's right edge (named in a failure, to say what to fix).
 WIDER = """(width) => [...document.querySelectorAll('body *')]
@@ -32,7 +36,17 @@ WIDER = """(width) => [...document.querySelectorAll('body *')]
   .slice(-5)"""
 
 
-def test_no_staff_page_scrolls_sideways_on_a_1366_pixel_screen(world, cases, page):  # noqa: F811
+@pytest.fixture
+def cases(world):
+    """Entitlements in several states of both districts: the ledger, report and budget pages have rows."""
+    payable(world.acme)
+    make_entitlement(
+        world.acme, item_key="xx18_art3_srdi_backbone", state=State.PUSHED, amount_fen=300_000_00
+    )
+    make_entitlement(world.bolt, state=State.APPROVED)
+
+
+def test_no_staff_page_scrolls_sideways_on_a_1366_pixel_screen(world, cases, page):
     urls = [reverse(name, args=args) for name, args in PAGES]
     urls.append(reverse("policies:calculator", args=[world.acme.uscc]))
     page.set_viewport_size({"width": 1366, "height": 768})

@@ -37,6 +37,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from openpyxl import load_workbook
 
 from yingshang.api import api
+from yingshang.appeals import services as appeal_services
+from yingshang.appeals.models import Appeal
+from yingshang.appeals.testing import submitted
 from yingshang.conftest import World
 from yingshang.core import clock
 from yingshang.entitlements.models import (
@@ -66,6 +69,7 @@ pytestmark = pytest.mark.django_db
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CLERK_PHONE = "13900001234"
+REQUESTER_PHONE = "13500001234"
 OBJECTOR_PHONE = "13700001234"
 CONTACT_MOBILE = "13600001234"
 ACCOUNT_NO = "6222021234567890123"  # the payee account of payable() entitlements
@@ -101,6 +105,7 @@ class Side:
     ledger_sync: LedgerSync
     token: ApiToken
     code_token: str
+    appeal: Appeal
 
     @property
     def acme(self) -> Enterprise:
@@ -120,6 +125,7 @@ class Side:
             "渭滨区拨付批次号": self.batch.number,
             "acme 的站内信": MESSAGE_SUBJECT,
             "渭滨区管理员的用户名": "weibin_admin",
+            "诉求人的电话": REQUESTER_PHONE,
         }
 
     def returned_payment_file(self) -> SimpleUploadedFile:
@@ -174,6 +180,8 @@ def build_side(world: World, tmp_path: Any) -> Side:
     )
     EnterpriseContact.objects.create(enterprise=world.acme, contact_name="赵六", mobile=CONTACT_MOBILE)
     token, _ = ApiToken.issue(world.clerk, "渭滨区数据同步")
+    appeal = submitted(world.weibin, requester_phone=REQUESTER_PHONE, requester_name="赵七")
+    appeal = appeal_services.dispatch_appeal(appeal, world.weibin_samr, by=world.weibin_admin)
     return Side(
         world=world,
         entitlement=entitlement,
@@ -191,6 +199,7 @@ def build_side(world: World, tmp_path: Any) -> Side:
         ledger_sync=LedgerSync.objects.create(run=run, started_by=world.admin, state="done"),
         token=token,
         code_token=codes.enterprise_token(world.acme),
+        appeal=appeal,
     )
 
 
@@ -296,6 +305,9 @@ ROUTES: dict[str, dict[str, Factory]] = {
     "portal:card_reissue": {"uscc": USCC},
     "api_tokens:list": {},
     "api_tokens:revoke": {"pk": _pk("token")},
+    "appeals:appeal_list": {},
+    "appeals:appeal_detail": {"number": lambda side: side.appeal.number},
+    "appeals:appeal_act": {"number": lambda side: side.appeal.number},
 }
 
 # Open to everyone, on purpose: logging in and out, the 企业码 entry (the token is the credential),
@@ -309,6 +321,10 @@ PUBLIC: dict[str, dict[str, Factory]] = {
     "portal:notice_detail": {"pk": _pk("notice")},
     "portal:library": {},
     "portal:library_item": {"pk": _pk("run_item")},
+    # The public appeal form, and the requester's tracking page (its secret token is the credential; it
+    # shows no name or phone).
+    "appeals:new": {},
+    "appeals:track": {"token": lambda side: side.appeal.token},
     "api:openapi-json": {},
     "api:openapi-view": {},
     "api:api-root": {},

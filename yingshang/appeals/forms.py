@@ -1,0 +1,88 @@
+"""Forms of the 接诉即办 pages. They check the shape of what was typed; whether an action is allowed,
+and the content rules (text length, phone, rate limits), are the service's (appeals.services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from yingshang.appeals.models import RATINGS, Category
+from yingshang.appeals.workflow import KIND_CHOICES, STATE_CHOICES
+from yingshang.registry.models import Department, District
+
+
+class AppealForm(forms.Form):
+    """The public form (web, 码上监督 QR links, the enterprise page): anyone may submit, with a contact."""
+
+    kind = forms.ChoiceField(
+        label="诉求类型", choices=KIND_CHOICES, widget=forms.RadioSelect, initial="consult"
+    )
+    district = forms.ModelChoiceField(
+        label="所在区县",
+        queryset=District.objects.order_by("code"),
+        to_field_name="code",
+        empty_label="请选择",
+        error_messages={"required": "请选择诉求所在的区县", "invalid_choice": "所选区县不存在"},
+    )
+    title = forms.CharField(label="标题", max_length=100, required=False, help_text="可不填，系统取内容开头")
+    text = forms.CharField(
+        label="诉求内容",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=5000,
+        error_messages={"required": "请填写诉求内容", "max_length": "诉求内容不能超过 5,000 字"},
+    )
+    place = forms.CharField(label="发生地点或窗口", max_length=200, required=False)
+    requester_name = forms.CharField(label="姓名", max_length=50, required=False)
+    requester_phone = forms.CharField(
+        label="联系电话",
+        max_length=20,
+        error_messages={"required": "请留下联系电话，以便答复和回访（不会公开）"},
+    )
+    anonymous = forms.BooleanField(label="匿名（不留姓名；电话仍需填写，只用于答复和回访）", required=False)
+    about_staff = forms.BooleanField(
+        label="反映政府部门工作人员的问题（将交由纪检监察部门办理）", required=False
+    )
+    key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class DispatchForm(forms.Form):
+    department = forms.ModelChoiceField(
+        label="承办部门", queryset=Department.objects.none(), empty_label="请选择"
+    )
+    category = forms.ModelChoiceField(
+        label="类别", queryset=Category.objects.filter(is_active=True), required=False, empty_label="（不改）"
+    )
+    note = forms.CharField(label="说明", max_length=300, required=False)
+
+    def __init__(self, *args: Any, departments: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments  # type: ignore[attr-defined]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="理由", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(label="答复内容", max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class ExtensionForm(forms.Form):
+    workdays = forms.IntegerField(label="延长工作日", min_value=1, max_value=30)
+    reason = forms.CharField(label="延期理由", max_length=300)
+
+
+class RatingForm(forms.Form):
+    rating = forms.ChoiceField(label="评价", choices=RATINGS, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label="理由", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ListFilterForm(forms.Form):
+    state = forms.ChoiceField(label="状态", choices=[("", "全部"), *STATE_CHOICES], required=False)
+    kind = forms.ChoiceField(label="类型", choices=[("", "全部"), *KIND_CHOICES], required=False)
+    overdue = forms.BooleanField(label="已逾期", required=False)
+    warned = forms.BooleanField(label="预警中", required=False)
+    q = forms.CharField(label="编号或标题", max_length=50, required=False)
