@@ -22,7 +22,7 @@ from yingshang.appeals import workflow
 from yingshang.appeals.models import CHANNELS, Appeal, Category, Event, Extension, Supervision
 from yingshang.appeals.workflow import Action, Case, Kind, Limits, State, TransitionRefused
 from yingshang.core import clock
-from yingshang.core.scope import scoped
+from yingshang.core.scope import Scope, scoped
 from yingshang.registry.models import Department, District, Enterprise, User
 from yingshang.workdays.engine import CalendarError
 from yingshang.workdays.services import get_calendar
@@ -663,3 +663,43 @@ def find_by_token(token: str) -> Appeal | None:
     if not token or len(token) > 64:
         return None
     return Appeal.objects.filter(token=token).select_related("handler", "district").first()
+
+
+# ==================================================================================================
+# The enterprise's own appeals (its 企业码 page)
+# ==================================================================================================
+
+
+def own_appeals(enterprise: Enterprise) -> QuerySet[Appeal]:
+    """The appeals an enterprise made (through its page or logged in), newest first."""
+    return (
+        scoped(Appeal.objects.all(), Scope.of_enterprise(enterprise.pk))
+        .select_related("handler")
+        .order_by("-received_at", "-id")
+    )
+
+
+@dataclass
+class OwnFigures:
+    total: int
+    open: int
+    closed: int
+    satisfied: int  # 满意 or 基本满意 among the rated
+    rated: int
+
+    @property
+    def satisfaction(self) -> str:
+        """满意率: 满意 and 基本满意 over the rated ones."""
+        return f"{self.satisfied * 100 / self.rated:.0f}%" if self.rated else "—"
+
+
+def own_figures(enterprise: Enterprise) -> OwnFigures:
+    rows = own_appeals(enterprise).exclude(state=State.MERGED.value)
+    rated = rows.exclude(rating="")
+    return OwnFigures(
+        total=rows.count(),
+        open=rows.filter(state__in=[s.value for s in workflow.OPEN_STATES]).count(),
+        closed=rows.filter(state=State.CLOSED.value).count(),
+        satisfied=rated.filter(rating__in=["satisfied", "basically"]).count(),
+        rated=rated.count(),
+    )

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from yingshang.appeals.workflow import KIND_CHOICES as APPEAL_KINDS
 from yingshang.entitlements.services import ACCOUNT_RE as ACCOUNT_NO
 from yingshang.entitlements.services import OBJECTION_MAX_CHARS
 from yingshang.entitlements.services import PHONE_RE as PHONE
@@ -154,3 +155,19 @@ class CardBatchForm(forms.Form):
     def __init__(self, *args: Any, districts: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = districts
+
+
+class EnterpriseAppealForm(forms.Form):
+    """An appeal from the enterprise's own page (企业码 or login): the district is the enterprise's."""
+
+    kind = forms.ChoiceField(label="诉求类型", choices=APPEAL_KINDS, widget=forms.RadioSelect, initial="help")
+    title = forms.CharField(label="标题（选填）", max_length=100, required=False)
+    text = forms.CharField(
+        label="诉求内容",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=5000,
+        error_messages={"required": "请填写诉求内容", "max_length": "诉求内容不能超过 5,000 字"},
+    )
+    requester_name = forms.CharField(label="联系人", max_length=50, error_messages=_required("联系人"))
+    requester_phone = forms.CharField(label="联系电话", max_length=20, error_messages=_required("联系电话"))
+    key = forms.CharField(widget=forms.HiddenInput, required=False)

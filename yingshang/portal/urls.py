@@ -11,6 +11,7 @@ urlpatterns = [
     path("e/calculator/", views.calculator, name="calculator"),
     path("e/messages/<int:pk>/", views.message, name="message"),
     path("e/card/", views.my_card, name="my_card"),
+    path("e/appeals/", views.enterprise_appeals, name="appeals"),
     path("e/exit/", views.code_exit, name="code_exit"),
     path("e/<str:token>/", views.code_entry, name="code_entry"),
     # 明白卡 for the office

@@ -5,6 +5,7 @@ services.py, access in access.py, the workflow in yingshang.entitlements.service
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -19,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from yingshang.appeals import services as appeal_services
 from yingshang.core import clock
 from yingshang.core.forms import AsOfForm
 from yingshang.core.permissions import capability_required
@@ -26,7 +28,7 @@ from yingshang.entitlements import services as workflow_services
 from yingshang.notifications import services as notification_services
 from yingshang.policies import services as policy_services
 from yingshang.portal import access, cards, codes, services
-from yingshang.portal.forms import CardBatchForm, ConfirmForm, ObjectionForm
+from yingshang.portal.forms import CardBatchForm, ConfirmForm, EnterpriseAppealForm, ObjectionForm
 from yingshang.registry.models import District
 
 View = Callable[..., HttpResponse]
@@ -105,10 +107,54 @@ def enterprise_home(request: HttpRequest, viewer: access.Viewer) -> HttpResponse
                 viewer.enterprise, reverse("portal:calculator"), for_enterprise=True
             ),
             "today": today,
+            "appeal_figures": appeal_services.own_figures(viewer.enterprise),
         }
         | notification_services.inbox_context(viewer.enterprise)
     )
     return render(request, "portal/enterprise_home.html", context)
+
+
+@enterprise_page
+def enterprise_appeals(request: HttpRequest, viewer: access.Viewer) -> HttpResponse:
+    """The enterprise's own appeals with their figures, and the form to raise a new one (企业码 channel)."""
+    enterprise = viewer.enterprise
+    form = EnterpriseAppealForm(request.POST or None, initial={"key": secrets.token_urlsafe(16)})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                appeal = appeal_services.submit_appeal(
+                    appeal_services.NewAppeal(
+                        kind=data["kind"],
+                        title=data["title"],
+                        text=data["text"],
+                        district=enterprise.district,
+                        requester_phone=data["requester_phone"],
+                        requester_name=data["requester_name"],
+                        channel="code" if viewer.by_code else "web",
+                        enterprise=enterprise,
+                        idempotency_key=data["key"],
+                        submitted_from=request.META.get("REMOTE_ADDR"),
+                        created_by=viewer.user,
+                    )
+                )
+            except appeal_services.AppealRefused as exc:
+                form.add_error(None, str(exc))
+                status = 400
+            else:
+                messages.success(
+                    request, f"诉求已受理，编号 {appeal.number}；办理进度和答复在下方列表中查看。"
+                )
+                return redirect("portal:appeals")
+        else:
+            status = 400
+    context = page_context(request, viewer) | {
+        "form": form,
+        "appeals": appeal_services.own_appeals(enterprise)[:100],
+        "figures": appeal_services.own_figures(enterprise),
+    }
+    return render(request, "portal/appeals.html", context, status=status)
 
 
 def confirm_form(viewer: access.Viewer, entitlement: Any, data: Any = None) -> ConfirmForm:

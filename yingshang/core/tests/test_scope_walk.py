@@ -305,6 +305,7 @@ ROUTES: dict[str, dict[str, Factory]] = {
     "portal:card_reissue": {"uscc": USCC},
     "api_tokens:list": {},
     "api_tokens:revoke": {"pk": _pk("token")},
+    "portal:appeals": {},
     "appeals:appeal_list": {},
     "appeals:appeal_detail": {"number": lambda side: side.appeal.number},
     "appeals:appeal_act": {"number": lambda side: side.appeal.number},
