@@ -14,6 +14,8 @@ from yingshang.appeals.services import AppealRefused, NewAppeal
 from yingshang.appeals.testing import PHONE, category, department, staff_of, submitted
 from yingshang.conftest import World
 from yingshang.core import clock
+from yingshang.workdays.services import confirm_year, save_arrangement
+from yingshang.workdays.testing import fictional_2027_entries
 
 pytestmark = pytest.mark.django_db
 
@@ -267,3 +269,16 @@ def test_the_contact_is_whole_only_for_the_office_and_the_handling_department(
     assert not services.sees_contact(world.jintai_admin, handled)
     assert not services.sees_contact(world.other_clerk, handled)
     assert not services.sees_contact(None, handled)
+
+
+def test_a_deadline_in_an_unknown_year_stays_open_with_a_note_until_the_year_is_entered(
+    world: World, django_capture_on_commit_callbacks
+) -> None:
+    clock.move_to(dt.datetime(2027, 6, 1, 10, 0, tzinfo=clock.SHANGHAI))  # 2027 is not in the calendar
+    appeal = submitted(world.weibin)
+    assert appeal.finish_due_on is None and "期限暂未计算" in appeal.due_note
+    year = save_arrangement(2027, fictional_2027_entries(), notice_title="2027年节假日安排", user=world.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm_year(year, world.admin)  # the year in force: what waited on it is counted
+    appeal.refresh_from_db()
+    assert appeal.finish_due_on is not None and appeal.due_note == ""
