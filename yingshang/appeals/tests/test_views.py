@@ -161,3 +161,23 @@ def test_the_to_do_list_names_the_queue_and_what_waits_for_signing(world: World)
     )
     assert "待分拨的诉求" in text_of(world.client_for(world.weibin_admin).get(reverse("home")))
     assert "待签收的诉求" in text_of(world.client_for(world.clerk).get(reverse("home")))
+
+
+def test_the_office_prints_a_qr_code_per_department_and_per_window(world: World) -> None:
+    response = world.client_for(world.weibin_admin).get(
+        reverse("appeals:qr_codes"), {"places": "政务服务中心 3 号窗口"}
+    )
+    page = response.content.decode()
+    assert page.count("<svg") >= 2
+    assert "政务服务中心 3 号窗口" in page and world.weibin_samr.name in page
+
+
+@pytest.mark.parametrize("who", ["clerk", "owner", "nobody"])
+def test_qr_codes_are_the_office_s(world: World, who: str) -> None:
+    assert world.client_for(getattr(world, who)).get(reverse("appeals:qr_codes")).status_code == 403
+
+
+def test_a_district_office_makes_codes_for_its_own_district_only(world: World) -> None:
+    page = world.client_for(world.jintai_admin).get(reverse("appeals:qr_codes"), {"d": world.weibin.code})
+    text = page.content.decode()
+    assert world.weibin_samr.name not in text and world.jintai_samr.name in text

@@ -307,6 +307,7 @@ ROUTES: dict[str, dict[str, Factory]] = {
     "api_tokens:revoke": {"pk": _pk("token")},
     "portal:appeals": {},
     "appeals:appeal_list": {},
+    "appeals:qr_codes": {},
     "appeals:appeal_detail": {"number": lambda side: side.appeal.number},
     "appeals:appeal_act": {"number": lambda side: side.appeal.number},
 }
