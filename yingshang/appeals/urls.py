@@ -2,15 +2,15 @@
 
 from django.urls import path
 
-from yingshang.appeals import views
+from yingshang.appeals.views import codes, public, staff
 
 app_name = "appeals"
 
 urlpatterns = [
-    path("new/", views.appeal_new, name="new"),
-    path("t/<str:token>/", views.track, name="track"),
-    path("", views.appeal_list, name="appeal_list"),
-    path("codes/", views.qr_codes, name="qr_codes"),
-    path("<str:number>/", views.appeal_detail, name="appeal_detail"),
-    path("<str:number>/act/", views.appeal_act, name="appeal_act"),
+    path("new/", public.appeal_new, name="new"),
+    path("t/<str:token>/", public.track, name="track"),
+    path("", staff.appeal_list, name="appeal_list"),
+    path("codes/", codes.qr_codes, name="qr_codes"),
+    path("<str:number>/", staff.appeal_detail, name="appeal_detail"),
+    path("<str:number>/act/", staff.appeal_act, name="appeal_act"),
 ]

@@ -1,30 +1,16 @@
-"""接诉即办 pages: the public form and tracking link, and the staff list and appeal page with its actions.
-
-Thin: each view reads the request, calls a service (appeals.services) and renders; refusals come back
-as `AppealRefused` and are shown as page messages. Which appeals a person reaches is core.scope's.
-"""
+"""接诉即办 staff pages: the list and one appeal with every action (dispatch, sign, return, reply …)."""
 
 from __future__ import annotations
 
-import secrets
-from typing import Any
-from urllib.parse import urlencode
-
-import segno
-from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from yingshang.appeals import services
 from yingshang.appeals.forms import (
-    AppealForm,
     DispatchForm,
     ExtensionForm,
     ListFilterForm,
@@ -39,133 +25,9 @@ from yingshang.core.access_log import record_access
 from yingshang.core.masking import mask_name, mask_phone
 from yingshang.core.permissions import AuthenticatedHttpRequest, capability_required
 from yingshang.core.scope import scoped
-from yingshang.registry.models import Department, District, User
+from yingshang.registry.models import Department, User
 
 PAGE_SIZE = 50
-QR_PLACES_LIMIT = 60  # codes on one printable page
-
-
-def qr_svg(url: str, title: str) -> SafeString:
-    """The URL as an inline SVG QR code (level M survives a worn sticker)."""
-    qr = segno.make(url, error="m")
-    # The SVG holds only path data computed from the URL and a title we escape: nothing else to escape.
-    return mark_safe(qr.svg_inline(scale=4, border=2, title=escape(title), omitsize=True))
-
-
-@capability_required("appeals.dispatch")
-def qr_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """码上监督: a printable QR code per department (一窗一码 for any window typed in) that opens the
-    public form with the district and the place filled in."""
-    user = request.user
-    districts = District.objects.order_by("code")
-    if user.jurisdiction is not None:
-        districts = districts.filter(pk=user.jurisdiction.pk)
-    district = districts.filter(code=request.GET.get("d", "")).first() or districts.first()
-    places: list[str] = []
-    if district is not None:
-        departments = scoped(
-            Department.objects.filter(district=district, is_active=True, kind="department"), user
-        )
-        places = [d.name for d in departments.order_by("order", "pk")]
-    extra = [line.strip()[:100] for line in request.GET.get("places", "").splitlines() if line.strip()]
-    codes = []
-    for place in [*extra, *places][:QR_PLACES_LIMIT]:
-        url = request.build_absolute_uri(
-            f"{reverse('appeals:new')}?{urlencode({'d': district.code, 'place': place})}"
-        )
-        codes.append({"place": place, "url": url, "qr": qr_svg(url, f"{place} 码上监督")})
-    context = {
-        "districts": districts,
-        "district": district,
-        "codes": codes,
-        "places": request.GET.get("places", ""),
-    }
-    return render(request, "appeals/codes.html", context)
-
-
-# ==================================================================================================
-# Public: the form and the tracking link
-# ==================================================================================================
-
-
-def _prefill(request: HttpRequest) -> dict[str, Any]:
-    """What a 码上监督 QR link fills in: the district (?d=code) and the window or place (?place=)."""
-    initial: dict[str, Any] = {"key": secrets.token_urlsafe(16)}
-    code = request.GET.get("d", "").strip()
-    if code and District.objects.filter(code=code).exists():
-        initial["district"] = code
-    place = request.GET.get("place", "").strip()[:200]
-    if place:
-        initial["place"] = place
-    return initial
-
-
-def appeal_new(request: HttpRequest) -> HttpResponse:
-    """The public form: anyone may submit (anonymously, with a phone for the answer)."""
-    form = AppealForm(request.POST or None, initial=_prefill(request))
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            user = request.user if request.user.is_authenticated else None
-            enterprise = user.enterprise if user is not None and user.can("appeals.own") else None
-            try:
-                appeal = services.submit_appeal(
-                    services.NewAppeal(
-                        kind=data["kind"],
-                        title=data["title"],
-                        text=data["text"],
-                        district=data["district"],
-                        requester_phone=data["requester_phone"],
-                        requester_name=data["requester_name"],
-                        anonymous=data["anonymous"],
-                        place=data["place"],
-                        about_staff=data["about_staff"],
-                        channel="qr" if data["place"] and request.GET.get("place") else "web",
-                        enterprise=enterprise,
-                        idempotency_key=data["key"],
-                        submitted_from=get_client_ip_address(request),
-                        created_by=user,
-                    )
-                )
-            except services.AppealRefused as exc:
-                form.add_error(None, str(exc))
-                status = 400
-            else:
-                return redirect("appeals:track", token=appeal.token)
-        else:
-            status = 400
-    return render(request, "appeals/new.html", {"form": form}, status=status)
-
-
-def track(request: HttpRequest, token: str) -> HttpResponse:
-    """The requester's tracking page (the secret link): progress, the answer, and the rating form."""
-    appeal = services.find_by_token(token)
-    if appeal is None:
-        raise Http404("没有这件诉求")
-    form = RatingForm(request.POST or None) if appeal.state == State.REPLIED.value else None
-    status = 200
-    if request.method == "POST" and form is not None:
-        if form.is_valid():
-            try:
-                services.rate_appeal(
-                    appeal, rating=form.cleaned_data["rating"], reason=form.cleaned_data["reason"]
-                )
-            except services.AppealRefused as exc:
-                form.add_error(None, str(exc))
-                status = 400
-            else:
-                messages.success(request, "感谢您的评价。")
-                return redirect("appeals:track", token=token)
-        else:
-            status = 400
-    events = appeal.events.order_by("at", "id")
-    return render(
-        request,
-        "appeals/track.html",
-        {"appeal": appeal, "events": events, "form": form, "workdays_left": services.workdays_left(appeal)},
-        status=status,
-    )
 
 
 # ==================================================================================================
