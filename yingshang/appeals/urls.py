@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from yingshang.appeals.views import codes, public, staff
+from yingshang.appeals.views import categories, codes, public, staff
 
 app_name = "appeals"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("t/<str:token>/", public.track, name="track"),
     path("", staff.appeal_list, name="appeal_list"),
     path("codes/", codes.qr_codes, name="qr_codes"),
+    path("categories/", categories.category_list, name="categories"),
+    path("categories/new/", categories.category_edit, name="category_add"),
+    path("categories/<int:pk>/", categories.category_edit, name="category_edit"),
     path("<str:number>/", staff.appeal_detail, name="appeal_detail"),
     path("<str:number>/act/", staff.appeal_act, name="appeal_act"),
 ]

@@ -38,8 +38,8 @@ from openpyxl import load_workbook
 
 from yingshang.api import api
 from yingshang.appeals import services as appeal_services
-from yingshang.appeals.models import Appeal
-from yingshang.appeals.testing import submitted
+from yingshang.appeals.models import Appeal, Category
+from yingshang.appeals.testing import category, submitted
 from yingshang.conftest import World
 from yingshang.core import clock
 from yingshang.entitlements.models import (
@@ -106,6 +106,7 @@ class Side:
     token: ApiToken
     code_token: str
     appeal: Appeal
+    category: Category
 
     @property
     def acme(self) -> Enterprise:
@@ -200,6 +201,7 @@ def build_side(world: World, tmp_path: Any) -> Side:
         token=token,
         code_token=codes.enterprise_token(world.acme),
         appeal=appeal,
+        category=category(code="walk", name="走查类别", department_name="市场监管局"),
     )
 
 
@@ -308,6 +310,9 @@ ROUTES: dict[str, dict[str, Factory]] = {
     "portal:appeals": {},
     "appeals:appeal_list": {},
     "appeals:qr_codes": {},
+    "appeals:categories": {},
+    "appeals:category_add": {},
+    "appeals:category_edit": {"pk": lambda side: side.category.pk},
     "appeals:appeal_detail": {"number": lambda side: side.appeal.number},
     "appeals:appeal_act": {"number": lambda side: side.appeal.number},
 }
