@@ -250,3 +250,43 @@ class Extension(models.Model):
 
     def __str__(self) -> str:
         return f"延长 {self.workdays} 个工作日（{self.get_state_display()}）"
+
+
+class RoutingModel(models.Model):
+    """A 分拨模型 trained from the office's labelled history: the upload, the training job (in the
+    background: cross-validation takes a while), its evaluation report, and whether it is the one in
+    use. One city-wide model is active at a time; every appeal it routes records its version."""
+
+    scope = CITY_LEVEL
+
+    STATES = [("queued", "排队中"), ("running", "训练中"), ("done", "已完成"), ("failed", "失败")]
+    state = models.CharField("状态", max_length=10, choices=STATES, default="queued")
+    progress = models.CharField("进度", max_length=200, blank=True)
+    error = models.TextField("失败原因", blank=True)
+    source_name = models.CharField("训练数据文件", max_length=200)
+    data_path = models.CharField("训练数据存放位置", max_length=300)
+    text_columns = models.JSONField("文本列", default=list)
+    label_column = models.CharField("类别列", max_length=100)
+    version = models.CharField("模型版本", max_length=40, blank=True)
+    model_path = models.CharField("模型文件", max_length=300, blank=True)
+    labels = models.JSONField("类别", default=list, blank=True)
+    report = models.JSONField("交叉验证报告", default=dict, blank=True)
+    macro_f1 = models.FloatField("宏平均F1", null=True, blank=True)
+    n_samples = models.PositiveIntegerField("样本数", default=0)
+    is_active = models.BooleanField("使用中", default=False)
+    activated_at = models.DateTimeField("启用时间", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # Who trains it and when it last moved (core.workers): a job whose process died is marked failed.
+    worker = models.CharField("处理进程", max_length=120, blank=True)
+    heartbeat_at = models.DateTimeField("最近进展", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "分拨模型"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"分拨模型 {self.version or self.pk}（{self.get_state_display()}）"
