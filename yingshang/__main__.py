@@ -36,8 +36,12 @@ NO_DATABASE_COMMANDS = frozenset(
         "version",
     }
 )
-# Sub-commands that never touch the database (yingshang/policies/offline.py: analysts run them anywhere).
-NO_DATABASE_ACTIONS = {"policies": frozenset({"check", "evaluate"})}
+# Sub-commands that never touch the database (yingshang/policies/offline.py, the appeal router's
+# train and route: analysts run them anywhere).
+NO_DATABASE_ACTIONS = {
+    "policies": frozenset({"check", "evaluate"}),
+    "appeals": frozenset({"train", "route"}),
+}
 # Options of every Django command that take a value as the next argument.
 _OPTIONS_WITH_VALUE = frozenset({"-v", "--verbosity", "--settings", "--pythonpath"})
 _HELP_OPTIONS = frozenset({"-h", "--help", "--version"})
