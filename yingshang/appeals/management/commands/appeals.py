@@ -14,11 +14,9 @@ runs them on any machine. Errors go to stderr in Chinese with exit code 1.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
 from yingshang.appeals import routing
+from yingshang.appeals.training import Rows, column_names, read_rows
 from yingshang.core import clock
 from yingshang.core import spreadsheets as ss
 from yingshang.core.commands import ChineseCommand
@@ -35,105 +34,6 @@ CONFIDENCE = "置信度"
 MAX_FILE_BYTES = 1024 * 1024 * 1024  # a file on the analyst's own machine: no upload limit applies
 OUT_SUFFIXES = (".csv", ".xlsx")
 MAX_ROWS_SHOWN = 10
-
-
-@dataclass
-class Rows:
-    """A table read for routing: its header and data rows (blank rows left out)."""
-
-    file: str
-    header: list[str]
-    rows: list[tuple[int, list[Any]]]  # (row number as the user sees it, cells)
-    text_columns: list[int]
-    label_column: int | None
-
-    def texts(self) -> list[str]:
-        return [
-            " ".join(t for t in (_cell(cells, i) for i in self.text_columns) if t) for _, cells in self.rows
-        ]
-
-    def labels(self) -> list[str]:
-        assert self.label_column is not None
-        return [_cell(cells, self.label_column) for _, cells in self.rows]
-
-    def numbers(self) -> list[int]:
-        return [number for number, _ in self.rows]
-
-
-def _cell(cells: Sequence[Any], index: int) -> str:
-    return ss.cell_text(cells[index]) if index < len(cells) else ""
-
-
-def _column_names(text: str) -> list[str]:
-    return [name.strip() for name in re.split(r"[,，]", text) if name.strip()]
-
-
-def _header_row(table: ss.Table, wanted: Sequence[str]) -> tuple[int, list[Any]] | list[str]:
-    """The header row naming every `wanted` column among the first rows; otherwise the headers of the
-    first non-empty row (to list as what there is)."""
-    keys = {ss.normalise_header(name) for name in wanted}
-    first: list[str] = []
-    for _ in range(ss.HEADER_SEARCH_ROWS):
-        try:
-            number, cells = next(table.rows)
-        except StopIteration:
-            break
-        names = {ss.normalise_header(c) for c in cells if not ss.is_blank(c)}
-        if keys <= names:
-            return number, cells
-        if not first and names:
-            first = [ss.cell_text(c) for c in cells if not ss.is_blank(c)]
-    return first
-
-
-def read_rows(path: Path, text_columns: Sequence[str], label_column: str | None) -> Rows:
-    """The rows of the first sheet (or the CSV) whose header names every column asked for."""
-    wanted = [*text_columns, *([label_column] if label_column else [])]
-    if not path.exists():
-        raise CommandError(f"找不到文件：{path}")
-    if path.is_dir():
-        raise CommandError(f"“{path}”是文件夹，请给出 .csv 或 .xlsx 文件")
-    try:
-        tables = ss.read_tables(path, path.name, max_bytes=MAX_FILE_BYTES)
-        available: list[str] = []
-        for table in tables:
-            found = _header_row(table, wanted)
-            if isinstance(found, tuple):
-                return _rows_under(path, table, found, text_columns, label_column)
-            available = available or found
-    except ss.ImportRefused as exc:
-        raise CommandError(f"“{path.name}”：{exc.message}") from None
-    except OSError as exc:
-        raise CommandError(f"无法读取文件“{path}”：{exc.strerror or exc}") from None
-    keys = {ss.normalise_header(a) for a in available}
-    missing = [name for name in wanted if ss.normalise_header(name) not in keys]
-    have = "、".join(f"“{a}”" for a in available) if available else "（没有列名）"
-    raise CommandError(
-        f"“{path.name}”中没有列{'、'.join(f'“{m}”' for m in missing)}"
-        f"（表头应在前 {ss.HEADER_SEARCH_ROWS} 行内）。文件中的列有：{have}"
-    )
-
-
-def _rows_under(
-    path: Path,
-    table: ss.Table,
-    header: tuple[int, list[Any]],
-    text_columns: Sequence[str],
-    label_column: str | None,
-) -> Rows:
-    _, cells = header
-    index = {ss.normalise_header(c): i for i, c in reversed(list(enumerate(cells))) if not ss.is_blank(c)}
-    names = [ss.cell_text(c) for c in cells]
-    rows = [(number, row) for number, row in table.rows if not all(ss.is_blank(c) for c in row)]
-    if not rows:
-        raise CommandError(f"“{path.name}”只有表头，没有数据行")
-    return Rows(
-        file=path.name,
-        header=names,
-        rows=rows,
-        text_columns=[index[ss.normalise_header(name)] for name in text_columns],
-        label_column=index[ss.normalise_header(label_column)] if label_column else None,
-    )
 
 
 def _width(text: str) -> int:
@@ -229,8 +129,14 @@ class Command(ChineseCommand):
     def say(self, text: str) -> None:
         self.stdout.write(text)
 
+    def _read(self, path: Path, text_columns: list[str], label_column: str | None) -> Rows:
+        try:
+            return read_rows(path, text_columns, label_column, max_bytes=MAX_FILE_BYTES)
+        except routing.RoutingError as exc:
+            raise CommandError(str(exc)) from None
+
     def _text_columns(self, options: dict[str, Any]) -> list[str]:
-        columns = _column_names(options["text"])
+        columns = column_names(options["text"])
         if not columns:
             raise CommandError("--text 应给出至少一个列名，如 --text 留言主题,留言详情")
         return columns
@@ -241,7 +147,7 @@ class Command(ChineseCommand):
         folds = options["folds"]
         if not 2 <= folds <= 20:
             raise CommandError(f"--folds 应在 2 到 20 之间，现为 {folds}")
-        data = read_rows(Path(options["data"]), self._text_columns(options), options["label"].strip())
+        data = self._read(Path(options["data"]), self._text_columns(options), options["label"].strip())
         stream = getattr(self.stderr, "_out", sys.stderr)  # the raw stream: tqdm redraws the line itself
         bar = tqdm(desc=f"{folds} 折交叉验证与训练", unit="步", file=stream, total=folds + 1)
         try:
@@ -273,7 +179,7 @@ class Command(ChineseCommand):
             model = routing.load(options["model"])
         except routing.RoutingError as exc:
             raise CommandError(str(exc)) from None
-        data = read_rows(Path(options["data"]), self._text_columns(options), None)
+        data = self._read(Path(options["data"]), self._text_columns(options), None)
         texts = data.texts()
         routable = [i for i, text in enumerate(texts) if routing.normalize_text(text)]
         predictions = dict(zip(routable, model.predict([texts[i] for i in routable]), strict=True))
