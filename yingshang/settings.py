@@ -192,6 +192,7 @@ IMPORT_MAX_BYTES = env_int("YINGSHANG_IMPORT_MAX_MB", 20) * 1024 * 1024
 PAYMENT_RETURN_MAX_BYTES = 5 * 1024 * 1024
 UPLOAD_LIMITS = {
     "registry:import_upload": "IMPORT_MAX_BYTES",
+    "appeals:routing_models": "ROUTING_TRAINING_MAX_BYTES",
     "entitlements:batch_upload": "PAYMENT_RETURN_MAX_BYTES",
 }
 # 5 MB: a policy pack pasted into its editor (500,000 characters, URL-encoded) still fits.
@@ -241,6 +242,7 @@ APPEAL_MAX_REOPENS = env_int("YINGSHANG_APPEAL_MAX_REOPENS", 1)
 APPEAL_WARNING_PERCENT = env_int("YINGSHANG_APPEAL_WARNING_PERCENT", 20)
 APPEALS_PER_HOUR = env_int("YINGSHANG_APPEALS_PER_HOUR", 5)
 APPEAL_DIRECT_DISPATCH_PERCENT = env_int("YINGSHANG_APPEAL_DIRECT_DISPATCH_PERCENT", 80)
+ROUTING_TRAINING_MAX_BYTES = env_int("YINGSHANG_ROUTING_TRAINING_MAX_MB", 50) * 1024 * 1024
 
 # 精准推送 (docs/notifications.md): which gateway sends SMS and e-mail ("logging" only writes the log).
 NOTIFY_SMS_GATEWAY = env_str("YINGSHANG_SMS_GATEWAY", "logging")

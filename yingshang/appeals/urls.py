@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from yingshang.appeals.views import categories, codes, public, staff
+from yingshang.appeals.views import categories, codes, public, routing, staff
 
 app_name = "appeals"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("", staff.appeal_list, name="appeal_list"),
     path("codes/", codes.qr_codes, name="qr_codes"),
     path("categories/", categories.category_list, name="categories"),
+    path("routing/", routing.routing_models, name="routing_models"),
+    path("routing/<int:pk>/", routing.routing_model, name="routing_model"),
+    path("routing/<int:pk>/activate/", routing.routing_activate, name="routing_activate"),
     path("categories/new/", categories.category_edit, name="category_add"),
     path("categories/<int:pk>/", categories.category_edit, name="category_edit"),
     path("<str:number>/", staff.appeal_detail, name="appeal_detail"),

@@ -6,7 +6,8 @@ timeline event; every refusal is `AppealRefused` with a Chinese message and noth
   the enterprise's own appeals;
 - `handling`: dispatch, sign, return, suspend/resume, extensions, the reply, rating and reopening,
   closing and merging;
-- `sweep`: 预警 and 督办 over every open appeal.
+- `sweep`: 预警 and 督办 over every open appeal;
+- `router`: training a routing model in the background, activating it, proposing categories.
 
 Who may act: the 营商办 (appeals.dispatch) dispatches, decides extensions, closes and merges; the
 handling department's staff (appeals.handle, the appeal's 主办) sign, send back, suspend, reply; the
@@ -51,6 +52,12 @@ from yingshang.appeals.services.intake import (
     own_figures,
     submit_appeal,
 )
+from yingshang.appeals.services.router import (
+    activate_model,
+    fail_dead_trainings,
+    propose,
+    unmatched_labels,
+)
 from yingshang.appeals.services.sweep import (
     SweepResult,
     sweep_deadlines,
@@ -66,17 +73,20 @@ __all__ = [
     "NewAppeal",
     "OwnFigures",
     "SweepResult",
+    "activate_model",
     "close_appeal",
     "decide_extension",
     "department_for",
     "discipline_office",
     "dispatch_appeal",
+    "fail_dead_trainings",
     "fill_missing_deadlines",
     "find_by_token",
     "limits",
     "merge_appeal",
     "own_appeals",
     "own_figures",
+    "propose",
     "rate_appeal",
     "reply_appeal",
     "request_extension",
@@ -88,6 +98,7 @@ __all__ = [
     "submit_appeal",
     "suspend_appeal",
     "sweep_deadlines",
+    "unmatched_labels",
     "visible_appeals",
     "workdays_left",
 ]

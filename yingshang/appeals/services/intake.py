@@ -24,6 +24,7 @@ from yingshang.appeals.services.common import (
     _save,
     set_deadlines,
 )
+from yingshang.appeals.services.router import propose
 from yingshang.appeals.workflow import Kind, State
 from yingshang.core import clock
 from yingshang.core.scope import Scope, scoped
@@ -112,6 +113,8 @@ def submit_appeal(
             return existing
     _check_new(data)
     _check_rate(data)
+    if proposals is None and not data.about_staff:
+        proposals, routing_version = propose(data.text)
     now = clock.now()
     for _attempt in range(5):
         try:

@@ -38,7 +38,7 @@ from openpyxl import load_workbook
 
 from yingshang.api import api
 from yingshang.appeals import services as appeal_services
-from yingshang.appeals.models import Appeal, Category
+from yingshang.appeals.models import Appeal, Category, RoutingModel
 from yingshang.appeals.testing import category, submitted
 from yingshang.conftest import World
 from yingshang.core import clock
@@ -107,6 +107,7 @@ class Side:
     code_token: str
     appeal: Appeal
     category: Category
+    routing_model: RoutingModel
 
     @property
     def acme(self) -> Enterprise:
@@ -202,6 +203,9 @@ def build_side(world: World, tmp_path: Any) -> Side:
         code_token=codes.enterprise_token(world.acme),
         appeal=appeal,
         category=category(code="walk", name="走查类别", department_name="市场监管局"),
+        routing_model=RoutingModel.objects.create(
+            source_name="渭滨区走查训练数据.csv", data_path="/nonexistent", label_column="类别", state="done"
+        ),
     )
 
 
@@ -311,6 +315,9 @@ ROUTES: dict[str, dict[str, Factory]] = {
     "appeals:appeal_list": {},
     "appeals:qr_codes": {},
     "appeals:categories": {},
+    "appeals:routing_models": {},
+    "appeals:routing_model": {"pk": lambda side: side.routing_model.pk},
+    "appeals:routing_activate": {"pk": lambda side: side.routing_model.pk},
     "appeals:category_add": {},
     "appeals:category_edit": {"pk": lambda side: side.category.pk},
     "appeals:appeal_detail": {"number": lambda side: side.appeal.number},
