@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from yingshang.appeals.views import codes, public, staff
+from yingshang.appeals.views import analytics, codes, public, staff
 
 app_name = "appeals"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("t/<str:token>/", public.track, name="track"),
     path("", staff.appeal_list, name="appeal_list"),
     path("codes/", codes.qr_codes, name="qr_codes"),
+    path("analytics/", analytics.analytics_page, name="analytics"),
+    path("analytics/export/", analytics.analytics_export, name="analytics_export"),
     path("<str:number>/", staff.appeal_detail, name="appeal_detail"),
     path("<str:number>/act/", staff.appeal_act, name="appeal_act"),
 ]

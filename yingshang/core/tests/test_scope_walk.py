@@ -308,6 +308,8 @@ ROUTES: dict[str, dict[str, Factory]] = {
     "portal:appeals": {},
     "appeals:appeal_list": {},
     "appeals:qr_codes": {},
+    "appeals:analytics": {},
+    "appeals:analytics_export": {},
     "appeals:appeal_detail": {"number": lambda side: side.appeal.number},
     "appeals:appeal_act": {"number": lambda side: side.appeal.number},
 }
