@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from yingshang.appeals.views import categories, codes, public, routing, staff
+from yingshang.appeals.views import analytics, categories, codes, public, routing, staff
 
 app_name = "appeals"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("routing/<int:pk>/activate/", routing.routing_activate, name="routing_activate"),
     path("categories/new/", categories.category_edit, name="category_add"),
     path("categories/<int:pk>/", categories.category_edit, name="category_edit"),
+    path("analytics/", analytics.analytics_page, name="analytics"),
+    path("analytics/export/", analytics.analytics_export, name="analytics_export"),
     path("<str:number>/", staff.appeal_detail, name="appeal_detail"),
     path("<str:number>/act/", staff.appeal_act, name="appeal_act"),
 ]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -25,7 +28,7 @@ from yingshang.core.access_log import record_access
 from yingshang.core.masking import mask_name, mask_phone
 from yingshang.core.permissions import AuthenticatedHttpRequest, capability_required
 from yingshang.core.scope import scoped
-from yingshang.registry.models import Department, User
+from yingshang.registry.models import Department, Street, User
 
 PAGE_SIZE = 50
 
@@ -50,7 +53,51 @@ def _filtered(user: User, form: ListFilterForm) -> QuerySet[Appeal]:
         rows = rows.filter(state__in=[s.value for s in CLOCK_STATES], warned_at__isnull=False)
     if data["q"]:
         rows = rows.filter(number__icontains=data["q"]) | rows.filter(title__icontains=data["q"])
+    return _drilled(rows, data)
+
+
+def _drilled(rows: QuerySet[Appeal], data: dict[str, Any]) -> QuerySet[Appeal]:
+    """The 热线分析 page's drill-down filters (links from its tables): channel, category, the month
+    received, the 主办 department, the enterprise's street, merged duplicates left out."""
+    if data["channel"]:
+        rows = rows.filter(channel=data["channel"])
+    if data["category"]:
+        none = data["category"] == "none"
+        rows = rows.filter(category__isnull=True) if none else rows.filter(category__code=data["category"])
+    if data["month"]:
+        start = data["month"]
+        end = (start + dt.timedelta(days=31)).replace(day=1)
+        rows = rows.filter(received_at__gte=clock.at(start, 0), received_at__lt=clock.at(end, 0))
+    if data["department"]:
+        none = data["department"] == "none"
+        rows = rows.filter(handler__isnull=True) if none else rows.filter(handler_id=int(data["department"]))
+    if data["street"]:
+        if data["street"] == "none":
+            rows = rows.filter(Q(enterprise__isnull=True) | Q(enterprise__street__isnull=True))
+        else:
+            rows = rows.filter(enterprise__street_id=int(data["street"]))
+    if data["unmerged"]:
+        rows = rows.exclude(state=State.MERGED.value)
     return rows
+
+
+def _drill_note(user: User, form: ListFilterForm) -> str:
+    """The hidden drill-down filters in words (“主办部门：渭滨区市场监管局”), shown above the list."""
+    if not form.is_valid():
+        return ""
+    data, parts = form.cleaned_data, []
+    if data["department"]:
+        if data["department"] == "none":
+            parts.append("主办部门：未派发")
+        else:
+            named = scoped(Department.objects.all(), user).filter(pk=data["department"]).first()
+            parts.append("主办部门：" + (named.name if named else "（不在您的范围内）"))
+    if data["street"]:
+        street = Street.objects.filter(pk=data["street"]).first() if data["street"] != "none" else None
+        parts.append("街道：" + (str(street) if street else "未注明"))
+    if data["unmerged"]:
+        parts.append("不含已合并的重复诉求")
+    return "；".join(parts)
 
 
 @capability_required("appeals.view")
@@ -64,7 +111,8 @@ def appeal_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     counts = {
         "pending": services.visible_appeals(request.user).filter(state=State.PENDING.value).count(),
     }
-    return render(request, "appeals/list.html", {"form": form, "page": page, "counts": counts})
+    context = {"form": form, "page": page, "counts": counts, "drill": _drill_note(request.user, form)}
+    return render(request, "appeals/list.html", context)
 
 
 def _appeal_of(user: User, number: str) -> Appeal:

@@ -320,6 +320,8 @@ ROUTES: dict[str, dict[str, Factory]] = {
     "appeals:routing_activate": {"pk": lambda side: side.routing_model.pk},
     "appeals:category_add": {},
     "appeals:category_edit": {"pk": lambda side: side.category.pk},
+    "appeals:analytics": {},
+    "appeals:analytics_export": {},
     "appeals:appeal_detail": {"number": lambda side: side.appeal.number},
     "appeals:appeal_act": {"number": lambda side: side.appeal.number},
 }
