@@ -169,7 +169,6 @@ def activate_model(job: RoutingModel, *, by: User) -> RoutingModel:
 class _Loaded:
     key: tuple[int, str]
     model: routing.TrainedModel
-    codes: dict[str, str]  # a class label → the category code it names
 
 
 _loaded: _Loaded | None = None
@@ -190,9 +189,7 @@ def _active() -> _Loaded | None:
             except routing.RoutingError:
                 logger.exception("分拨模型 %s 无法读取", version)
                 return None
-            by_name = dict(Category.objects.values_list("name", "code"))
-            codes = {label: by_name.get(label, label) for label in model.labels}
-            _loaded = _Loaded((pk, version), model, codes)
+            _loaded = _Loaded((pk, version), model)
         return _loaded
 
 
@@ -203,6 +200,8 @@ def propose(text: str) -> tuple[list[tuple[str, float]], str]:
     if loaded is None or not routing.normalize_text(text):
         return [], ""
     prediction = loaded.model.predict([text])[0]
-    return [(loaded.codes.get(label, label), confidence) for label, confidence in prediction.top3], (
-        loaded.model.version
-    )
+    # A class label names a category by its name (or is its code); read now, the table may have changed.
+    codes = dict(Category.objects.values_list("name", "code"))
+    return [
+        (codes.get(label, label), confidence) for label, confidence in prediction.top3
+    ], loaded.model.version
