@@ -56,6 +56,10 @@ ITEM_TAGS = {
 # ==================================================================================================
 
 
+# Characters XML 1.0 cannot carry at all (ElementTree would write them and break the document).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _element(tag: str, value: Any) -> ElementTree.Element:
     element = ElementTree.Element(tag)
     if isinstance(value, dict):
@@ -67,7 +71,7 @@ def _element(tag: str, value: Any) -> ElementTree.Element:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = _NOT_XML.sub("", str(value))
     return element
 
 

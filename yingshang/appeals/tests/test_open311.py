@@ -555,3 +555,12 @@ def test_no_answer_shows_the_requesters_name_phone_or_e_mail(world: World, marke
     assert item["description"] == (
         "我是欧阳**，电话135****5678，邮箱 n***@example.com，身份证 **************1234"
     )
+
+
+def test_control_characters_in_a_description_leave_the_xml_well_formed(
+    world: World, market: Any, key: str
+) -> None:
+    Client().post(url("requests"), post_data(key, description="窗口\x0b无人\x0c值守"))
+    xml = listed({}, "xml")  # parsed: well formed
+    assert xml.findtext("request/description") == "窗口无人值守"
+    assert listed({})[0]["description"] == "窗口\x0b无人\x0c值守"  # JSON escapes them
