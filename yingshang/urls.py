@@ -16,6 +16,7 @@ urlpatterns = [
     path("policies/", include("yingshang.entitlements.urls")),  # 政策兑现 keeps the paths clerks know
     path("messages/", include("yingshang.notifications.urls")),
     path("appeals/", include("yingshang.appeals.urls")),
+    path("open311/v2/", include("yingshang.appeals.open311_urls")),  # 开放接口 (Open311 GeoReport v2)
     path("api/", api.urls),
     path("", include("yingshang.portal.urls")),  # /e/ (企业码), /gongshi/, /zhengce/, /portal/cards/
     path("django-admin/", admin.site.urls),

@@ -20,13 +20,17 @@ gets the masked form, written by these functions only. The rule:
 
 A masked value keeps the length of what it hides (one star per hidden character, except in e-mail),
 so a clerk can tell a mobile from a landline at a glance. Blank in, blank out.
+
+**Free text** that is shown in public (what a requester wrote) goes through `mask_in_text`: every
+mobile, landline, e-mail address and long run of digits (身份证号, bank account) in it is masked by
+the rules above, and so is each name the caller knows belongs to the writer.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["mask_account", "mask_contact", "mask_email", "mask_name", "mask_phone"]
+__all__ = ["mask_account", "mask_contact", "mask_email", "mask_in_text", "mask_name", "mask_phone"]
 
 _MOBILE = re.compile(r"^(?P<prefix>(?:\+?86[ -]?)?)(?P<number>1\d{10})$")
 _LANDLINE = re.compile(r"^(?P<area>0(?:10|2\d|[3-9]\d{2}))(?P<rest>[- ]?\d{7,8})$")
@@ -131,3 +135,26 @@ def mask_contact(contact: str | None) -> str:
     """A mobile number or an e-mail address (a message's recipient), each masked by its own rule."""
     text = str(contact or "")
     return mask_email(text) if "@" in text else mask_phone(text)
+
+
+# Free text: numbers are found only where no other digit touches them, so an order number or a date
+# is not taken for a phone; 15 or more digits (an ID card, a bank account) are masked whatever they are.
+_TEXT_MOBILE = re.compile(r"(?<![0-9])(?:\+?86[ -]?)?1[3-9][0-9]{9}(?![0-9])")
+_TEXT_LANDLINE = re.compile(r"(?<![0-9])0(?:10|2[0-9]|[3-9][0-9]{2})[- ]?[0-9]{7,8}(?![0-9])")
+_TEXT_LONG_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9]{14,}[0-9Xx](?![0-9A-Za-z])")
+_TEXT_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+def mask_in_text(text: str | None, names: tuple[str, ...] = ()) -> str:
+    """`text` with the phones, e-mail addresses, ID and account numbers in it masked, and each of
+    `names` (the writer's own, known to the caller) masked wherever it appears."""
+    result = str(text or "")
+    result = _TEXT_EMAIL.sub(lambda m: mask_email(m.group()), result)
+    result = _TEXT_LONG_NUMBER.sub(lambda m: mask_account(m.group()), result)
+    result = _TEXT_MOBILE.sub(lambda m: mask_phone(m.group()), result)
+    result = _TEXT_LANDLINE.sub(lambda m: mask_phone(m.group()), result)
+    for name in names:
+        name = name.strip()
+        if len(name) >= 2:  # one character would mask that character everywhere in the text
+            result = result.replace(name, mask_name(name))
+    return result

@@ -17,6 +17,7 @@ is never read by Django at all (its stream is limited to 0 bytes), so the announ
 from __future__ import annotations
 
 from collections.abc import Callable
+from xml.etree import ElementTree
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -67,6 +68,8 @@ class UploadLimitMiddleware:
 
 
 def refuse(request: HttpRequest, limit: int) -> HttpResponse:
+    if request.path_info.startswith("/open311/"):
+        return open311_refusal(request, limit)
     if request.path_info.startswith("/api/"):  # the JSON API answers in its own error shape
         response: HttpResponse = JsonResponse({"detail": too_large_message(limit)}, status=413)
         response["Connection"] = "close"
@@ -80,5 +83,28 @@ def refuse(request: HttpRequest, limit: int) -> HttpResponse:
         response["HX-Reselect"] = "main"
         response["HX-Reswap"] = "outerHTML"
     # The body is left unread: the connection cannot be reused for another request.
+    response["Connection"] = "close"
+    return response
+
+
+def open311_refusal(request: HttpRequest, limit: int) -> HttpResponse:
+    """The Open311 API (appeals.open311) answers with the GeoReport v2 error list, in the format its
+    path ends with (.xml or .json)."""
+    message = f"请求内容过大：上限 {size_text(limit)}。请精简诉求内容后重新提交"
+    if request.path_info.endswith(".xml"):
+        errors = ElementTree.Element("errors")
+        error = ElementTree.SubElement(errors, "error")
+        ElementTree.SubElement(error, "code").text = "413"
+        ElementTree.SubElement(error, "description").text = message
+        content = ElementTree.tostring(errors, encoding="utf-8", xml_declaration=True)
+        response = HttpResponse(content, status=413, content_type="text/xml; charset=utf-8")
+    else:
+        response = JsonResponse(
+            [{"code": 413, "description": message}],
+            status=413,
+            safe=False,
+            content_type="application/json; charset=utf-8",
+            json_dumps_params={"ensure_ascii": False},
+        )
     response["Connection"] = "close"
     return response

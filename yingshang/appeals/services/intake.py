@@ -53,6 +53,8 @@ class NewAppeal:
     submitted_from: str | None = None
     created_by: User | None = None
     hotline_number: str = ""
+    # The category the requester chose (an Open311 service); the 营商办 still dispatches it.
+    category: Category | None = None
 
 
 def _check_new(data: NewAppeal) -> None:
@@ -129,6 +131,7 @@ def submit_appeal(
                     place=data.place.strip()[:200],
                     district=data.district,
                     enterprise=data.enterprise,
+                    category=data.category,
                     requester_name="" if data.anonymous else data.requester_name.strip()[:50],
                     requester_phone=data.requester_phone.strip(),
                     anonymous=data.anonymous,

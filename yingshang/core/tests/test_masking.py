@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from yingshang.core.masking import mask_account, mask_contact, mask_email, mask_name, mask_phone
+from yingshang.core.masking import (
+    mask_account,
+    mask_contact,
+    mask_email,
+    mask_in_text,
+    mask_name,
+    mask_phone,
+)
 
 
 @pytest.mark.parametrize(
@@ -87,3 +94,23 @@ def test_an_email_keeps_its_first_character_and_domain(email, shown):
 )
 def test_a_contact_is_masked_by_its_kind(contact, shown):
     assert mask_contact(contact) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "names", "shown"),
+    [
+        ("请打13812345678联系我", (), "请打138****5678联系我"),
+        ("电话 +86 13812345678。", (), "电话 +86 138****5678。"),
+        ("座机0917-3216666转总机", (), "座机0917-***6666转总机"),
+        ("身份证610302199001011234，请核实", (), "身份证**************1234，请核实"),
+        ("身份证61030219900101123X", (), "身份证**************123X"),
+        ("邮箱 zhang@example.com 可联系", (), "邮箱 z***@example.com 可联系"),
+        ("我是张三，在经二路开店", ("张三",), "我是张*，在经二路开店"),
+        ("订单号 2026112012 未处理", (), "订单号 2026112012 未处理"),
+        ("2026年11月20日上午10点", (), "2026年11月20日上午10点"),
+        ("三号窗口无人", ("三",), "三号窗口无人"),
+        ("", ("张三",), ""),
+    ],
+)
+def test_free_text_keeps_its_words_and_masks_the_contact_data_in_it(text, names, shown):
+    assert mask_in_text(text, names) == shown
