@@ -186,6 +186,8 @@ class NewAppeal:
     submitted_from: str | None = None
     created_by: User | None = None
     hotline_number: str = ""
+    # When it was received, if not now: a hotline work order's 受理时间 (its deadlines count from then).
+    received_at: dt.datetime | None = None
 
 
 def _check_new(data: NewAppeal) -> None:
@@ -247,6 +249,7 @@ def submit_appeal(
     _check_new(data)
     _check_rate(data)
     now = clock.now()
+    received = data.received_at or now
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -268,13 +271,13 @@ def submit_appeal(
                     proposals=[[code, round(conf, 4)] for code, conf in (proposals or [])[:3]],
                     routing_version=routing_version,
                     routing_confidence=round(proposals[0][1], 4) if proposals else None,
-                    received_at=now,
+                    received_at=received,
                     idempotency_key=key,
                     hotline_number=data.hotline_number or None,
                     submitted_from=data.submitted_from,
                     created_by=data.created_by,
                 )
-                set_deadlines(appeal, now)
+                set_deadlines(appeal, received)
                 _save(appeal, data.created_by, "受理")
                 _event(appeal, "受理", by=data.created_by, note=dict(CHANNELS).get(data.channel, ""))
                 _route_new(appeal)
