@@ -194,6 +194,7 @@ UPLOAD_LIMITS = {
     "registry:import_upload": "IMPORT_MAX_BYTES",
     "appeals:routing_models": "ROUTING_TRAINING_MAX_BYTES",
     "entitlements:batch_upload": "PAYMENT_RETURN_MAX_BYTES",
+    "appeals:hotline_upload": "IMPORT_MAX_BYTES",
 }
 # 5 MB: a policy pack pasted into its editor (500,000 characters, URL-encoded) still fits.
 REQUEST_MAX_BYTES = env_int("YINGSHANG_REQUEST_MAX_MB", 5) * 1024 * 1024

@@ -290,3 +290,63 @@ class RoutingModel(models.Model):
 
     def __str__(self) -> str:
         return f"分拨模型 {self.version or self.pk}（{self.get_state_display()}）"
+
+
+class HotlineBatch(models.Model):
+    """One upload of a 12345 hotline export: its columns mapped to our fields, previewed with every
+    problem by row, then imported as a whole (appeals.hotline_services). The file is kept until then so
+    that the mapping can be corrected without uploading it again."""
+
+    scope = Owned(district="district")
+
+    STATES = [
+        ("mapping", "待对应列"),
+        ("previewed", "待确认"),
+        ("rejected", "有错误未导入"),
+        ("applied", "已导入"),
+    ]
+    file_name = models.CharField("文件名", max_length=255)
+    stored_path = models.CharField(max_length=500, editable=False)
+    sheet = models.CharField("工作表", max_length=100, blank=True)
+    header_row = models.PositiveIntegerField("表头所在行", default=1)
+    headers = models.JSONField("表头", default=list)
+    # field key → 0-based column index (appeals.hotline.FIELDS)
+    mapping = models.JSONField("列对应", default=dict, blank=True)
+    default_district = models.ForeignKey(
+        District,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="整份文件的区县",
+    )
+    default_kind = models.CharField("默认诉求类型", max_length=12, choices=KIND_CHOICES, default="help")
+    state = models.CharField("状态", max_length=12, choices=STATES, default="mapping")
+    total_rows = models.PositiveIntegerField("总行数", default=0)
+    new_count = models.PositiveIntegerField("新工单", default=0)
+    skipped_count = models.PositiveIntegerField("已导入过（跳过）", default=0)
+    created_count = models.PositiveIntegerField("导入", default=0)
+    problems = models.JSONField("问题清单", default=list, blank=True)
+    # What the preview and result pages show (problem count, notices, sample rows), so a page view never
+    # re-reads the file.
+    report = models.JSONField("导入报告", default=dict, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="上传人",
+    )
+    # The importing office's district: its rows may only be of that district. Empty: the city's office.
+    district = models.ForeignKey(
+        District, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="辖区"
+    )
+    created_at = models.DateTimeField("上传时间")
+    applied_at = models.DateTimeField("导入时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "热线工单导入批次"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name}（{self.get_state_display()}）"

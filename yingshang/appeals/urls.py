@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from yingshang.appeals.views import analytics, categories, codes, public, routing, staff
+from yingshang.appeals.views import analytics, categories, codes, hotline, public, routing, staff
 
 app_name = "appeals"
 
@@ -19,6 +19,10 @@ urlpatterns = [
     path("categories/<int:pk>/", categories.category_edit, name="category_edit"),
     path("analytics/", analytics.analytics_page, name="analytics"),
     path("analytics/export/", analytics.analytics_export, name="analytics_export"),
+    path("hotline/", hotline.hotline_upload, name="hotline_upload"),
+    path("hotline/<int:pk>/", hotline.hotline_batch, name="hotline_batch"),
+    path("hotline/<int:pk>/map/", hotline.hotline_map, name="hotline_map"),
+    path("hotline/<int:pk>/apply/", hotline.hotline_apply, name="hotline_apply"),
     path("<str:number>/", staff.appeal_detail, name="appeal_detail"),
     path("<str:number>/act/", staff.appeal_act, name="appeal_act"),
 ]

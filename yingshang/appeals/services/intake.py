@@ -55,6 +55,8 @@ class NewAppeal:
     hotline_number: str = ""
     # The category the requester chose (an Open311 service); the 营商办 still dispatches it.
     category: Category | None = None
+    # When it was received, if not now: a hotline work order's 受理时间 (its deadlines count from then).
+    received_at: dt.datetime | None = None
 
 
 def _check_new(data: NewAppeal) -> None:
@@ -118,6 +120,7 @@ def submit_appeal(
     if proposals is None and not data.about_staff:
         proposals, routing_version = propose(data.text)
     now = clock.now()
+    received = data.received_at or now
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -140,13 +143,13 @@ def submit_appeal(
                     proposals=[[code, round(conf, 4)] for code, conf in (proposals or [])[:3]],
                     routing_version=routing_version,
                     routing_confidence=round(proposals[0][1], 4) if proposals else None,
-                    received_at=now,
+                    received_at=received,
                     idempotency_key=key,
                     hotline_number=data.hotline_number or None,
                     submitted_from=data.submitted_from,
                     created_by=data.created_by,
                 )
-                set_deadlines(appeal, now)
+                set_deadlines(appeal, received)
                 _save(appeal, data.created_by, "受理")
                 _event(appeal, "受理", by=data.created_by, note=dict(CHANNELS).get(data.channel, ""))
                 _route_new(appeal)

@@ -37,8 +37,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from openpyxl import load_workbook
 
 from yingshang.api import api
+from yingshang.appeals import hotline_services
 from yingshang.appeals import services as appeal_services
-from yingshang.appeals.models import Appeal, Category, RoutingModel
+from yingshang.appeals.models import Appeal, Category, HotlineBatch, RoutingModel
 from yingshang.appeals.testing import category, submitted
 from yingshang.conftest import World
 from yingshang.core import clock
@@ -76,6 +77,7 @@ ACCOUNT_NO = "6222021234567890123"  # the payee account of payable() entitlement
 IMPORT_FILE = "渭滨区名录-走查.csv"
 IMPORTED_NAME = "宝鸡市渭滨区走查导入企业有限公司"
 MESSAGE_SUBJECT = "渭滨区专属通知（走查）"
+HOTLINE_FILE = "渭滨区热线工单-走查.csv"
 SECOND_ITEM = "xx18_art3_srdi_backbone"  # a second reward item, for the entitlement of the payment batch
 
 # The forbidden side: who tries every route (None: an anonymous visitor).
@@ -108,6 +110,7 @@ class Side:
     appeal: Appeal
     category: Category
     routing_model: RoutingModel
+    hotline_batch: HotlineBatch
 
     @property
     def acme(self) -> Enterprise:
@@ -128,6 +131,7 @@ class Side:
             "acme 的站内信": MESSAGE_SUBJECT,
             "渭滨区管理员的用户名": "weibin_admin",
             "诉求人的电话": REQUESTER_PHONE,
+            "渭滨区热线导入批次的文件名": HOTLINE_FILE,
         }
 
     def returned_payment_file(self) -> SimpleUploadedFile:
@@ -184,6 +188,21 @@ def build_side(world: World, tmp_path: Any) -> Side:
     token, _ = ApiToken.issue(world.clerk, "渭滨区数据同步")
     appeal = submitted(world.weibin, requester_phone=REQUESTER_PHONE, requester_name="赵七")
     appeal = appeal_services.dispatch_appeal(appeal, world.weibin_samr, by=world.weibin_admin)
+    hotline_path = write(
+        tmp_path,
+        HOTLINE_FILE,
+        "工单编号,受理时间,诉求内容,联系电话\nWALK-1,2026-11-02 09:00,走查热线工单,13500004321\n".encode(),
+    )
+    hotline_batch = hotline_services.start_batch(
+        hotline_path, file_name=HOTLINE_FILE, user=world.weibin_admin
+    )
+    hotline_services.map_columns(
+        hotline_batch,
+        user=world.weibin_admin,
+        mapping=hotline_batch.mapping,
+        default_district=world.weibin,
+        default_kind="help",
+    )
     return Side(
         world=world,
         entitlement=entitlement,
@@ -206,6 +225,7 @@ def build_side(world: World, tmp_path: Any) -> Side:
         routing_model=RoutingModel.objects.create(
             source_name="渭滨区走查训练数据.csv", data_path="/nonexistent", label_column="类别", state="done"
         ),
+        hotline_batch=hotline_batch,
     )
 
 
@@ -324,6 +344,10 @@ ROUTES: dict[str, dict[str, Factory]] = {
     "appeals:analytics_export": {},
     "appeals:appeal_detail": {"number": lambda side: side.appeal.number},
     "appeals:appeal_act": {"number": lambda side: side.appeal.number},
+    "appeals:hotline_upload": {},
+    "appeals:hotline_batch": {"pk": _pk("hotline_batch")},
+    "appeals:hotline_map": {"pk": _pk("hotline_batch")},
+    "appeals:hotline_apply": {"pk": _pk("hotline_batch")},
 }
 
 # Open to everyone, on purpose: logging in and out, the 企业码 entry (the token is the credential),
@@ -423,6 +447,11 @@ POSTS: dict[str, Factory] = {
     "entitlements:entitlement_publish": lambda side: {"title": "越权公示", "workdays": "5"},
     "entitlements:objection_detail": lambda side: {"decision": "uphold", "resolution": "越权"},
     "entitlements:batch_upload": lambda side: {"file": side.returned_payment_file()},
+    "appeals:hotline_map": lambda side: {
+        **{f"col_{key}": str(index) for key, index in side.hotline_batch.mapping.items()},
+        "default_district": str(side.world.weibin.pk),
+        "default_kind": "consult",
+    },
 }
 
 # API operation id → {path parameter → factory}; every operation must be here.
@@ -465,6 +494,7 @@ WATCHED: tuple[type[models.Model], ...] = (
     EnterpriseContact,
     ChannelPreference,
     EnterpriseCode,
+    HotlineBatch,
 )
 VOLATILE = {"last_login", "last_used_at"}
 
@@ -675,6 +705,8 @@ def assert_the_owners_see_the_side(side: Side) -> None:
         in own.get(reverse("entitlements:objection_detail", args=[side.objection.pk])).content.decode()
     )
     assert CLERK_PHONE in own.get(reverse("staff_edit", args=["clerk"])).content.decode()
+    assert HOTLINE_FILE in own.get(reverse("appeals:hotline_upload")).content.decode()
+    assert side.hotline_batch.state == "previewed"
     assert (
         MESSAGE_SUBJECT in world.client_for(world.owner).get(reverse("notifications:inbox")).content.decode()
     )

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appeals', '0001_appeals'),
+        ('appeals', '0002_hotline'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
