@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import os
 import subprocess
@@ -15,7 +16,10 @@ from django.core.management import CommandError, call_command
 
 from yingshang.__main__ import needs_database
 from yingshang.appeals import routing
+from yingshang.appeals import services as appeal_services
+from yingshang.appeals.testing import submitted
 from yingshang.appeals.tests.routing_samples import LABELS, UNSEEN, samples, segmented
+from yingshang.core import clock
 from yingshang.core.spreadsheets import Sheet, save_workbook
 
 REPO = Path(__file__).resolve().parents[3]
@@ -354,3 +358,17 @@ def test_an_error_reaches_the_command_line_in_chinese(tmp_path: Path) -> None:
     )
     assert completed.returncode == 1
     assert completed.stderr.strip() == "错误：m.npz：找不到模型文件"
+
+
+@pytest.mark.django_db
+def test_sweep_warns_and_supervises_and_says_how_many(world) -> None:
+    appeal_services.dispatch_appeal(
+        submitted(world.weibin, kind="consult"), world.weibin_samr, by=world.admin
+    )
+    clock.move_to(dt.date(2026, 12, 2))
+    out = io.StringIO()
+    call_command("appeals", "sweep", stdout=out)
+    assert out.getvalue().strip() == "预警 0 件，督办 1 件（2026-12-02）"
+    out = io.StringIO()
+    call_command("appeals", "sweep", stdout=out)
+    assert out.getvalue().strip().startswith("预警 0 件，督办 0 件")

@@ -3,6 +3,8 @@
     yingshang appeals train --data FILE --text COLUMN[,COLUMN] --label COLUMN --out MODEL [--folds 5]
         train the routing model from labelled history (.csv or .xlsx); prints the stratified
         cross-validated report (per class precision, recall, F1, confusion matrix, macro-F1)
+    yingshang appeals sweep
+        预警 and 督办 over every open appeal (run daily by a timer; running it again changes nothing)
     yingshang appeals route --model MODEL --data FILE --text COLUMN[,COLUMN] --out FILE
         route every row of a file: the rows as they were plus 预测类别 and 置信度 (.csv or .xlsx by
         the out file's extension)
@@ -23,7 +25,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
-from yingshang.appeals import routing
+from yingshang.appeals import routing, services
 from yingshang.appeals.training import Rows, column_names, read_rows
 from yingshang.core import clock
 from yingshang.core import spreadsheets as ss
@@ -89,12 +91,15 @@ def _rows_text(numbers: Sequence[int]) -> str:
 
 
 class Command(ChineseCommand):
-    help = "接诉即办：训练分拨模型、用模型分拨文件中的诉求（均无需数据库）"
+    help = "接诉即办：训练分拨模型、用模型分拨文件中的诉求（均无需数据库）；扫描期限（预警、督办）"
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = self.add_subcommands(parser)
         self.add_train(actions)
         self.add_route(actions)
+        actions.add_parser(
+            "sweep", help="扫描全部在办诉求：临近办结期限的预警，超期的督办（由定时任务每天运行，可重复运行）"
+        )
 
     def add_train(self, actions: argparse._SubParsersAction) -> None:
         train = actions.add_parser(
@@ -124,7 +129,11 @@ class Command(ChineseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        {"train": self.train, "route": self.route}[options["action"]](options)
+        {"train": self.train, "route": self.route, "sweep": self.sweep}[options["action"]](options)
+
+    def sweep(self, options: dict[str, Any]) -> None:
+        result = services.sweep_deadlines()
+        self.say(f"预警 {result.warned:,} 件，督办 {result.supervised:,} 件（{clock.today():%Y-%m-%d}）")
 
     def say(self, text: str) -> None:
         self.stdout.write(text)
