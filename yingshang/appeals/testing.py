@@ -46,3 +46,37 @@ def submitted(district: District, **fields: Any) -> Appeal:
         **fields,
     )
     return services.submit_appeal(data)
+
+
+# A small labelled history of our own (three categories, fifteen texts each) to train a routing model.
+TOPICS = {
+    "市场监管": [
+        "超市销售过期食品",
+        "药店售卖假药",
+        "饭店后厨卫生脏乱",
+        "商场虚假打折促销",
+        "网店卖假冒名牌",
+    ],
+    "住房建设": [
+        "小区电梯经常停运",
+        "工地夜间施工噪音",
+        "楼道墙皮脱落漏水",
+        "安置房迟迟不交房",
+        "物业乱收停车费",
+    ],
+    "人力社保": [
+        "公司拖欠工资三个月",
+        "单位不给缴纳社保",
+        "辞退员工不给补偿",
+        "加班费一直不发放",
+        "劳动合同到期不续签",
+    ],
+}
+
+
+def history_csv() -> bytes:
+    lines = ["诉求内容,类别"]
+    for label, texts in TOPICS.items():
+        for n, text in enumerate(texts * 3):
+            lines.append(f"{text}，请尽快处理（第{n}次反映）,{label}")
+    return "\n".join(lines).encode("utf-8")
