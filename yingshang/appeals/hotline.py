@@ -5,7 +5,7 @@ with headers of their own (工单号 or 工单编号, 来电时间 or 受理时�
 `guess_mapping` proposes one from common header names, the 营商办 corrects it, `check_mapping` says
 what is still missing, and `check_rows` reads every row into a `HotlineRow` or reports each problem
 with its row number and column, in Chinese. Whether a work order was already imported, and the
-writing, are the service's (appeals.hotline_services).
+writing, are the service's (appeals.services.hotline).
 """
 
 from __future__ import annotations

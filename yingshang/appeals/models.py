@@ -294,7 +294,7 @@ class RoutingModel(models.Model):
 
 class HotlineBatch(models.Model):
     """One upload of a 12345 hotline export: its columns mapped to our fields, previewed with every
-    problem by row, then imported as a whole (appeals.hotline_services). The file is kept until then so
+    problem by row, then imported as a whole (appeals.services.hotline). The file is kept until then so
     that the mapping can be corrected without uploading it again."""
 
     scope = Owned(district="district")

@@ -7,7 +7,9 @@ timeline event; every refusal is `AppealRefused` with a Chinese message and noth
 - `handling`: dispatch, sign, return, suspend/resume, extensions, the reply, rating and reopening,
   closing and merging;
 - `sweep`: 预警 and 督办 over every open appeal;
-- `router`: training a routing model in the background, activating it, proposing categories.
+- `router`: training a routing model in the background, activating it, proposing categories;
+- `hotline`: the 12345 hotline import (upload, mapping, preview, all-or-nothing confirm), used as
+  `from yingshang.appeals.services import hotline`.
 
 Who may act: the 营商办 (appeals.dispatch) dispatches, decides extensions, closes and merges; the
 handling department's staff (appeals.handle, the appeal's 主办) sign, send back, suspend, reply; the

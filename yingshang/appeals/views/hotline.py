@@ -1,5 +1,5 @@
 """12345 hotline import pages (营商办, appeals.dispatch): upload an export, map its columns to our
-fields, read the preview with every problem by row, confirm. Thin: appeals.hotline_services does the
+fields, read the preview with every problem by row, confirm. Thin: appeals.services.hotline does the
 work; a district's office reaches only its own batches (core.scope)."""
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from yingshang.appeals import hotline, hotline_services
+from yingshang.appeals import hotline
 from yingshang.appeals.models import HotlineBatch
 from yingshang.appeals.services import AppealRefused
+from yingshang.appeals.services import hotline as hotline_services
 from yingshang.appeals.workflow import KIND_CHOICES
 from yingshang.core import clock
 from yingshang.core.permissions import AuthenticatedHttpRequest, capability_required

@@ -37,9 +37,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from openpyxl import load_workbook
 
 from yingshang.api import api
-from yingshang.appeals import hotline_services
 from yingshang.appeals import services as appeal_services
 from yingshang.appeals.models import Appeal, Category, HotlineBatch, RoutingModel
+from yingshang.appeals.services import hotline as hotline_services
 from yingshang.appeals.testing import category, submitted
 from yingshang.conftest import World
 from yingshang.core import clock
