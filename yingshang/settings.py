@@ -152,6 +152,9 @@ AXES_LOCKOUT_CALLABLE = "yingshang.core.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_PROXY_COUNT = env_int("YINGSHANG_PROXY_COUNT", 0)
 AXES_VERBOSE = False
+# Every failed login is kept with its time, address and browser (not only the count per account and
+# address that the lockout uses): the auditor's login record (registry:login_log).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 # Sessions end after this many idle minutes (each request starts the count again); a session opened with
 # a scanned 企业码 (which can set bank details) ends sooner (portal/access.py).

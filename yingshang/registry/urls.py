@@ -10,6 +10,7 @@ urlpatterns = [
     path("mine/", views.my_enterprise, name="my_enterprise"),
     path("audit/", views.audit_log, name="audit_log"),
     path("audit/access/", views.access_log, name="access_log"),
+    path("audit/logins/", views.login_log, name="login_log"),
 ]
 
 # 企业名录 import and export.

@@ -332,6 +332,7 @@ ROUTES: dict[str, dict[str, Factory]] = {
     "api_tokens:list": {},
     "api_tokens:revoke": {"pk": _pk("token")},
     "portal:appeals": {},
+    "registry:login_log": {},
     "appeals:appeal_list": {},
     "appeals:qr_codes": {},
     "appeals:categories": {},
