@@ -32,6 +32,8 @@ from yingshang.appeals.services.common import (
 )
 from yingshang.appeals.services.handling import (
     RATING_LABELS,
+    add_assist,
+    answer_assist,
     close_appeal,
     decide_extension,
     dispatch_appeal,
@@ -76,6 +78,8 @@ __all__ = [
     "OwnFigures",
     "SweepResult",
     "activate_model",
+    "add_assist",
+    "answer_assist",
     "close_appeal",
     "decide_extension",
     "department_for",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from yingshang.appeals import workflow
-from yingshang.appeals.models import Appeal, Category, Extension
+from yingshang.appeals.models import Appeal, Assist, Category, Extension
 from yingshang.appeals.services.common import (
     TEXT_MAX_CHARS,
     AppealRefused,
@@ -284,3 +284,47 @@ def _close_merged(appeal: Appeal, by: User | None) -> None:
         duplicate.reply, duplicate.replied_at = appeal.reply, appeal.replied_at
         _save(duplicate, by, "随主件答复")
         _event(duplicate, "答复", by=by, note=f"随 {appeal.number} 一并答复")
+
+
+# ==================================================================================================
+# 协办: other departments' parts of an appeal
+# ==================================================================================================
+
+
+def add_assist(appeal: Appeal, department: Department, *, by: User, part: str) -> Assist:
+    """The office or the 主办 department asks another department of the district for its part (协办);
+    that department then sees the appeal and answers its part."""
+    if not part.strip():
+        raise AppealRefused("请写明需要协办部门办理的事项")
+    with transaction.atomic():
+        appeal = _locked(appeal)
+        _require_handler(by, appeal)
+        if appeal.state_enum not in workflow.OPEN_STATES or appeal.state_enum == State.PENDING:
+            raise AppealRefused(f"当前状态为“{appeal.state_enum.label}”，不能增加协办部门")
+        if department.pk == appeal.handler_id:
+            raise AppealRefused("主办部门不能同时是协办部门")
+        if department.district_id != appeal.district_id:
+            raise AppealRefused(f"{department.name}不是{appeal.district.name}的部门")
+        if appeal.about_staff and appeal.about_department_id == department.pk:
+            raise AppealRefused("反映该部门工作人员的诉求不能交由该部门协办")
+        assist, created = Assist.objects.get_or_create(
+            appeal=appeal, department=department, defaults={"part": part.strip()[:300]}
+        )
+        if not created:
+            raise AppealRefused(f"{department.name}已是本诉求的协办部门")
+        _event(appeal, "增加协办", by=by, note=f"{department.name}：{assist.part}", department=department)
+    return assist
+
+
+def answer_assist(assist: Assist, *, by: User, text: str) -> Assist:
+    """The assisting department's answer to its part, which the 主办 department takes into its reply."""
+    if not text.strip():
+        raise AppealRefused("请填写协办意见")
+    with transaction.atomic():
+        assist = Assist.objects.select_for_update().select_related("appeal", "department").get(pk=assist.pk)
+        if by.department_id != assist.department_id or not by.can("appeals.handle"):
+            raise AppealRefused("只有协办部门可以填写协办意见")
+        assist.answer, assist.answered_at = text.strip()[:5000], clock.now()
+        assist.save(update_fields=["answer", "answered_at"])
+        _event(assist.appeal, "协办答复", by=by, note=assist.answer[:200], department=assist.department)
+    return assist

@@ -282,3 +282,38 @@ def test_a_deadline_in_an_unknown_year_stays_open_with_a_note_until_the_year_is_
         confirm_year(year, world.admin)  # the year in force: what waited on it is counted
     appeal.refresh_from_db()
     assert appeal.finish_due_on is not None and appeal.due_note == ""
+
+
+def test_a_second_department_assists_with_its_part_and_then_sees_the_appeal(
+    world: World, handled: Appeal
+) -> None:
+    tax_department = department("weibin", "渭滨区税务局", "weibin-tax")
+    tax = staff_of(tax_department, "taxclerk")
+    assert not services.visible_appeals(tax).exists()
+    services.sign_appeal(handled, by=world.clerk)
+    assist = services.add_assist(handled, tax_department, by=world.clerk, part="核实该企业的发票开具情况")
+    assert list(services.visible_appeals(tax)) == [handled]
+    with pytest.raises(AppealRefused, match="只有协办部门"):
+        services.answer_assist(assist, by=world.clerk, text="代答")
+    services.answer_assist(assist, by=tax, text="已核实，发票开具正常")
+    assert handled.assists.get().answer == "已核实，发票开具正常"
+    with pytest.raises(AppealRefused, match="只有主办部门"):
+        services.reply_appeal(handled, by=tax, text="协办部门不能答复")
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [("weibin_samr", "主办部门不能同时是协办部门"), ("jintai_samr", "不是渭滨区的部门")],
+)
+def test_an_assist_that_makes_no_sense_is_refused(
+    world: World, handled: Appeal, target: str, message: str
+) -> None:
+    with pytest.raises(AppealRefused, match=message):
+        services.add_assist(handled, getattr(world, target), by=world.clerk, part="协办")
+
+
+def test_only_the_handling_department_or_the_office_asks_for_an_assist(world: World, handled: Appeal) -> None:
+    tax_department = department("weibin", "渭滨区税务局", "weibin-tax")
+    with pytest.raises(AppealRefused):
+        services.add_assist(handled, tax_department, by=world.other_clerk, part="协办")
+    assert not handled.assists.exists()

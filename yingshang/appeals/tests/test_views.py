@@ -181,3 +181,23 @@ def test_a_district_office_makes_codes_for_its_own_district_only(world: World) -
     page = world.client_for(world.jintai_admin).get(reverse("appeals:qr_codes"), {"d": world.weibin.code})
     text = page.content.decode()
     assert world.weibin_samr.name not in text and world.jintai_samr.name in text
+
+
+def test_an_assisting_department_answers_its_part_on_the_appeal_page(world: World) -> None:
+    appeal = services.dispatch_appeal(submitted(world.weibin), world.weibin_samr, by=world.weibin_admin)
+    tax_department = department("weibin", "渭滨区税务局", "weibin-tax")
+    tax = staff_of(tax_department, "taxclerk")
+    act = reverse("appeals:appeal_act", args=[appeal.number])
+    page = text_of(
+        world.client_for(world.clerk).post(
+            act, {"action": "assist", "department": tax_department.pk, "part": "核实发票"}, follow=True
+        )
+    )
+    assert "已请渭滨区税务局协办" in page
+    client = world.client_for(tax)
+    assert "本部门的协办意见" in text_of(client.get(reverse("appeals:appeal_detail", args=[appeal.number])))
+    assert "已填写协办意见" in text_of(
+        client.post(
+            act, {"action": "assist_answer", "assist": appeal.assists.get().pk, "text": "已核实"}, follow=True
+        )
+    )

@@ -21,7 +21,7 @@ from yingshang.appeals.forms import (
     ReasonForm,
     ReplyForm,
 )
-from yingshang.appeals.models import Appeal, Extension
+from yingshang.appeals.models import Appeal, Assist, Extension
 from yingshang.appeals.workflow import CLOCK_STATES, State
 from yingshang.core import clock
 from yingshang.core.access_log import record_access
@@ -145,6 +145,11 @@ def appeal_detail(request: AuthenticatedHttpRequest, number: str) -> HttpRespons
         "handler": handler,
         "dispatch_form": DispatchForm(departments=departments) if office else None,
         "proposals": appeal.proposals,
+        "assists": appeal.assists.select_related("department"),
+        "assisting": appeal.assists.filter(department_id=user.department_id).first()
+        if user.department_id
+        else None,
+        "departments": departments,
     }
     return render(request, "appeals/detail.html", context)
 
@@ -222,6 +227,20 @@ def _act(request: HttpRequest, user: User, appeal: Appeal, action: str) -> str:
             via="电话回访",
         )
         return "已记录电话回访评价"
+    if action == "assist":
+        department = (
+            scoped(Department.objects.filter(is_active=True, district=appeal.district), user)
+            .filter(pk=post.get("department") or 0)
+            .first()
+        )
+        if department is None:
+            raise services.AppealRefused("请选择协办部门")
+        services.add_assist(appeal, department, by=user, part=post.get("part", ""))
+        return f"已请{department.name}协办"
+    if action == "assist_answer":
+        assist = get_object_or_404(Assist, pk=post.get("assist") or 0, appeal=appeal)
+        services.answer_assist(assist, by=user, text=post.get("text", ""))
+        return "已填写协办意见"
     if action == "merge":
         into = services.visible_appeals(user).filter(number=post.get("into", "").strip()).first()
         if into is None:
