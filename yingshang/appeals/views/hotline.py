@@ -22,36 +22,22 @@ from yingshang.appeals.services import AppealRefused
 from yingshang.appeals.services import hotline as hotline_services
 from yingshang.appeals.workflow import KIND_CHOICES
 from yingshang.core import clock
+from yingshang.core.forms import SpreadsheetField
 from yingshang.core.permissions import AuthenticatedHttpRequest, capability_required
 from yingshang.core.scope import Action, scoped
-from yingshang.core.spreadsheets import ImportRefused, check_size, column_letter
+from yingshang.core.spreadsheets import ImportRefused, column_letter
 from yingshang.registry.models import District, User
 
 HISTORY_SIZE = 30
 
 
 class HotlineUploadForm(forms.Form):
-    file = forms.FileField(
+    file = SpreadsheetField(
         label="热线工单文件",
         help_text="12345 热线系统导出的 Excel 工作簿（.xlsx）或 CSV（UTF-8 或 GB18030 编码）",
-        error_messages={
-            "required": "请选择要导入的文件",
-            "empty": "文件是空的（0 字节），请检查是否选错了文件",
-        },
+        max_bytes=settings.IMPORT_MAX_BYTES,
+        error_messages={"required": "请选择要导入的文件"},
     )
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        suffix = Path(upload.name).suffix.lower()
-        if suffix not in (".xlsx", ".csv"):
-            raise forms.ValidationError(
-                f"只支持 .xlsx 和 .csv 文件，“{upload.name}”的扩展名是“{suffix or '无'}”"
-            )
-        try:
-            check_size(upload.size, settings.IMPORT_MAX_BYTES)
-        except ImportRefused as refused:
-            raise forms.ValidationError(refused.message) from None
-        return upload
 
 
 class HotlineMappingForm(forms.Form):
