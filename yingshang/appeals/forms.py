@@ -158,3 +158,19 @@ class AnalyticsForm(forms.Form):
         if month > self.today:
             raise forms.ValidationError(f"{month:%Y年%m月}尚未开始，请选择本月或以前的月份")
         return month
+
+
+class ServiceRatingForm(forms.Form):
+    """好差评 from a window's QR code: anyone may rate; a 差评 needs its reason and a phone."""
+
+    score = forms.TypedChoiceField(
+        label="您对本次服务的评价",
+        coerce=int,
+        choices=[(5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "不满意"), (1, "非常不满意")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择评价"},
+    )
+    comment = forms.CharField(
+        label="意见（不满意时必填）", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    phone = forms.CharField(label="联系电话（不满意时必填，只用于整改回访）", max_length=20, required=False)

@@ -350,3 +350,45 @@ class HotlineBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name}（{self.get_state_display()}）"
+
+
+class ServiceRating(models.Model):
+    """A 好差评: a rating of a window's or a department's service, from the same 码上监督 QR code. A
+    差评 (不满意 or 非常不满意) with a contact becomes an appeal (差评整改), followed like any other."""
+
+    scope = Owned(district="district", department="department", department_only=True)
+
+    SCORES = [(5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "不满意"), (1, "非常不满意")]
+    district = models.ForeignKey(District, on_delete=models.PROTECT, verbose_name="区县")
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="被评价部门",
+    )
+    place = models.CharField("窗口/地点", max_length=200, blank=True)
+    score = models.PositiveSmallIntegerField("评价", choices=SCORES)
+    comment = models.CharField("意见", max_length=500, blank=True)
+    appeal = models.OneToOneField(
+        Appeal,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="rating_source",
+        verbose_name="整改诉求",
+    )
+    submitted_from = models.GenericIPAddressField("提交地址", null=True, blank=True)
+    created_at = models.DateTimeField("评价时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "好差评"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.place or self.department}：{self.get_score_display()}"
+
+    @property
+    def is_bad(self) -> bool:
+        return self.score <= 2

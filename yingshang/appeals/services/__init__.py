@@ -8,6 +8,7 @@ timeline event; every refusal is `AppealRefused` with a Chinese message and noth
   closing and merging;
 - `sweep`: 预警 and 督办 over every open appeal;
 - `router`: training a routing model in the background, activating it, proposing categories;
+- `ratings`: 好差评 of windows and departments, a 差评 followed as an appeal;
 - `hotline`: the 12345 hotline import (upload, mapping, preview, all-or-nothing confirm), used as
   `from yingshang.appeals.services import hotline`.
 
@@ -56,6 +57,7 @@ from yingshang.appeals.services.intake import (
     own_figures,
     submit_appeal,
 )
+from yingshang.appeals.services.ratings import RatingLine, rate_service, rating_lines
 from yingshang.appeals.services.router import (
     activate_model,
     fail_dead_trainings,
@@ -76,6 +78,7 @@ __all__ = [
     "AppealRefused",
     "NewAppeal",
     "OwnFigures",
+    "RatingLine",
     "SweepResult",
     "activate_model",
     "add_assist",
@@ -94,6 +97,8 @@ __all__ = [
     "own_figures",
     "propose",
     "rate_appeal",
+    "rate_service",
+    "rating_lines",
     "reply_appeal",
     "request_extension",
     "resume_appeal",

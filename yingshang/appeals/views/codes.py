@@ -34,19 +34,29 @@ def qr_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
     if user.jurisdiction is not None:
         districts = districts.filter(pk=user.jurisdiction.pk)
     district = districts.filter(code=request.GET.get("d", "")).first() or districts.first()
-    places: list[str] = []
+    places: list[tuple[str, int | None]] = []
     if district is not None:
         departments = scoped(
             Department.objects.filter(district=district, is_active=True, kind="department"), user
         )
-        places = [d.name for d in departments.order_by("order", "pk")]
-    extra = [line.strip()[:100] for line in request.GET.get("places", "").splitlines() if line.strip()]
+        places = [(d.name, d.pk) for d in departments.order_by("order", "pk")]
+    extra = [
+        (line.strip()[:100], None) for line in request.GET.get("places", "").splitlines() if line.strip()
+    ]
     codes = []
-    for place in [*extra, *places][:QR_PLACES_LIMIT]:
-        url = request.build_absolute_uri(
-            f"{reverse('appeals:new')}?{urlencode({'d': district.code, 'place': place})}"
+    for place, department_id in [*extra, *places][:QR_PLACES_LIMIT]:
+        query = {"d": district.code, "place": place}
+        url = request.build_absolute_uri(f"{reverse('appeals:new')}?{urlencode(query)}")
+        rating = {**query, **({"dept": department_id} if department_id else {})}
+        rate_url = request.build_absolute_uri(f"{reverse('appeals:rate')}?{urlencode(rating)}")
+        codes.append(
+            {
+                "place": place,
+                "url": url,
+                "qr": qr_svg(url, f"{place} 码上监督"),
+                "rate_qr": qr_svg(rate_url, f"{place} 服务评价"),
+            }
         )
-        codes.append({"place": place, "url": url, "qr": qr_svg(url, f"{place} 码上监督")})
     context = {
         "districts": districts,
         "district": district,

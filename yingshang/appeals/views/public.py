@@ -14,9 +14,10 @@ from yingshang.appeals import services
 from yingshang.appeals.forms import (
     AppealForm,
     RatingForm,
+    ServiceRatingForm,
 )
 from yingshang.appeals.workflow import State
-from yingshang.registry.models import District
+from yingshang.registry.models import Department, District
 
 # ==================================================================================================
 # Public: the form and the tracking link
@@ -101,3 +102,41 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
         {"appeal": appeal, "events": events, "form": form, "workdays_left": services.workdays_left(appeal)},
         status=status,
     )
+
+
+def rate_service(request: HttpRequest) -> HttpResponse:
+    """好差评 from a window's QR code (?d=district code&place=window&dept=department id)."""
+    district = District.objects.filter(code=request.GET.get("d", "").strip()).first()
+    if district is None:
+        raise Http404("二维码不完整：缺少区县")
+    department = (
+        Department.objects.filter(pk=request.GET.get("dept") or 0, district=district, is_active=True).first()
+        if (request.GET.get("dept") or "").isdigit()
+        else None
+    )
+    place = request.GET.get("place", "").strip()[:200]
+    form = ServiceRatingForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                rating = services.rate_service(
+                    district=district,
+                    department=department,
+                    place=place,
+                    score=data["score"],
+                    comment=data["comment"],
+                    phone=data["phone"],
+                    submitted_from=get_client_ip_address(request),
+                )
+            except services.AppealRefused as exc:
+                form.add_error(None, str(exc))
+                status = 400
+            else:
+                context = {"rating": rating, "district": district, "place": place, "department": department}
+                return render(request, "appeals/rated.html", context)
+        else:
+            status = 400
+    context = {"form": form, "district": district, "place": place, "department": department}
+    return render(request, "appeals/rate.html", context, status=status)

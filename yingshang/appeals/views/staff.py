@@ -21,7 +21,7 @@ from yingshang.appeals.forms import (
     ReasonForm,
     ReplyForm,
 )
-from yingshang.appeals.models import Appeal, Assist, Extension
+from yingshang.appeals.models import Appeal, Assist, Extension, ServiceRating
 from yingshang.appeals.workflow import CLOCK_STATES, State
 from yingshang.core import clock
 from yingshang.core.access_log import record_access
@@ -248,3 +248,11 @@ def _act(request: HttpRequest, user: User, appeal: Appeal, action: str) -> str:
         services.merge_appeal(appeal, into, by=user)
         return f"已并入 {into.number}"
     raise services.AppealRefused("无法识别的操作")
+
+
+@capability_required("appeals.view")
+def ratings(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """好差评 of the windows and departments in reach: counts, average, 差评 (each followed as an appeal)."""
+    lines = services.rating_lines(request.user)
+    recent = scoped(ServiceRating.objects.all(), request.user).select_related("department", "appeal")[:50]
+    return render(request, "appeals/ratings.html", {"lines": lines, "recent": recent})

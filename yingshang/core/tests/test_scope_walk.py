@@ -334,6 +334,7 @@ ROUTES: dict[str, dict[str, Factory]] = {
     "portal:appeals": {},
     "registry:login_log": {},
     "appeals:appeal_list": {},
+    "appeals:ratings": {},
     "appeals:qr_codes": {},
     "appeals:categories": {},
     "appeals:routing_models": {},
@@ -365,6 +366,7 @@ PUBLIC: dict[str, dict[str, Factory]] = {
     # The public appeal form, and the requester's tracking page (its secret token is the credential; it
     # shows no name or phone).
     "appeals:new": {},
+    "appeals:rate": {},
     "appeals:track": {"token": lambda side: side.appeal.token},
     # The Open311 API (appeals.open311): public reading of public fields (no contact data, tested in
     # appeals/tests/test_open311.py); a submission needs an api_key, so the walk's POSTs are refused.
