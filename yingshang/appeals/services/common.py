@@ -75,7 +75,10 @@ def _require_handler(by: User, appeal: Appeal) -> None:
 
 
 def _locked(appeal: Appeal) -> Appeal:
-    return Appeal.objects.select_for_update().select_related("handler", "district").get(pk=appeal.pk)
+    # of=self: the handler is a nullable join, which PostgreSQL will not lock.
+    return (
+        Appeal.objects.select_for_update(of=("self",)).select_related("handler", "district").get(pk=appeal.pk)
+    )
 
 
 def _next(appeal: Appeal, action: Action) -> State:

@@ -154,7 +154,9 @@ def request_extension(appeal: Appeal, *, by: User, workdays: int, reason: str) -
 
 def decide_extension(extension: Extension, *, by: User, approve: bool) -> Extension:
     with transaction.atomic():
-        extension = Extension.objects.select_for_update().select_related("appeal").get(pk=extension.pk)
+        extension = (
+            Extension.objects.select_for_update(of=("self",)).select_related("appeal").get(pk=extension.pk)
+        )
         appeal = _locked(extension.appeal)
         _require_office(by, appeal)
         if extension.state != "open":
@@ -321,7 +323,11 @@ def answer_assist(assist: Assist, *, by: User, text: str) -> Assist:
     if not text.strip():
         raise AppealRefused("请填写协办意见")
     with transaction.atomic():
-        assist = Assist.objects.select_for_update().select_related("appeal", "department").get(pk=assist.pk)
+        assist = (
+            Assist.objects.select_for_update(of=("self",))
+            .select_related("appeal", "department")
+            .get(pk=assist.pk)
+        )
         if by.department_id != assist.department_id or not by.can("appeals.handle"):
             raise AppealRefused("只有协办部门可以填写协办意见")
         assist.answer, assist.answered_at = text.strip()[:5000], clock.now()
