@@ -30,7 +30,7 @@ def test_the_report_tables_fit_a_1366_pixel_screen(world, cases, page):  # noqa:
     for table in tables:
         assert table["scroll"] <= table["width"] and table["right"] <= 1366, table
     by_item = page.get_by_role("table", name="按奖补事项")
-    for header in ("候选金额", "通过金额", "实付金额", "工作日"):
+    for header in ("确定金额", "通过金额", "实付金额", "工作日"):
         box = by_item.get_by_role("columnheader", name=header).bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1366, (header, box)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 1366
