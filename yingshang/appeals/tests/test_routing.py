@@ -244,7 +244,7 @@ def test_the_metadata_records_what_trained_it(model: routing.TrainedModel) -> No
     assert meta["trained_at"] == TRAINED_AT  # passed in: the engine has no clock
     assert meta["n_samples"] == 36 and meta["labels"] == LABELS
     assert meta["macro_f1"] == model.report.macro_f1
-    assert meta["settings"] == {"ngram_range": [1, 3], "min_df": 2, "c": 1.0}
+    assert meta["settings"] == {"ngram_range": [1, 3], "min_df": 2, "c": 4.0}
     assert len(model.version) == 12
 
 
