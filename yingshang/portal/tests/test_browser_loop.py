@@ -21,7 +21,7 @@ from yingshang.conftest import PASSWORD, World, log_in, save_screenshot
 from yingshang.core import clock
 from yingshang.core.roles import Role
 from yingshang.entitlements.models import Entitlement
-from yingshang.entitlements.services import create_entitlements_from_run, push_entitlements
+from yingshang.entitlements.services import create_entitlements_from_run, push_for_confirmation
 from yingshang.policies import services
 from yingshang.policies.testing import finished_match
 from yingshang.portal.codes import enterprise_code_url
@@ -63,9 +63,12 @@ def loop(world: World, monkeypatch: pytest.MonkeyPatch) -> Loop:
     clock = Clock(PUBLISHED - dt.timedelta(hours=1))
     monkeypatch.setattr(timezone, "now", clock)
     services.sync_shipped_packs()
-    create_entitlements_from_run(finished_match(world.admin))
+    run = finished_match(world.admin)
+    create_entitlements_from_run(run)
+    # A 需确认 pair: the office tells acme through a 核实推送 (such pairs do not enter the ledger alone).
+    push_for_confirmation(run, ITEM, by=world.admin, enterprise_ids=[world.acme.pk])
     entitlement = Entitlement.objects.select_related("item").get(enterprise=world.acme, item_key=ITEM)
-    assert push_entitlements([entitlement], by=world.admin) == 1
+    assert entitlement.state == "pushed"
     bureau = Department.objects.create(
         name="渭滨区工信局",
         code="weibin-industry",
