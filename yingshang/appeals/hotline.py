@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from yingshang.appeals.workflow import KIND_LABELS, Kind
+from yingshang.core.phones import PHONE_RE
 from yingshang.core.spreadsheets.cells import (
     CellError,
     CellProblem,
@@ -36,7 +37,6 @@ TITLE_MAX_CHARS = 100
 NAME_MAX_CHARS = 50
 PLACE_MAX_CHARS = 200
 WORK_ORDER_MAX_CHARS = 40
-PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 # Every row becomes an appeal in one transaction: a day's or a week's export, not a year's.
 MAX_ROWS = 20_000
 # Hotline records before this year are a mistyped year, not history worth importing.

@@ -20,7 +20,6 @@ person reaches is core.scope's. Callers import from this package, not the module
 
 from yingshang.appeals.services.common import (
     DISCIPLINE_WORDS,
-    PHONE_RE,
     TEXT_MAX_CHARS,
     TITLE_MAX_CHARS,
     AppealRefused,
@@ -68,6 +67,7 @@ from yingshang.appeals.services.sweep import (
     SweepResult,
     sweep_deadlines,
 )
+from yingshang.core.phones import PHONE_RE
 
 __all__ = [
     "DISCIPLINE_WORDS",

@@ -4,7 +4,6 @@ helpers that save a change with its event, and working-day deadlines."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -13,14 +12,13 @@ from yingshang.appeals import workflow
 from yingshang.appeals.models import Appeal, Event
 from yingshang.appeals.workflow import Action, Case, Kind, Limits, State, TransitionRefused
 from yingshang.core import clock
-from yingshang.core.scope import scoped
+from yingshang.core.scope import in_reach, scoped
 from yingshang.registry.models import Department, User
 from yingshang.workdays.engine import CalendarError
 from yingshang.workdays.services import get_calendar
 
 TEXT_MAX_CHARS = 5000
 TITLE_MAX_CHARS = 100
-PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 # Where an appeal about a department's own staff goes: the district's discipline office.
 DISCIPLINE_WORDS = ("纪委监委", "纪检监察", "纪委")
 
@@ -52,7 +50,7 @@ def sees_contact(user: User | None, appeal: Appeal) -> bool:
     """The requester's name and phone are shown in full to the 营商办 and the handling department only."""
     if user is None or not user.is_authenticated:
         return False
-    if user.can("appeals.dispatch") and scoped(Appeal.objects.filter(pk=appeal.pk), user).exists():
+    if user.can("appeals.dispatch") and in_reach(appeal, user):
         return True
     return user.department_id is not None and user.department_id == appeal.handler_id
 
@@ -62,13 +60,13 @@ def _require_office(by: User | None, appeal: Appeal | None = None) -> None:
         return  # the platform itself (direct dispatch, the deadline sweep)
     if not by.can("appeals.dispatch"):
         raise AppealRefused("只有营商办可以分拨、审批延期、合并和办结诉求")
-    if appeal is not None and not scoped(Appeal.objects.filter(pk=appeal.pk), by, "change").exists():
+    if appeal is not None and not in_reach(appeal, by, "change"):
         raise AppealRefused("该诉求不在您的辖区内")
 
 
 def _require_handler(by: User, appeal: Appeal) -> None:
     """The appeal's 主办 department's staff (or the 营商办 of its district, standing in)."""
-    if by.can("appeals.dispatch") and scoped(Appeal.objects.filter(pk=appeal.pk), by, "change").exists():
+    if by.can("appeals.dispatch") and in_reach(appeal, by, "change"):
         return
     if not by.can("appeals.handle") or by.department_id is None or by.department_id != appeal.handler_id:
         raise AppealRefused("只有主办部门可以办理该诉求")

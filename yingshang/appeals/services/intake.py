@@ -15,7 +15,6 @@ from yingshang.appeals import workflow
 from yingshang.appeals.models import CHANNELS, Appeal, Category
 from yingshang.appeals.services.common import (
     DISCIPLINE_WORDS,
-    PHONE_RE,
     TEXT_MAX_CHARS,
     TITLE_MAX_CHARS,
     AppealRefused,
@@ -27,6 +26,7 @@ from yingshang.appeals.services.common import (
 from yingshang.appeals.services.router import propose
 from yingshang.appeals.workflow import Kind, State
 from yingshang.core import clock
+from yingshang.core.phones import PHONE_RE
 from yingshang.core.scope import Scope, scoped
 from yingshang.registry.models import Department, District, Enterprise, User
 

@@ -11,9 +11,10 @@ from django.db import transaction
 from django.db.models import Avg, Count, Q
 
 from yingshang.appeals.models import ServiceRating
-from yingshang.appeals.services.common import PHONE_RE, AppealRefused, _dispatch
+from yingshang.appeals.services.common import AppealRefused, _dispatch
 from yingshang.appeals.services.intake import NewAppeal, submit_appeal
 from yingshang.core import clock
+from yingshang.core.phones import PHONE_RE
 from yingshang.core.scope import scoped
 from yingshang.registry.models import Department, District, User
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from yingshang.core import clock
 from yingshang.core.money import format_fen
+from yingshang.core.phones import PHONE_RE
 from yingshang.core.roles import Role
 from yingshang.entitlements import workflow
 from yingshang.entitlements.models import Entitlement, EntitlementNote
@@ -124,7 +125,6 @@ def _push_body(e: Entitlement) -> str:
     )
 
 
-PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 ACCOUNT_RE = re.compile(r"^\d{8,30}$")
 OBJECTION_MAX_CHARS = 2000
 
